@@ -1,0 +1,4 @@
+"""`python -m pipeline` runs the salesreport command line."""
+from .cli import main
+
+main()

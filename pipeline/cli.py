@@ -1,0 +1,113 @@
+"""The `salesreport` command line: thin commands over `run`; the only module importing click."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import run
+from .errors import InputError, SalesReportError
+from .schema import LEVEL_NAMES
+from .values import parse_month, shift_month
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def previous_month(today: dt.date | None = None) -> str:
+    today = today or dt.date.today()
+    return shift_month(f"{today.year:04d}-{today.month:02d}", -1)
+
+
+def _month(ctx, param, value):
+    if value is None:
+        return previous_month()
+    try:
+        return parse_month(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value}: {error}") from error
+
+
+month_option = click.option("--month", callback=_month,
+                            help="报告月份，如 2025-10；省略时为上一个自然月。")
+inputs_option = click.option("--inputs", "inputs_dir", type=click.Path(path_type=Path), default=Path("inputs"),
+                             show_default=True, help="输入文件夹。")
+outputs_option = click.option("--outputs", "outputs_dir", type=click.Path(path_type=Path),
+                              default=Path("outputs"), show_default=True, help="输出文件夹。")
+strict_option = click.option("--strict", is_flag=True, help="把数据警告（缺实际值、缺目标等）当作错误。")
+
+
+def _fail(error: SalesReportError) -> None:
+    if isinstance(error, InputError):
+        click.echo(f"输入数据有 {len(error.problems)} 个问题，未生成任何文件：", err=True)
+        for problem in error.problems:
+            click.echo(f"  - {problem}", err=True)
+    else:
+        click.echo(f"错误：{error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _print_warnings(warnings) -> None:
+    if warnings:
+        click.echo(f"数据警告 {len(warnings)} 条（已写入 manifest.json 和相关总结的数据说明）:", err=True)
+        for warning in warnings:
+            click.echo(f"  ! {warning}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """salesreport: 从 CRM 导出数据生成销售团队月度工作计划与总结（Word）。"""
+
+
+@main.command()
+@month_option
+@inputs_option
+@outputs_option
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
+              default=PROJECT / "docx_templates", help="Word 模板文件夹（plan.docx, summary.docx）。")
+@strict_option
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
+def report(month, inputs_dir, outputs_dir, templates_dir, strict, quiet):
+    """Write every unit's plan and summary, metrics.csv and manifest.json for a month.
+
+    Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
+    """
+    started = time.perf_counter()
+    try:
+        checked = run.check(month, inputs_dir, strict=strict)
+        _print_warnings(checked.warnings)
+
+        def progress(done, total):
+            if not quiet and sys.stderr.isatty():
+                click.echo(f"\r生成文档 {done}/{total} 个单位", nl=done == total, err=True)
+
+        result = run.write_report(checked, outputs_dir, templates_dir, progress)
+    except SalesReportError as error:
+        _fail(error)
+    levels = {}
+    for document in result.documents:
+        levels[document["level"]] = levels.get(document["level"], 0) + 1
+    shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
+    click.echo(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
+               f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
+    click.echo(f"输出： {result.folder}  (metrics.csv, manifest.json)")
+
+
+@main.command()
+@month_option
+@inputs_option
+@strict_option
+def validate(month, inputs_dir, strict):
+    """Check the inputs for a month and print every problem and warning; writes nothing.
+
+    Example: salesreport validate --month 2025-10 --inputs inputs
+    """
+    try:
+        checked = run.check(month, inputs_dir, strict=strict)
+    except SalesReportError as error:
+        _fail(error)
+    _print_warnings(checked.warnings)
+    click.echo(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
+               f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")

@@ -1,0 +1,214 @@
+"""Document contexts: what each plan and summary shows, as plain dicts of display text.
+
+Pure: takes the validated inputs and the computed metrics and returns, per unit and kind, the
+dict that the Word template renders. All figures are formatted here (contract §3).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import formats
+from .catalog import Catalog
+from .errors import DataWarning
+from .schema import LEVEL_NAMES
+from .transform import LEVELS, STATUS_MET, STATUS_MISSED, STATUS_NEAR, unit_reps, units
+from .validate import Inputs
+from .values import month_label, shift_month
+
+NOT_GIVEN = "（本月未录入）"
+STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",
+               "no_target": "无目标", "no_actual": "缺实际数据"}
+WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
+
+
+@dataclass(frozen=True)
+class Unit:
+    level: str
+    unit: str  # the key: rep_id for reps, the name otherwise
+    label: str  # what a reader calls it: the rep's name, the team's name …
+
+
+def all_units(org: pd.DataFrame) -> list[Unit]:
+    """Every unit of every level, company first, in org order."""
+    names = dict(zip(org["rep_id"], org["rep_name"]))
+    return [Unit(level, unit, names.get(unit, unit) if level == "rep" else unit)
+            for level in LEVELS for unit in units(org, level)]
+
+
+def _scope(unit: Unit, org: pd.DataFrame) -> str:
+    """Where the unit sits and what it holds, e.g. `华东区 · 上海一组（3名销售代表）`."""
+    reps = unit_reps(org, unit.level, unit.unit)
+    if unit.level == "rep":
+        row = org.loc[org["rep_id"] == unit.unit].iloc[0]
+        return f"{row['region']} · {row['team']} · {row['rep_name']}（工号 {row['rep_id']}）"
+    if unit.level == "team":
+        region = org.loc[org["team"] == unit.unit, "region"].iloc[0]
+        return f"{region} · {unit.label}({len(reps)}名销售代表）"
+    teams = org.loc[org["rep_id"].isin(reps), "team"].nunique()
+    prefix = "全公司" if unit.level == "company" else unit.label
+    return f"{prefix}({teams}个团队，{len(reps)}名销售代表）"
+
+
+def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
+    return {
+        "month": month,
+        "month_label": month_label(month),
+        "prev_month_label": month_label(shift_month(month, -1)),
+        "next_month_label": month_label(shift_month(month, 1)),
+        "level": unit.level,
+        "level_name": LEVEL_NAMES[unit.level],
+        "unit": unit.unit,
+        "unit_label": unit.label,
+        "scope": _scope(unit, org),
+        "title": f"{unit.label} {month_label(month)} {kind_name}",
+    }
+
+
+def _notes(inputs: Inputs, month: str, unit: Unit, section: str, metric: str = "") -> list[str]:
+    notes = inputs.notes
+    chosen = notes[(notes["month"] == month) & (notes["level"] == unit.level) & (notes["unit"] == unit.unit)
+                   & (notes["section"] == section) & (notes["metric"] == metric)]
+    return chosen["text"].tolist()
+
+
+def _or_not_given(items: list[str]) -> list[str]:
+    return items or [NOT_GIVEN]
+
+
+def _unit_rows(metrics: pd.DataFrame, unit: Unit) -> pd.DataFrame:
+    return metrics[(metrics["level"] == unit.level) & (metrics["unit"] == unit.unit)]
+
+
+def _week(due: dt.date, month: str) -> int | None:
+    """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
+    if f"{due.year:04d}-{due.month:02d}" != month:
+        return None
+    return next(number for number, (first, last) in enumerate(WEEKS, start=1) if first <= due.day <= last)
+
+
+def _week_label(number: int, month: str) -> str:
+    year, month_number = (int(part) for part in month.split("-"))
+    first, last = WEEKS[number - 1]
+    last = min(last, calendar.monthrange(year, month_number)[1])
+    return f"第{number}周（{month_number}月{first}日—{month_number}月{last}日）"
+
+
+def _due_text(due: dt.date) -> str:
+    return f"{due.month}月{due.day}日前"
+
+
+def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) -> dict:
+    """The 月度工作计划 of `unit`: goals, Table 1, strategy, weekly milestones, risks."""
+    catalog, org = inputs.catalog, inputs.org
+    rows = _unit_rows(metrics, unit)
+    goals = [{
+        "metric": catalog[r.metric].name,
+        "target": formats.figure(r.target, catalog[r.metric]),
+        "prev_target": formats.figure(r.prev_target, catalog[r.metric]),
+        "prev_actual": formats.figure(r.prev_actual, catalog[r.metric]),
+        "prev_achievement": formats.achievement(r.prev_achievement),
+    } for r in rows.itertuples()]
+    targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows.itertuples()}
+
+    names = dict(zip(org["rep_id"], org["rep_name"]))
+    reps = set(unit_reps(org, unit.level, unit.unit))
+    tasks = inputs.tasks[(inputs.tasks["month"] == month) & inputs.tasks["owner"].isin(reps)]
+    tasks = tasks.sort_values(["due", "_line"], kind="stable")
+    placeholder = {"task": "（暂未分解任务）", "owner": formats.MISSING, "due": formats.MISSING,
+                   "done_criteria": formats.MISSING, "notes": formats.MISSING}
+    table1 = []
+    for key in [k for k in catalog.keys() if k in targets or k in set(tasks["metric"])]:
+        header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
+        chosen = tasks[tasks["metric"] == key]
+        table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
+                    "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
+                   for t in chosen.itertuples()] or [{**header, **placeholder}]
+
+    weeks = []
+    for number in range(1, len(WEEKS) + 1):
+        items = [f"{t.task}（{names[t.owner]}，{_due_text(t.due)}）"
+                 for t in tasks.itertuples() if _week(t.due, month) == number]
+        weeks.append({"label": _week_label(number, month), "tasks": items or ["（本周无到期任务）"]})
+    outside = [f"{t.task}（{names[t.owner]}，{t.due.year}年{_due_text(t.due)}）"
+               for t in tasks.itertuples() if _week(t.due, month) is None]
+    if outside:
+        weeks.append({"label": "其他时间", "tasks": outside})
+
+    return {
+        **_header(unit, org, month, "月度工作计划"),
+        "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
+                            "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
+        "table1": table1,
+        "strategies": _or_not_given(_notes(inputs, month, unit, "strategy")),
+        "resources": _or_not_given(_notes(inputs, month, unit, "resources")),
+        "weeks": weeks,
+        "risks": _or_not_given(_notes(inputs, month, unit, "risk")),
+        "responses": _or_not_given(_notes(inputs, month, unit, "response")),
+    }
+
+
+def unit_warnings(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit) -> list[str]:
+    """The warnings about `unit` itself or about any of its reps."""
+    reps = set(unit_reps(org, unit.level, unit.unit))
+    return list(dict.fromkeys(
+        w.message for w in warnings
+        if (w.level == unit.level and w.unit == unit.unit) or (w.level == "rep" and w.unit in reps)))
+
+
+def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
+    counts = rows["status"].value_counts()
+    parts = [f"{STATUS_TEXT[s]}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
+    missing = int(counts.get("no_target", 0) + counts.get("no_actual", 0))
+    if missing:
+        parts.append(f"数据不全{missing}项")
+    return f"本月共考核{len(rows)}项指标：" + (",".join(parts) if parts else "无可比较的数据") + "。"
+
+
+def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWarning],
+                    unit: Unit, month: str, next_targets: pd.DataFrame) -> dict:
+    """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month."""
+    catalog, org = inputs.catalog, inputs.org
+    rows = _unit_rows(metrics, unit)
+
+    def cell(metric: str, section: str) -> str:
+        return "\n".join(_notes(inputs, month, unit, section, metric)) or formats.MISSING
+
+    figures, table2 = [], []
+    for r in rows.itertuples():
+        metric = catalog[r.metric]
+        shown = {
+            "metric": metric.name,
+            "target": formats.figure(r.target, metric),
+            "actual": formats.figure(r.actual, metric),
+            "achievement": formats.achievement(r.achievement),
+            "status": r.status,
+            "status_text": STATUS_TEXT[r.status],
+        }
+        figures.append({**shown,
+                        "variance": formats.change(r.variance, metric),
+                        "prev_actual": formats.figure(r.prev_actual, metric),
+                        "mom_change": formats.change(r.mom_change, metric)})
+        table2.append({**shown,
+                       "reason": cell(r.metric, "variance_reason"),
+                       "highlight": cell(r.metric, "highlight"),
+                       "problem": cell(r.metric, "problem"),
+                       "next_step": cell(r.metric, "next_step")})
+
+    upcoming = _unit_rows(next_targets, unit)
+    return {
+        **_header(unit, org, month, "月度工作总结"),
+        "overview": _overview(rows, catalog),
+        "figures": figures,
+        "data_notes": unit_warnings(warnings, org, unit) or ["本单位本月数据完整，无缺报或异常。"],
+        "table2": table2,
+        "reasons": _notes(inputs, month, unit, "variance_reason"),
+        "highlights": _or_not_given(_notes(inputs, month, unit, "highlight")),
+        "problems": _or_not_given(_notes(inputs, month, unit, "problem")),
+        "next_steps": _or_not_given(_notes(inputs, month, unit, "next_step")),
+        "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
+                         for r in upcoming.itertuples() if pd.notna(r.target)],
+    }

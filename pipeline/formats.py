@@ -1,0 +1,86 @@
+"""How figures are written in the documents (contract §3): 万元, percent, counting words.
+
+Every function takes a raw figure (money in 元, rates as fractions) and returns text; None or
+NaN gives `—`. Rounding is half-up, as Excel rounds, on the decimal value the user sees.
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from .catalog import Metric
+
+MISSING = "—"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _decimal(value: float) -> Decimal:
+    # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
+    # value is first settled at 10 decimals, far below anything a document shows.
+    return Decimal(repr(float(value))).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP)
+
+
+def plain_number(value: float | Decimal, decimals: int) -> str:
+    """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
+    number = value if isinstance(value, Decimal) else _decimal(value)
+    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def money(value) -> str:
+    """元 → `185万元`, `123.46万元`."""
+    if _missing(value):
+        return MISSING
+    return plain_number(_decimal(value) / 10000, 2) + "万元"
+
+
+def percent(value) -> str:
+    """Fraction → `92.5%`, `80%`."""
+    if _missing(value):
+        return MISSING
+    return plain_number(_decimal(value) * 100, 1) + "%"
+
+
+def count(value, unit: str) -> str:
+    """A count and its counting word → `12家`."""
+    if _missing(value):
+        return MISSING
+    return plain_number(value, 2) + unit
+
+
+def figure(value, metric: Metric) -> str:
+    """A target or actual of `metric`, in the metric's own unit."""
+    if metric.is_money:
+        return money(value)
+    if metric.is_rate:
+        return percent(value)
+    return count(value, metric.unit)
+
+
+def signed(text: str) -> str:
+    """`text` of a formatted figure with an explicit `+` when it is above zero."""
+    number = re.match(r"-?[\d.]+", text)
+    if number is None or text.startswith("-") or float(number.group()) == 0:
+        return text
+    return "+" + text
+
+
+def change(value, metric: Metric) -> str:
+    """A difference of two figures of `metric` with its sign; rates in percentage points."""
+    if _missing(value):
+        return MISSING
+    if metric.is_rate:
+        return signed(plain_number(_decimal(value) * 100, 1)) + "个百分点"
+    return signed(figure(value, metric))
+
+
+def achievement(value) -> str:
+    """达成率： a fraction as percent, `—` when undefined."""
+    return percent(value)

@@ -1,0 +1,265 @@
+"""Builds the two Word templates in docx_templates/ (run once; then edit them in Word).
+
+    python scripts/build_templates.py [OUT_DIR]
+
+The templates mirror the original document: the plan's five steps with Table 1, the
+summary's four steps with Table 2. Every Jinja tag is written into a single run so that
+docxtpl finds it; a user may restyle, move or delete anything in Word afterwards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"
+HEADER_FILL = "D9E2F3"
+FIXED_TIME = dt.datetime(2025, 1, 1)
+
+
+def set_fonts(style, east_asian: str, size: float | None = None, bold: bool | None = None,
+              color: RGBColor | None = None) -> None:
+    """Give `style` a Chinese font on the East Asian slot, which Word uses for CJK text."""
+    font = style.font
+    font.name = LATIN_FONT
+    if size:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def set_defaults(doc) -> None:
+    styles = doc.styles
+    set_fonts(styles["Normal"], BODY_FONT, 10.5)
+    styles["Normal"].paragraph_format.space_after = Pt(4)
+    styles["Normal"].paragraph_format.line_spacing = 1.25
+    set_fonts(styles["Title"], HEADING_FONT, 20, True, RGBColor(0, 0, 0))
+    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title_border = styles["Title"].element.find(qn("w:pPr"))
+    if title_border is not None and title_border.find(qn("w:pBdr")) is not None:
+        title_border.remove(title_border.find(qn("w:pBdr")))
+    set_fonts(styles["Heading 1"], HEADING_FONT, 15, True, RGBColor(0x1F, 0x3A, 0x5F))
+    set_fonts(styles["Heading 2"], HEADING_FONT, 12, True, RGBColor(0x1F, 0x3A, 0x5F))
+    set_fonts(styles["List Bullet"], BODY_FONT, 10.5)
+    set_fonts(styles["Caption"], HEADING_FONT, 10.5, True, RGBColor(0, 0, 0))
+    # The document-wide default too, so text in any style Word adds later is Chinese-ready.
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = defaults.find(qn("w:rFonts"))
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    fonts.set(qn("w:ascii"), LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), BODY_FONT)
+
+
+def set_page(doc, landscape: bool) -> None:
+    section = doc.sections[0]
+    width, height = Cm(21.0), Cm(29.7)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.0))
+    section.top_margin, section.bottom_margin = Cm(2.2), Cm(2.0)
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = header.add_run("{{ title }}")
+    run.font.size, run.font.color.rgb = Pt(9), RGBColor(0x59, 0x59, 0x59)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text in ("第 ", "PAGE", " 页 / 共 ", "NUMPAGES", " 页"):
+        if text.isupper():
+            field = OxmlElement("w:fldSimple")
+            field.set(qn("w:instr"), f" {text} ")
+            field_run = OxmlElement("w:r")
+            field_text = OxmlElement("w:t")
+            field_text.text = "1"
+            field_run.append(field_text)
+            field.append(field_run)
+            footer._p.append(field)
+        else:
+            footer.add_run(text).font.size = Pt(9)
+
+
+def shade(cell, fill: str) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    properties.append(shading)
+
+
+def write_cell(cell, text: str, bold: bool = False, size: float = 9, center: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text)
+    run.font.size, run.font.bold = Pt(size), bold
+
+
+def loop_table(doc, loop: str, columns: list[tuple[str, str, float]]) -> None:
+    """A table with a repeated header row and one row per item of `loop` (`row in table1`).
+
+    `columns` are (heading, field, width in cm). The rows {%tr for %} and {%tr endfor %}
+    are removed by docxtpl when it renders.
+    """
+    table = doc.add_table(rows=4, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    header = table.rows[0]
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    variable = loop.split()[0]
+    for position, (heading, field, width) in enumerate(columns):
+        for row in table.rows:
+            row.cells[position].width = Cm(width)
+        write_cell(header.cells[position], heading, bold=True, center=True)
+        shade(header.cells[position], HEADER_FILL)
+        write_cell(table.rows[2].cells[position], f"{{{{ {variable}.{field} }}}}")
+    write_cell(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
+    write_cell(table.rows[3].cells[0], "{%tr endfor %}")
+    # A row must not break across pages mid-line; the header repeats on each page.
+    for row in table.rows[1:]:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def bullets(doc, items: str) -> None:
+    """One bullet paragraph per item of the list `items`."""
+    doc.add_paragraph(f"{{%p for item in {items} %}}")
+    doc.add_paragraph("{{ item }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+
+
+def title_block(doc) -> None:
+    doc.add_paragraph("{{ title }}", style="Title")
+    info = doc.add_paragraph("层级：{{ level_name }}    范围：{{ scope }}")
+    info.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def fix_properties(doc, title: str) -> None:
+    """Fixed document properties, so the same inputs give the same bytes."""
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = title, "salesreport", "salesreport"
+    props.created = props.modified = FIXED_TIME
+    props.revision = 1
+    props.comments = ""
+
+
+def build_plan(path: Path) -> None:
+    doc = Document()
+    set_defaults(doc)
+    set_page(doc, landscape=False)
+    title_block(doc)
+
+    doc.add_heading("一、核心目标", level=1)
+    doc.add_paragraph("结合公司战略、{{ prev_month_label }}业绩完成情况和市场动态，{{ unit_label }}"
+                      "{{ month_label }}的核心量化指标如下（上月数据供参考）:")
+    loop_table(doc, "goal in goals", [
+        ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
+        ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
+
+    doc.add_heading("二、任务分解与责任", level=1)
+    doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
+    doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
+    loop_table(doc, "row in table1", [
+        ("核心指标", "metric", 2.2), ("月度目标", "target", 2.0), ("具体任务描述", "task", 3.6),
+        ("负责人", "owner", 1.5), ("计划完成时间", "due", 1.9), ("完成标准", "done_criteria", 2.9),
+        ("备注(资源/风险)", "notes", 2.9)])
+
+    doc.add_heading("三、策略与资源需求", level=1)
+    doc.add_heading("（一）销售策略", level=2)
+    bullets(doc, "strategies")
+    doc.add_heading("（二）资源需求", level=2)
+    bullets(doc, "resources")
+
+    doc.add_heading("四、时间节点", level=1)
+    doc.add_paragraph("以周为单位拆分任务（按计划完成时间归入各周），保证进度可控：")
+    doc.add_paragraph("{%p for week in weeks %}")
+    week = doc.add_paragraph()
+    week.add_run("{{ week.label }}").bold = True
+    doc.add_paragraph("{%p for item in week.tasks %}")
+    doc.add_paragraph("{{ item }}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endfor %}")
+
+    doc.add_heading("五、风险预判与应对", level=1)
+    doc.add_heading("（一）可能影响目标达成的风险", level=2)
+    bullets(doc, "risks")
+    doc.add_heading("（二）应对措施", level=2)
+    bullets(doc, "responses")
+    fix_properties(doc, "月度工作计划")
+    doc.save(path)
+
+
+def build_summary(path: Path) -> None:
+    doc = Document()
+    set_defaults(doc)
+    set_page(doc, landscape=True)
+    title_block(doc)
+
+    doc.add_heading("一、数据收集与整理", level=1)
+    doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）:")
+    loop_table(doc, "row in figures", [
+        ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
+        ("达成率", "achievement", 2.4), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
+        ("环比变化", "mom_change", 3.4), ("状态", "status_text", 2.4)])
+    doc.add_paragraph("数据说明：")
+    bullets(doc, "data_notes")
+
+    doc.add_heading("二、目标达成分析", level=1)
+    doc.add_paragraph("{{ overview }}")
+    doc.add_paragraph("表2：销售团队月度工作总结表", style="Caption")
+    loop_table(doc, "row in table2", [
+        ("核心指标", "metric", 2.6), ("月度目标", "target", 2.2), ("实际完成", "actual", 2.2),
+        ("达成率", "achievement", 1.8), ("差异原因分析", "reason", 4.4), ("成功经验/亮点", "highlight", 4.4),
+        ("存在问题与挑战", "problem", 4.4), ("下月改进措施", "next_step", 3.7)])
+    doc.add_paragraph("{%p if reasons %}")
+    doc.add_paragraph("整体差异原因：")
+    bullets(doc, "reasons")
+    doc.add_paragraph("{%p endif %}")
+
+    doc.add_heading("三、问题与经验提炼", level=1)
+    doc.add_heading("（一）成功经验", level=2)
+    bullets(doc, "highlights")
+    doc.add_heading("（二）存在问题", level=2)
+    bullets(doc, "problems")
+
+    doc.add_heading("四、下月计划优化", level=1)
+    doc.add_heading("（一）改进措施", level=2)
+    bullets(doc, "next_steps")
+    doc.add_heading("（二）{{ next_month_label }}目标", level=2)
+    doc.add_paragraph("{%p if next_targets %}")
+    loop_table(doc, "row in next_targets", [("核心指标", "metric", 4.0), ("月度目标", "target", 4.0)])
+    doc.add_paragraph("{%p else %}")
+    doc.add_paragraph("输入数据中尚无{{ next_month_label }}的目标。")
+    doc.add_paragraph("{%p endif %}")
+    fix_properties(doc, "月度工作总结")
+    doc.save(path)
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docx_templates")
+    out.mkdir(parents=True, exist_ok=True)
+    build_plan(out / "plan.docx")
+    build_summary(out / "summary.docx")
+    print(f"templates written to {out}")
+
+
+if __name__ == "__main__":
+    main()

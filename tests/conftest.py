@@ -1,0 +1,41 @@
+"""Shared fixtures: the sample inputs, a report run of them, and tiny frames built in code."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_INPUTS = ROOT / "inputs"
+TEMPLATES = ROOT / "docx_templates"
+
+
+def invoke(*args: str):
+    """Run the CLI in-process; returns click's Result (exit_code, output, stderr)."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def inputs_copy(tmp_path) -> Path:
+    """A private copy of the sample inputs that a test may change."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory) -> Path:
+    """outputs/2025-10 of the sample inputs, rendered once per test session."""
+    outputs = tmp_path_factory.mktemp("outputs")
+    result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "-q")
+    assert result.exit_code == 0, result.output
+    return outputs / "2025-10"
+
+
+def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["rep_id", "rep_name", "team", "region"]).assign(email="")

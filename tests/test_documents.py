@@ -1,0 +1,155 @@
+"""The sample report read as a manager would read it."""
+import csv
+import hashlib
+import json
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from .docx_reading import assert_well_formed, body_text, table_with_header, tables
+
+TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
+TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
+
+
+def manifest(report):
+    return json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+
+
+def document(report, level, unit, kind):
+    [entry] = [d for d in manifest(report)["documents"]
+               if (d["level"], d["unit"], d["kind"]) == (level, unit, kind)]
+    return report / entry["path"]
+
+
+def test_company_summary_table2_holds_the_original_figures(sample_report):
+    rows = table_with_header(document(sample_report, "company", "公司", "summary"), TABLE2)
+    by_metric = {row[0]: row[1:4] for row in rows[1:]}
+    assert by_metric["销售额"] == ["200万元", "185万元", "92.5%"]
+    assert by_metric["新客户开发数量"] == ["15家", "12家", "80%"]
+    assert by_metric["老客户复购率"] == ["35%", "32%", "91.4%"]
+    assert by_metric["回款金额"][0] == "150万元"
+
+
+def test_table2_narrative_cells_come_from_the_notes(sample_report):
+    rows = table_with_header(document(sample_report, "company", "公司", "summary"), TABLE2)
+    sales = next(row for row in rows if row[0] == "销售额")
+    assert "宝钢项目" in sales[4] and "线上渠道" in sales[5] and "流失5家" in sales[6] and "每日跟进" in sales[7]
+    events = next(row for row in rows if row[0] == "活动参与量")
+    assert events[4:] == ["—"] * 4
+
+
+def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):
+    rows = table_with_header(document(sample_report, "company", "公司", "plan"), TABLE1)
+    owners = {row[3] for row in rows[1:]}
+    assert {"张伟", "王芳", "孙浩", "赵敏"} <= owners
+    baogang = next(row for row in rows if "宝钢设备改造" in row[2])
+    assert baogang == ["销售额", "200万元", "推进宝钢设备改造项目，目标签约40万元", "张伟", "10月30日前",
+                       "签订正式合同并收到30%预付款", "需技术部出具改造方案"]
+
+
+def test_team_plan_lists_only_its_members_tasks(sample_report):
+    rows = table_with_header(document(sample_report, "team", "上海一组", "plan"), TABLE1)
+    assert {row[3] for row in rows[1:]} - {"—"} == {"张伟", "王芳", "李娜"}
+    assert next(row for row in rows if row[0] == "销售额")[1] == "53万元"
+
+
+def test_plan_has_the_five_steps_and_weekly_milestones(sample_report):
+    text = body_text(document(sample_report, "company", "公司", "plan"))
+    for heading in ["一、核心目标", "二、任务分解与责任", "三、策略与资源需求", "四、时间节点", "五、风险预判与应对"]:
+        assert heading in text
+    week3 = text.index("第3周（10月15日—10月21日）")
+    week4 = text.index("第4周（10月22日—10月31日）")
+    assert week3 < text.index("广州大客户第三季度应收款催收（黄强，10月15日前）") < week4
+    assert "大客户宝钢因内部流程可能延迟签约" in text
+
+
+def test_plan_goals_show_last_month_as_context(sample_report):
+    rows = table_with_header(document(sample_report, "company", "公司", "plan"),
+                             ["核心指标", "月度目标", "上月目标", "上月实际", "上月达成率"])
+    assert rows[1] == ["销售额", "200万元", "192万元", "176.2万元", "91.8%"]
+
+
+def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
+    path = document(sample_report, "company", "公司", "summary")
+    text = body_text(path)
+    for heading in ["一、数据收集与整理", "二、目标达成分析", "三、问题与经验提炼", "四、下月计划优化"]:
+        assert heading in text
+    figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
+    assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "-15万元", "176.2万元", "+8.8万元", "接近目标"]
+    assert figures[3][4] == "-3个百分点"
+    upcoming = table_with_header(path, ["核心指标", "月度目标"])
+    assert upcoming[1] == ["销售额", "206.5万元"]  # 21+18.5+15.5+17.5+16.5+14.5+18.5+16.5+15.5+20.5+16.5+15.5
+
+
+def test_data_notes_name_the_missing_actual_in_every_unit_above_it(sample_report):
+    message = "S1012 孙浩 缺少「活动参与量」的实际完成数据"
+    for level, unit in [("company", "公司"), ("region", "华南区"), ("team", "深圳组"), ("rep", "S1012")]:
+        assert message in body_text(document(sample_report, level, unit, "summary"))
+    assert message not in body_text(document(sample_report, "team", "上海一组", "summary"))
+    assert message in " ".join(manifest(sample_report)["warnings"])
+
+
+def test_every_unit_of_every_level_has_both_documents_listed_with_its_hash(sample_report):
+    data = manifest(sample_report)
+    assert data["month"] == "2025-10"
+    pairs = {(d["level"], d["unit"], d["kind"]) for d in data["documents"]}
+    expected_units = [("company", "公司"), ("region", "华东区"), ("region", "华南区"), ("team", "上海一组"),
+                      ("team", "杭州组"), ("team", "广州组"), ("team", "深圳组"),
+                      *[("rep", f"S10{i:02d}") for i in range(1, 13)]]
+    assert pairs == {(level, unit, kind) for level, unit in expected_units for kind in ("plan", "summary")}
+    for entry in data["documents"]:
+        path = sample_report / entry["path"]
+        assert path.parent.name == entry["level"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    assert {f["path"] for f in data["inputs"]} >= {"org.csv", "targets.csv", "actuals.csv", "tasks.csv", "notes.csv"}
+    assert next(f for f in data["inputs"] if f["path"] == "org.csv")["rows"] == 12
+
+
+def test_file_names_say_month_unit_and_kind(sample_report):
+    assert (sample_report / "company" / "2025-10_公司_月度工作总结.docx").is_file()
+    assert (sample_report / "rep" / "2025-10_张伟(S1001)_月度工作计划.docx").is_file()
+
+
+def test_every_xml_part_of_every_document_is_well_formed(sample_report):
+    for entry in manifest(sample_report)["documents"]:
+        assert_well_formed(sample_report / entry["path"])
+
+
+def test_metrics_csv_is_raw_figures_with_a_bom(sample_report):
+    raw = (sample_report / "metrics.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert list(rows[0]) == ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
+                             "achievement", "status", "prev_actual", "mom_change"]
+    sales = next(r for r in rows if (r["level"], r["metric"]) == ("company", "sales"))
+    assert (sales["target"], sales["actual"], sales["variance"], sales["achievement"], sales["status"]) == \
+           ("2000000", "1850000", "-150000", "0.925", "near")
+    rate = next(r for r in rows if (r["level"], r["metric"]) == ("company", "repurchase_rate"))
+    assert float(rate["achievement"]) == 0.32 / 0.35 or abs(float(rate["achievement"]) - 0.32 / 0.35) < 1e-9
+    missing = next(r for r in rows if (r["unit"], r["metric"]) == ("S1012", "events"))
+    assert (missing["actual"], missing["achievement"], missing["status"]) == ("", "", "no_actual")
+    assert {r["level"] for r in rows} == {"company", "region", "team", "rep"}
+
+
+def test_layout_a4_chinese_font_repeated_headers_page_numbers(sample_report):
+    plan = Document(document(sample_report, "company", "公司", "plan"))
+    summary = Document(document(sample_report, "company", "公司", "summary"))
+    width, height = plan.sections[0].page_width.cm, plan.sections[0].page_height.cm
+    assert (round(width, 1), round(height, 1)) == (21.0, 29.7)
+    assert summary.sections[0].page_width > summary.sections[0].page_height  # Table 2 gets landscape
+    fonts = plan.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    for doc in (plan, summary):
+        for table in doc.tables:
+            assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        footer_xml = doc.sections[0].footer._element.xml
+        assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
+
+
+def test_summary_table_counts_match_units(sample_report):
+    # a rep's summary has one Table 2 row per metric it has data for
+    rows = table_with_header(document(sample_report, "rep", "S1012", "summary"), TABLE2)
+    assert [r[0] for r in rows[1:]] == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量"]
+    assert rows[-1][2:4] == ["—", "—"]
+    assert len(tables(document(sample_report, "rep", "S1012", "summary"))) == 3

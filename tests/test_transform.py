@@ -1,0 +1,111 @@
+import math
+
+import pandas as pd
+import pytest
+
+from pipeline.catalog import Catalog, Metric
+from pipeline.transform import achievement, data_warnings, status, unit_metrics
+
+from .conftest import org_frame
+
+CATALOG = Catalog().extended([Metric("cycle", "销售周期", "天", "sum", "lower")])
+ORG = org_frame([("A", "甲", "一组", "东区"), ("B", "乙", "一组", "东区"), ("C", "丙", "二组", "西区")])
+
+
+def frames(targets, actuals):
+    t = pd.DataFrame(targets, columns=["month", "rep_id", "metric", "target"])
+    a = pd.DataFrame(actuals, columns=["month", "rep_id", "metric", "actual", "base"])
+    return t, a
+
+
+def row(metrics, level, unit, metric):
+    found = metrics[(metrics["level"] == level) & (metrics["unit"] == unit) & (metrics["metric"] == metric)]
+    assert len(found) == 1
+    return found.iloc[0]
+
+
+def test_ratio_rolls_up_weighted_by_base_not_plain_mean():
+    targets, actuals = frames(
+        [("2025-10", "A", "repurchase_rate", 0.40), ("2025-10", "B", "repurchase_rate", 0.30)],
+        [("2025-10", "A", "repurchase_rate", 0.50, 30), ("2025-10", "B", "repurchase_rate", 0.20, 10)])
+    metrics, warnings = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    team = row(metrics, "team", "一组", "repurchase_rate")
+    assert team["actual"] == pytest.approx((0.5 * 30 + 0.2 * 10) / 40)  # 0.425, plain mean would be 0.35
+    assert team["target"] == pytest.approx((0.4 * 30 + 0.3 * 10) / 40)  # targets weighted by the same bases
+    assert warnings == []
+
+
+def test_ratio_without_a_positive_base_falls_back_to_plain_mean_with_a_warning():
+    targets, actuals = frames(
+        [("2025-10", "A", "repurchase_rate", 0.40), ("2025-10", "B", "repurchase_rate", 0.30)],
+        [("2025-10", "A", "repurchase_rate", 0.50, 30), ("2025-10", "B", "repurchase_rate", 0.20, None)])
+    metrics, warnings = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    assert row(metrics, "team", "一组", "repurchase_rate")["actual"] == pytest.approx(0.35)
+    assert [(w.level, w.unit) for w in warnings] == [("company", "公司"), ("region", "东区"), ("team", "一组")]
+    assert "简单平均" in warnings[0].message and "B" in warnings[0].message
+
+
+def test_sums_add_up_and_a_missing_actual_is_not_zero():
+    targets, actuals = frames(
+        [("2025-10", "A", "sales", 100), ("2025-10", "B", "sales", 100), ("2025-10", "C", "sales", 50)],
+        [("2025-10", "A", "sales", 120, None)])
+    metrics, _ = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    team = row(metrics, "team", "一组", "sales")
+    assert (team["target"], team["actual"]) == (200, 120)
+    rep_b = row(metrics, "rep", "B", "sales")
+    assert math.isnan(rep_b["actual"]) and math.isnan(rep_b["achievement"]) and rep_b["status"] == "no_actual"
+    west = row(metrics, "region", "西区", "sales")
+    assert math.isnan(west["actual"]) and west["status"] == "no_actual"
+    missing = data_warnings(targets, actuals, ORG, "2025-10", CATALOG)
+    assert {w.unit for w in missing} == {"B", "C"}
+
+
+@pytest.mark.parametrize("actual, target, direction, rate, state", [
+    (185, 200, "higher", 0.925, "near"),
+    (12, 15, "higher", 0.8, "missed"),
+    (200, 200, "higher", 1.0, "met"),
+    (27, 30, "higher", 0.9, "near"),          # 0.9 exactly is near, even through float noise
+    (50, 0, "higher", None, "no_target"),
+    (50, None, "higher", None, "no_target"),
+    (None, 100, "higher", None, "no_actual"),
+    (20, 25, "lower", 1.25, "met"),           # a 20-day cycle against a 25-day target
+    (30, 25, "lower", 25 / 30, "missed"),
+    (0, 25, "lower", None, "met"),            # nothing against a positive target: met, no figure
+    (-10, 100, "higher", -0.1, "missed"),
+])
+def test_achievement_and_status(actual, target, direction, rate, state):
+    a, t, d = pd.Series([actual], dtype="float64"), pd.Series([target], dtype="float64"), pd.Series([direction])
+    got = achievement(a, t, d)
+    if rate is None:
+        assert math.isnan(got[0])
+    else:
+        assert got[0] == pytest.approx(rate)
+    assert status(a, t, got, d)[0] == state
+
+
+def test_variance_and_month_over_month():
+    targets, actuals = frames(
+        [("2025-10", "A", "sales", 100), ("2025-09", "A", "sales", 90)],
+        [("2025-10", "A", "sales", 80, None), ("2025-09", "A", "sales", 95, None)])
+    metrics, _ = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    rep = row(metrics, "rep", "A", "sales")
+    assert (rep["variance"], rep["prev_actual"], rep["mom_change"]) == (-20, 95, -15)
+    assert rep["prev_achievement"] == pytest.approx(95 / 90)
+
+
+def test_lower_metric_rolls_up_and_is_inverted():
+    targets, actuals = frames(
+        [("2025-10", "A", "cycle", 20), ("2025-10", "B", "cycle", 30)],
+        [("2025-10", "A", "cycle", 25, None), ("2025-10", "B", "cycle", 25, None)])
+    metrics, _ = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    team = row(metrics, "team", "一组", "cycle")
+    assert team["achievement"] == pytest.approx(50 / 50)
+    assert row(metrics, "rep", "A", "cycle")["status"] == "missed"  # 20/25 = 80%
+
+
+def test_inputs_are_not_mutated():
+    targets, actuals = frames([("2025-10", "A", "sales", 100)], [("2025-10", "A", "sales", 80, None)])
+    before = (targets.copy(), actuals.copy(), ORG.copy())
+    unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    for frame, copy in zip((targets, actuals, ORG), before):
+        pd.testing.assert_frame_equal(frame, copy)
