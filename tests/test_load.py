@@ -1,0 +1,123 @@
+"""Real exports in: encodings, Excel, Chinese headers, messy numbers and months give the same figures."""
+import csv
+import datetime as dt
+import hashlib
+import json
+
+from openpyxl import Workbook
+
+from pipeline.load import decode, family_files
+from pipeline import schema
+
+from .conftest import SAMPLE_INPUTS, invoke
+
+
+def read_rows(name):
+    with (SAMPLE_INPUTS / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path, header, rows, encoding):
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow([])  # a blank line, as hand-edited exports have
+        writer.writerows(rows)
+
+
+def wan(amount: str) -> str:
+    return f"{int(amount) / 10000:g}万"
+
+
+def messy_copy(folder):
+    """The sample inputs as a Chinese Windows user's CRM and Excel would hand them over."""
+    folder.mkdir()
+    org = read_rows("org.csv")
+    write_csv(folder / "org.csv", [" 区域 ", "姓名", "入职日期", "工号", "团队", "邮箱"],
+              [[r["region"], r["rep_name"], "2020-01-01", r["rep_id"], r["team"], r["email"]] for r in org], "gbk")
+
+    targets = read_rows("targets.csv")
+    money = {"sales", "collection"}
+    names = {"sales": "销售额", "new_customers": "新客户开发数量", "repurchase_rate": "老客户复购率",
+             "collection": "回款金额", "events": "活动参与量"}
+    september = [r for r in targets if r["month"] == "2025-09"]
+    write_csv(folder / "targets_2025-09.csv", ["月份", "员工编号", "核心指标", "月度目标"],
+              [["2025年9月", r["rep_id"], names[r["metric"]],
+                f"¥{int(r['target']):,}" if r["metric"] in money else r["target"]] for r in september],
+              "utf-8-sig")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["工号", "指标", "目标", "月份"])
+    for number, r in enumerate(r for r in targets if r["month"] == "2025-10"):
+        month = [dt.datetime(2025, 10, 1), "2025/10", "2025-10-01", "2025年10月"][number % 4]
+        if r["metric"] in money:
+            value = wan(r["target"]) + ("元" if number % 2 else "")
+        elif r["metric"] == "repurchase_rate":
+            value = float(r["target"].rstrip("%")) / 100  # an Excel percent cell holds the fraction
+        else:
+            value = int(r["target"])
+        sheet.append([r["rep_id"], r["metric"] if number % 2 else names[r["metric"]], value, month])
+        if r["metric"] == "repurchase_rate":
+            sheet.cell(sheet.max_row, 3).number_format = "0%"
+    book.save(folder / "targets.xlsx")
+    (folder / "targets_2025-11.csv").write_bytes((SAMPLE_INPUTS / "targets_2025-11.csv").read_bytes())
+
+    actuals = read_rows("actuals.csv")
+    write_csv(folder / "actuals.csv", ["月份", "工号", "指标", "实际完成", "基数"],
+              [[r["month"].replace("-", "年") + "月", r["rep_id"], r["metric"],
+                f"{int(r['actual']):,}元" if r["metric"] in money else r["actual"], r["base"]] for r in actuals],
+              "gb18030")
+    tasks = read_rows("tasks.csv")
+    write_csv(folder / "tasks.csv", ["负责人", "计划完成时间", "具体任务描述", "核心指标", "月份", "完成标准", "备注"],
+              [[r["负责人"], r["计划完成时间"][5:7].lstrip("0") + "月" + r["计划完成时间"][8:].lstrip("0") + "日",
+                r["具体任务描述"], r["核心指标"], r["月份"], r["完成标准"], r["备注"]] for r in tasks], "gbk")
+    (folder / "notes.csv").write_bytes((SAMPLE_INPUTS / "notes.csv").read_text(encoding="utf-8").encode("gb18030"))
+    return folder
+
+
+def test_a_messy_export_gives_the_same_figures_and_documents(tmp_path):
+    messy = messy_copy(tmp_path / "messy")
+    clean_out, messy_out = tmp_path / "clean_out", tmp_path / "messy_out"
+    assert invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", clean_out).exit_code == 0
+    result = invoke("report", "--month", "2025-10", "--inputs", messy, "--outputs", messy_out)
+    assert result.exit_code == 0, result.stderr
+    clean_csv = (clean_out / "2025-10" / "metrics.csv").read_bytes()
+    assert (messy_out / "2025-10" / "metrics.csv").read_bytes() == clean_csv
+    documents = [json.loads((out / "2025-10" / "manifest.json").read_text(encoding="utf-8"))["documents"]
+                 for out in (clean_out, messy_out)]
+    assert documents[0] == documents[1]  # same paths, same sha256: the same documents byte for byte
+    inputs = json.loads((messy_out / "2025-10" / "manifest.json").read_text(encoding="utf-8"))["inputs"]
+    assert {f["path"] for f in inputs} >= {"targets.xlsx", "targets_2025-09.csv", "org.csv"}
+
+
+def test_utf8_is_tried_before_gb18030():
+    text = "区域,姓名"
+    assert decode(text.encode("utf-8")) == text
+    assert decode(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
+    assert decode(text.encode("gbk")) == text
+
+
+def test_a_family_is_every_matching_csv_and_xlsx(tmp_path):
+    for name in ["targets.csv", "targets_2025-10.csv", "targets-q4.xlsx", "targets2.csv", "old_targets.csv",
+                 "~$targets.xlsx", "targets.txt"]:
+        (tmp_path / name).write_text("")
+    assert [p.name for p in family_files(tmp_path, schema.TARGETS)] == \
+           ["targets-q4.xlsx", "targets.csv", "targets_2025-10.csv"]
+
+
+def test_metric_catalog_adds_a_lower_metric_and_a_ratio(tmp_path, inputs_copy):
+    (inputs_copy / "metric_catalog.csv").write_text(
+        "key,name,unit,kind,direction\ncycle,销售周期,天,sum,越低越好\nwin_rate,赢单率,%,ratio,higher\n",
+        encoding="utf-8")
+    with (inputs_copy / "targets.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,S1001,销售周期,20\n2025-10,S1001,win_rate,30%\n")
+    with (inputs_copy / "actuals.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,S1001,cycle,25,\n2025-10,S1001,赢单率,0.36,10\n")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "2025-10" / "metrics.csv").read_text(encoding="utf-8-sig")
+                               .splitlines()))
+    cycle = next(r for r in rows if (r["unit"], r["metric"]) == ("S1001", "cycle"))
+    assert (cycle["achievement"], cycle["status"], cycle["metric_name"]) == ("0.8", "missed", "销售周期")
+    win = next(r for r in rows if (r["level"], r["metric"]) == ("company", "win_rate"))
+    assert (win["target"], win["actual"], win["achievement"]) == ("0.3", "0.36", "1.2")
