@@ -21,7 +21,7 @@ class Problem:
         if self.column:
             where += f" 列「{self.column}」"
         shown = "" if self.value in (None, "") else f" 值「{self.value}」"
-        return f"{where}:{shown} {self.message}".replace(": ", ": ", 1)
+        return f"{where}{shown}：{self.message}"
 
 
 class SalesReportError(Exception):
