@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import formats
+from . import analysis, formats
 from .catalog import Catalog
+from .charts import ChartSpec
 from .errors import DataWarning
 from .schema import LEVEL_NAMES
 from .transform import LEVELS, STATUS_MET, STATUS_MISSED, STATUS_NEAR, unit_reps, units
@@ -22,6 +23,9 @@ from .values import month_label, shift_month
 NOT_GIVEN = "（本月未录入）"
 STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",
                "no_target": "无目标", "no_actual": "缺实际数据"}
+# Excel's own good / neutral / bad fills, which sales-operations readers already know.
+STATUS_FILL = {STATUS_MET: "C6EFCE", STATUS_NEAR: "FFEB9C", STATUS_MISSED: "FFC7CE"}
+NO_FILL = "F2F2F2"
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
@@ -140,6 +144,7 @@ def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) 
 
     return {
         **_header(unit, org, month, "月度工作计划"),
+        "chart_targets": targets_chart(rows, catalog),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": table1,
@@ -168,14 +173,63 @@ def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
     return f"本月共考核{len(rows)}项指标：" + (",".join(parts) if parts else "无可比较的数据") + "。"
 
 
+def achievement_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
+    """Achievement per metric against the 100% line."""
+    shown = rows[rows["achievement"].notna()]
+    return ChartSpec("各项指标达成率", tuple(catalog[key].name for key in shown["metric"]),
+                     (("达成率", tuple(shown["achievement"])),), reference_line=("目标 100%", 1.0))
+
+
+def members_chart(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog,
+                  member_name: str) -> ChartSpec:
+    """Members' achievement of the first two main metrics, best first by the first."""
+    if members.empty or not main:
+        return ChartSpec("", (), ())
+    shown = main[:2]
+    rates = members.pivot(index="unit", columns="metric", values="achievement").reindex(
+        index=members["unit"].drop_duplicates(), columns=shown)
+    rates = rates.sort_values(shown[0], ascending=False, na_position="last", kind="stable")
+    series = tuple((catalog[key].name, tuple(None if pd.isna(v) else float(v) for v in rates[key])) for key in shown)
+    return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(u, u) for u in rates.index), series,
+                     reference_line=("目标 100%", 1.0))
+
+
+def targets_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
+    """This month's targets beside last month's actuals, for the metrics sharing the first one's unit."""
+    if rows.empty:
+        return ChartSpec("", (), ())
+    unit = catalog[rows["metric"].iloc[0]].unit
+    shown = rows[rows["metric"].map(lambda key: catalog[key].unit == unit)]
+    scale, number_format = (10000, '0.0"万元"') if unit == "万元" else (1, "0.0%" if unit == "%" else f'0"{unit}"')
+
+    def values(column: str) -> tuple:
+        return tuple(None if pd.isna(v) else float(v) / scale for v in shown[column])
+
+    return ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[key].name for key in shown["metric"]),
+                     (("上月实际", values("prev_actual")), ("本月目标", values("target"))), number_format)
+
+
+def _weakest(rows: pd.DataFrame) -> set[str]:
+    """The metric with the lowest achievement below 100%, the one to watch."""
+    behind = rows[rows["status"].isin([STATUS_NEAR, STATUS_MISSED]) & rows["achievement"].notna()]
+    return set() if behind.empty else {behind.loc[behind["achievement"].idxmin(), "metric"]}
+
+
 def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWarning],
                     unit: Unit, month: str, next_targets: pd.DataFrame) -> dict:
-    """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month."""
+    """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month.
+
+    Table 2 cells and the lists of 三 that no person wrote are filled from the data (【数据】).
+    """
     catalog, org = inputs.catalog, inputs.org
     rows = _unit_rows(metrics, unit)
+    labels = dict(zip(org["rep_id"], org["rep_name"]))
+    members = analysis.member_rows(metrics, org, unit.level, unit.unit)
+    weakest = _weakest(rows)
 
-    def cell(metric: str, section: str) -> str:
-        return "\n".join(_notes(inputs, month, unit, section, metric)) or formats.MISSING
+    def cell(row, section: str, generate) -> str:
+        written = "\n".join(_notes(inputs, month, unit, section, row.metric))
+        return written or generate(row, members, labels, catalog[row.metric])
 
     figures, table2 = [], []
     for r in rows.itertuples():
@@ -186,28 +240,39 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
             "actual": formats.figure(r.actual, metric),
             "achievement": formats.achievement(r.achievement),
             "status": r.status,
-            "status_text": STATUS_TEXT[r.status],
+            "status_text": STATUS_TEXT[r.status] + ("（重点关注）" if r.metric in weakest else ""),
+            "fill": STATUS_FILL.get(r.status, NO_FILL),
         }
         figures.append({**shown,
                         "variance": formats.change(r.variance, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": formats.change(r.mom_change, metric)})
         table2.append({**shown,
-                       "reason": cell(r.metric, "variance_reason"),
-                       "highlight": cell(r.metric, "highlight"),
-                       "problem": cell(r.metric, "problem"),
-                       "next_step": cell(r.metric, "next_step")})
+                       "reason": cell(r, "variance_reason", analysis.variance_reason),
+                       "highlight": cell(r, "highlight", analysis.highlight),
+                       "problem": cell(r, "problem", analysis.problem),
+                       "next_step": "\n".join(_notes(inputs, month, unit, "next_step", r.metric)) or formats.MISSING})
 
+    main = list(rows["metric"][:analysis.RANKED_METRICS])
+    member_level = analysis.CHILD_LEVEL.get(unit.level)
+    member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
     upcoming = _unit_rows(next_targets, unit)
     return {
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows, catalog),
         "figures": figures,
         "data_notes": unit_warnings(warnings, org, unit) or ["本单位本月数据完整，无缺报或异常。"],
+        "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
         "reasons": _notes(inputs, month, unit, "variance_reason"),
-        "highlights": _or_not_given(_notes(inputs, month, unit, "highlight")),
-        "problems": _or_not_given(_notes(inputs, month, unit, "problem")),
+        "member_name": member_name,
+        "chart_members": members_chart(members, labels, main, catalog, member_name),
+        "ranking": analysis.ranking(members, labels, main, catalog),
+        "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
+        "highlights": _notes(inputs, month, unit, "highlight")
+                      or analysis.section_items(rows, members, labels, catalog, good=True) or [NOT_GIVEN],
+        "problems": _notes(inputs, month, unit, "problem")
+                    or analysis.section_items(rows, members, labels, catalog, good=False) or [NOT_GIVEN],
         "next_steps": _or_not_given(_notes(inputs, month, unit, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in upcoming.itertuples() if pd.notna(r.target)],

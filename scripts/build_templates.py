@@ -56,6 +56,7 @@ def set_defaults(doc) -> None:
     set_fonts(styles["Heading 2"], HEADING_FONT, 12, True, RGBColor(0x1F, 0x3A, 0x5F))
     set_fonts(styles["List Bullet"], BODY_FONT, 10.5)
     set_fonts(styles["Caption"], HEADING_FONT, 10.5, True, RGBColor(0, 0, 0))
+    styles["Caption"].paragraph_format.keep_with_next = True  # a table's title stays with the table
     # The document-wide default too, so text in any style Word adds later is Chinese-ready.
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     fonts = defaults.find(qn("w:rFonts"))
@@ -116,7 +117,7 @@ def write_cell(cell, text: str, bold: bool = False, size: float = 9, center: boo
 def loop_table(doc, loop: str, columns: list[tuple[str, str, float]]) -> None:
     """A table with a repeated header row and one row per item of `loop` (`row in table1`).
 
-    `columns` are (heading, field, width in cm). The rows {%tr for %} and {%tr endfor %}
+    `columns` are (heading, field, width in cm[, field holding the cell's fill colour]). The rows {%tr for %} and {%tr endfor %}
     are removed by docxtpl when it renders.
     """
     table = doc.add_table(rows=4, cols=len(columns))
@@ -126,12 +127,17 @@ def loop_table(doc, loop: str, columns: list[tuple[str, str, float]]) -> None:
     header = table.rows[0]
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     variable = loop.split()[0]
-    for position, (heading, field, width) in enumerate(columns):
+    for position, (heading, field, width, *fill) in enumerate(columns):
         for row in table.rows:
             row.cells[position].width = Cm(width)
         write_cell(header.cells[position], heading, bold=True, center=True)
         shade(header.cells[position], HEADER_FILL)
-        write_cell(table.rows[2].cells[position], f"{{{{ {variable}.{field} }}}}")
+        cell = table.rows[2].cells[position]
+        if fill:  # docxtpl moves {% cellbg %} into the cell's shading
+            write_cell(cell, f"{{% cellbg {variable}.{fill[0]} %}}")
+            cell.paragraphs[0].add_run(f"{{{{ {variable}.{field} }}}}").font.size = Pt(9)
+        else:
+            write_cell(cell, f"{{{{ {variable}.{field} }}}}")
     write_cell(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
     write_cell(table.rows[3].cells[0], "{%tr endfor %}")
     # A row must not break across pages mid-line; the header repeats on each page.
@@ -144,6 +150,11 @@ def bullets(doc, items: str) -> None:
     doc.add_paragraph(f"{{%p for item in {items} %}}")
     doc.add_paragraph("{{ item }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
+
+
+def chart(doc, variable: str) -> None:
+    """A centred paragraph whose tag becomes a native Word chart (nothing when there is no data)."""
+    doc.add_paragraph(f"{{{{ {variable} }}}}").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def title_block(doc) -> None:
@@ -169,10 +180,11 @@ def build_plan(path: Path) -> None:
 
     doc.add_heading("一、核心目标", level=1)
     doc.add_paragraph("结合公司战略、{{ prev_month_label }}业绩完成情况和市场动态，{{ unit_label }}"
-                      "{{ month_label }}的核心量化指标如下（上月数据供参考）:")
+                      "{{ month_label }}的核心量化指标如下（上月数据供参考）：")
     loop_table(doc, "goal in goals", [
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
+    chart(doc, "chart_targets")
 
     doc.add_heading("二、任务分解与责任", level=1)
     doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
@@ -180,7 +192,7 @@ def build_plan(path: Path) -> None:
     loop_table(doc, "row in table1", [
         ("核心指标", "metric", 2.2), ("月度目标", "target", 2.0), ("具体任务描述", "task", 3.6),
         ("负责人", "owner", 1.5), ("计划完成时间", "due", 1.9), ("完成标准", "done_criteria", 2.9),
-        ("备注(资源/风险)", "notes", 2.9)])
+        ("备注（资源/风险）", "notes", 2.9)])
 
     doc.add_heading("三、策略与资源需求", level=1)
     doc.add_heading("（一）销售策略", level=2)
@@ -214,11 +226,12 @@ def build_summary(path: Path) -> None:
     title_block(doc)
 
     doc.add_heading("一、数据收集与整理", level=1)
-    doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）:")
+    doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）：")
     loop_table(doc, "row in figures", [
         ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
-        ("达成率", "achievement", 2.4), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
-        ("环比变化", "mom_change", 3.4), ("状态", "status_text", 2.4)])
+        ("达成率", "achievement", 2.4, "fill"), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
+        ("环比变化", "mom_change", 3.4), ("状态", "status_text", 3.0, "fill")])
+    chart(doc, "chart_achievement")
     doc.add_paragraph("数据说明：")
     bullets(doc, "data_notes")
 
@@ -226,13 +239,23 @@ def build_summary(path: Path) -> None:
     doc.add_paragraph("{{ overview }}")
     doc.add_paragraph("表2：销售团队月度工作总结表", style="Caption")
     loop_table(doc, "row in table2", [
-        ("核心指标", "metric", 2.6), ("月度目标", "target", 2.2), ("实际完成", "actual", 2.2),
-        ("达成率", "achievement", 1.8), ("差异原因分析", "reason", 4.4), ("成功经验/亮点", "highlight", 4.4),
-        ("存在问题与挑战", "problem", 4.4), ("下月改进措施", "next_step", 3.7)])
+        ("核心指标", "metric", 2.2), ("月度目标", "target", 1.9), ("实际完成", "actual", 1.9),
+        ("达成率", "achievement", 1.6, "fill"), ("差异原因分析", "reason", 4.6), ("成功经验/亮点", "highlight", 4.5),
+        ("存在问题与挑战", "problem", 4.5), ("下月改进措施", "next_step", 4.4)])
     doc.add_paragraph("{%p if reasons %}")
     doc.add_paragraph("整体差异原因：")
     bullets(doc, "reasons")
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if ranking %}")
+    doc.add_paragraph("各{{ member_name }}达成情况排名：", style="Caption")
+    chart(doc, "chart_members")
+    loop_table(doc, "row in ranking", [
+        ("排名", "rank", 1.4), ("{{ member_name }}", "name", 3.6),
+        ("{{ ranking_metrics[0] }}达成率", "rate1", 3.6), ("{{ ranking_metrics[0] }}差异", "variance1", 3.6),
+        ("{{ ranking_metrics[1] }}达成率", "rate2", 3.6), ("{{ ranking_metrics[1] }}差异", "variance2", 3.6),
+        ("{{ ranking_metrics[2] }}达成率", "rate3", 3.6)])
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("注：标有【数据】的内容由系统根据本月数据自动生成；其余内容来自填报的说明。")
 
     doc.add_heading("三、问题与经验提炼", level=1)
     doc.add_heading("（一）成功经验", level=2)

@@ -35,8 +35,10 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     rows = table_with_header(document(sample_report, "company", "公司", "summary"), TABLE2)
     sales = next(row for row in rows if row[0] == "销售额")
     assert "宝钢项目" in sales[4] and "线上渠道" in sales[5] and "流失5家" in sales[6] and "每日跟进" in sales[7]
-    events = next(row for row in rows if row[0] == "活动参与量")
-    assert events[4:] == ["—"] * 4
+    events = next(row for row in rows if row[0] == "活动参与量")  # no note: the data speaks, marked as such
+    # 24场 target, 23场 reported; 华东区 13 of 12, 华南区 10 of 12 (S1012 silent); September 22场
+    assert events[4] == "【数据】较目标差1场（达成95.8%）。缺口主要来自：华南区 -2场。超额贡献：华东区 +1场。环比+1场。"
+    assert events[5:] == ["—"] * 3
 
 
 def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):

@@ -1,0 +1,194 @@
+"""Native Word charts: DrawingML chart parts with their embedded workbook, added to a document.
+
+The chart XML comes from python-pptx's ChartXmlWriter (the same schema in Word and PowerPoint)
+and the workbook behind Word's "Edit Data" from its XlsxWriter-based writer; this module
+adds the combined bar-and-line form, the Chinese font, labels, and fixed timestamps.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from lxml import etree
+from pptx.chart.data import CategoryChartData
+from pptx.chart.xmlwriter import ChartXmlWriter
+from pptx.enum.chart import XL_CHART_TYPE
+
+from .charts import ChartSpec
+
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS = {"c": C, "a": A, "r": R}
+FONT = "宋体"
+SERIES_COLOURS = ("4472C4", "A5A5A5", "ED7D31", "70AD47")
+LINE_COLOUR = "C00000"
+EMU_PER_CM = 360000
+FIXED_STAMP = "2025-01-01T00:00:00Z"
+
+
+def _el(tag: str, **attributes) -> etree._Element:
+    prefix, name = tag.split(":")
+    element = etree.Element(f"{{{NS[prefix]}}}{name}")
+    for key, value in attributes.items():
+        element.set(key, str(value))
+    return element
+
+
+def _sub(parent, tag: str, **attributes) -> etree._Element:
+    element = _el(tag, **attributes)
+    parent.append(element)
+    return element
+
+
+def _fill(colour: str, line: bool = False) -> etree._Element:
+    shape = _el("c:spPr")
+    if line:
+        outline = _sub(shape, "a:ln", w=22225)
+        _sub(_sub(outline, "a:solidFill"), "a:srgbClr", val=colour)
+        _sub(outline, "a:prstDash", val="dash")
+    else:
+        _sub(_sub(shape, "a:solidFill"), "a:srgbClr", val=colour)
+    return shape
+
+
+def _text_properties(size: int = 900) -> etree._Element:
+    """Chart-wide text: the Chinese font on the East Asian slot, 9 pt."""
+    text = _el("c:txPr")
+    _sub(text, "a:bodyPr")
+    _sub(text, "a:lstStyle")
+    paragraph = _sub(text, "a:p")
+    run = _sub(_sub(paragraph, "a:pPr"), "a:defRPr", sz=size)
+    _sub(run, "a:latin", typeface="Arial")
+    _sub(run, "a:ea", typeface=FONT)
+    _sub(paragraph, "a:endParaRPr", lang="zh-CN")
+    return text
+
+
+def _title(text: str) -> etree._Element:
+    title = _el("c:title")
+    rich = _sub(_sub(title, "c:tx"), "c:rich")
+    _sub(rich, "a:bodyPr")
+    _sub(rich, "a:lstStyle")
+    paragraph = _sub(rich, "a:p")
+    properties = _sub(_sub(paragraph, "a:pPr"), "a:defRPr", sz=1100, b=1)
+    _sub(properties, "a:ea", typeface=FONT)
+    run = _sub(paragraph, "a:r")
+    _sub(run, "a:rPr", lang="zh-CN", sz=1100, b=1)
+    _sub(run, "a:t").text = text
+    _sub(title, "c:overlay", val=0)
+    return title
+
+
+def _labels(number_format: str) -> etree._Element:
+    labels = _el("c:dLbls")
+    _sub(labels, "c:numFmt", formatCode=number_format, sourceLinked=0)
+    for tag, value in (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("showSerName", 0),
+                       ("showPercent", 0), ("showBubbleSize", 0)):
+        _sub(labels, f"c:{tag}", val=value)
+    return labels
+
+
+def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
+    """The chart part's XML and its embedded workbook for `spec`."""
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = list(spec.categories)
+    series = list(spec.series)
+    if spec.reference_line:
+        name, value = spec.reference_line
+        series.append((name, tuple(value for _ in spec.categories)))
+    for name, values in series:
+        data.add_series(name, list(values))
+    root = etree.fromstring(ChartXmlWriter(XL_CHART_TYPE.COLUMN_CLUSTERED, data).xml.encode("utf-8"))
+
+    chart = root.find("c:chart", NS)
+    chart.insert(0, _title(spec.title))
+    chart.find("c:autoTitleDeleted", NS).set("val", "0")
+    bar = root.find(".//c:barChart", NS)
+    bars = bar.findall("c:ser", NS)
+    for position, ser in enumerate(bars):
+        ser.insert(3, _fill(SERIES_COLOURS[position % len(SERIES_COLOURS)]))
+        ser.find("c:cat", NS).addprevious(_labels(spec.number_format))
+    if spec.reference_line:
+        _as_line(bar, bars[-1])
+    value_axis = root.find(".//c:valAx", NS)
+    value_axis.find("c:majorTickMark", NS).addprevious(_el("c:numFmt", formatCode=spec.number_format.replace(".0", ""),
+                                                          sourceLinked=0))
+    legend = _el("c:legend")
+    _sub(legend, "c:legendPos", val="b")
+    _sub(legend, "c:overlay", val=0)
+    root.find(".//c:plotArea", NS).addnext(legend)
+    legend.addnext(_el("c:plotVisOnly", val=1))
+    root.replace(root.find("c:txPr", NS), _text_properties())
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), _stable_workbook(data.xlsx_blob)
+
+
+def _as_line(bar: etree._Element, ser: etree._Element) -> None:
+    """Move the last bar series into a line chart on the same axes (the reference line)."""
+    line = _el("c:lineChart")
+    _sub(line, "c:grouping", val="standard")
+    _sub(line, "c:varyColors", val=0)
+    ser = copy.deepcopy(ser)
+    bar.remove(bar.findall("c:ser", NS)[-1])
+    for tag in ("c:invertIfNegative", "c:dLbls", "c:spPr"):
+        for element in ser.findall(tag, NS):
+            ser.remove(element)
+    ser.find("c:tx", NS).addnext(_fill(LINE_COLOUR, line=True))
+    marker = _el("c:marker")
+    _sub(marker, "c:symbol", val="none")
+    ser.find("c:spPr", NS).addnext(marker)
+    _sub(ser, "c:smooth", val=0)
+    line.append(ser)
+    _sub(line, "c:marker", val=1)
+    for axis in bar.findall("c:axId", NS):
+        _sub(line, "c:axId", val=axis.get("val"))
+    bar.addnext(line)
+
+
+def _stable_workbook(blob: bytes) -> bytes:
+    """XlsxWriter's workbook with its creation time fixed, so reruns give the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(blob))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_STAMP.encode(), data)
+            entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:
+    """Adds `spec` as a chart part (with its workbook) to the document; returns the run XML."""
+    package = document_part.package
+    number = sum(1 for p in package.iter_parts() if p.partname.startswith("/word/charts/chart")) + 1
+    xml, workbook = chart_xml(spec)
+    chart = Part(PackURI(f"/word/charts/chart{number}.xml"), CT_CHART, b"", package)
+    book = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Sheet{number}.xlsx"), CT_XLSX, workbook, package)
+    book_rid = chart.relate_to(book, RT.PACKAGE)
+    root = etree.fromstring(xml)
+    external = _el("c:externalData")
+    external.set(f"{{{R}}}id", book_rid)
+    _sub(external, "c:autoUpdate", val=0)
+    root.append(external)
+    chart._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rid = document_part.relate_to(chart, RT.CHART)
+    width, height = int(width_cm * EMU_PER_CM), int(spec.height_cm * EMU_PER_CM)
+    return (
+        '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{number}" name="Chart {number}"/><wp:cNvGraphicFramePr/>'
+        f'<a:graphic xmlns:a="{A}"><a:graphicData uri="{C}">'
+        f'<c:chart xmlns:c="{C}" xmlns:r="{R}" r:id="{rid}"/>'
+        '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
+    )

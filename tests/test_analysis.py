@@ -1,0 +1,64 @@
+"""Generated analysis: the right members named, marked 【数据】, and a person's note always wins."""
+import pandas as pd
+
+from pipeline.analysis import ranking
+from pipeline.catalog import Catalog
+from pipeline.context import Unit, summary_context
+from pipeline.transform import unit_metrics
+from pipeline.validate import Inputs
+
+from .conftest import org_frame
+
+CATALOG = Catalog()
+ORG = org_frame([("A", "甲", "一组", "东区"), ("B", "乙", "一组", "东区"), ("C", "丙", "一组", "东区"),
+                 ("D", "丁", "二组", "东区")])
+
+
+def inputs(notes=()):
+    targets = pd.DataFrame([("2025-10", rep, "sales", 1_000_000.0) for rep in "ABCD"],
+                           columns=["month", "rep_id", "metric", "target"])
+    actuals = pd.DataFrame([("2025-10", "A", "sales", 1_500_000.0, None), ("2025-10", "B", "sales", 400_000.0, None),
+                            ("2025-10", "C", "sales", 950_000.0, None)],
+                           columns=["month", "rep_id", "metric", "actual", "base"])
+    note_frame = pd.DataFrame(list(notes), columns=["month", "level", "unit", "metric", "section", "text"])
+    empty_tasks = pd.DataFrame(columns=["month", "metric", "task", "owner", "due", "done_criteria", "notes", "_line"])
+    return Inputs(CATALOG, ORG, targets, actuals, empty_tasks, note_frame)
+
+
+def team_summary(data):
+    metrics, warnings = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
+    empty = metrics.iloc[0:0]
+    return summary_context(data, metrics, warnings, Unit("team", "一组", "一组"), "2025-10", empty)
+
+
+def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
+    row = team_summary(inputs())["table2"][0]
+    # 一组: target 300万元, actual 285万元 (丁 is in 二组); 乙 is 60万元 short, 丙 5万元, 甲 50万元 ahead
+    assert row["reason"] == "【数据】较目标差15万元（达成95%）。缺口主要来自：乙 -60万元、丙 -5万元。超额贡献：甲 +50万元。"
+    assert row["highlight"] == "【数据】甲达成150%（+50万元）。"
+    assert row["problem"] == "【数据】乙达成40%（-60万元）。"
+
+
+def test_a_person_note_overrides_the_generated_text():
+    data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙休假两周。"),
+                   ("2025-10", "team", "一组", "", "problem", "人手不足。")])
+    context = team_summary(data)
+    assert context["table2"][0]["reason"] == "乙休假两周。"
+    assert context["table2"][0]["highlight"].startswith("【数据】")  # other cells still generated
+    assert context["problems"] == ["人手不足。"]
+
+
+def test_section_items_come_from_data_when_nobody_wrote_any():
+    context = team_summary(inputs())
+    assert context["highlights"] == ["【数据】销售额：甲达成150%（+50万元）。"]
+    assert context["problems"] == ["【数据】销售额：乙达成40%（-60万元）。"]
+
+
+def test_ranking_orders_members_by_achievement_with_silent_members_last():
+    data = inputs()
+    metrics, _ = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
+    members = metrics[metrics["level"] == "rep"]
+    ranked = ranking(members, {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, ["sales"], CATALOG)
+    assert [(r["rank"], r["name"], r["rate1"]) for r in ranked] == \
+           [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("4", "丁", "—")]
+    assert ranked[0]["rate2"] == "—"

@@ -1,0 +1,111 @@
+"""Native Word charts: present, referenced, well-formed, holding the figures; colours; same bytes."""
+import io
+import json
+import time
+import zipfile
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+from openpyxl import load_workbook
+
+from pipeline.charts import ChartSpec
+from pipeline.render import render_bytes
+from pipeline.wordchart import chart_xml
+
+from .conftest import TEMPLATES
+from .test_documents import TABLE2, document
+
+C = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+CHART_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+
+
+def charts(path):
+    """Each chart the document body places: (title, {series name: values}, categories, workbook values)."""
+    doc = Document(path)
+    placed = [el.get(qn("r:id")) for el in doc.element.body.iter("{%s}chart" % C["c"])]
+    found = []
+    for rid in placed:
+        part = doc.part.rels[rid].target_part
+        assert doc.part.rels[rid].reltype == CHART_REL
+        root = etree.fromstring(part.blob, etree.XMLParser(recover=False))
+        title = "".join(root.find("c:chart/c:title", C).itertext())
+        series = {s.find("c:tx//c:v", C).text:
+                  [float(v.text) for v in s.findall("c:val//c:pt/c:v", C)] for s in root.iterfind(".//c:ser", C)}
+        categories = [v.text for v in root.find(".//c:ser/c:cat", C).iterfind(".//c:pt/c:v", C)]
+        workbook_rid = root.find("c:externalData", C).get(qn("r:id"))
+        book = load_workbook(io.BytesIO(part.rels[workbook_rid].target_part.blob))
+        sheet = [[cell for cell in row] for row in book.active.iter_rows(values_only=True)]
+        found.append((title, series, categories, sheet))
+    return found
+
+
+def test_company_summary_charts_hold_the_figures(sample_report):
+    path = document(sample_report, "company", "公司", "summary")
+    (title, series, categories, sheet), members = charts(path)
+    assert title == "各项指标达成率"
+    assert categories == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量"]
+    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 23 / 24])
+    assert series["目标 100%"] == [1.0] * 5
+    assert sheet[1][:3] == ["销售额", 0.925, 1]  # the workbook Word's "Edit Data" opens
+    m_title, m_series, m_categories, _ = members
+    assert m_title == "各区域达成率对比" and m_categories == ["华东区", "华南区"]  # sorted by 销售额 achievement
+    assert m_series["销售额"] == pytest.approx([93 / 100, 92 / 100])
+
+
+def test_every_document_has_its_charts(sample_report):
+    manifest = json.loads((sample_report / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["documents"]:
+        expected = 1 if entry["kind"] == "plan" or entry["level"] == "rep" else 2
+        assert len(charts(sample_report / entry["path"])) == expected, entry["path"]
+
+
+def test_plan_chart_sets_targets_beside_last_months_actuals(sample_report):
+    [(title, series, categories, _)] = charts(document(sample_report, "company", "公司", "plan"))
+    assert title == "本月目标与上月实际（万元）" and categories == ["销售额", "回款金额"]
+    assert series == {"上月实际": [176.2, 130.8], "本月目标": [200.0, 150.0]}
+
+
+def test_achievement_cells_are_coloured_by_status(sample_report):
+    table = next(t for t in Document(document(sample_report, "company", "公司", "summary")).tables
+                 if [c.text for c in t.rows[0].cells] == TABLE2)
+    fills = {row.cells[0].text: row.cells[3]._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) for row in table.rows[1:]}
+    assert fills["销售额"] == "FFEB9C" and fills["新客户开发数量"] == "FFC7CE"  # near, missed
+    for row in table.rows[1:]:  # shading sits where the schema puts it, after the width
+        tags = [child.tag for child in row.cells[3]._tc.tcPr]
+        assert tags.index(qn("w:tcW")) < tags.index(qn("w:shd"))
+
+
+def test_the_weakest_metric_is_marked(sample_report):
+    table = next(t for t in Document(document(sample_report, "company", "公司", "summary")).tables
+                 if t.rows[0].cells[-1].text == "状态")
+    marked = [row.cells[0].text for row in table.rows[1:] if "重点关注" in row.cells[-1].text]
+    assert marked == ["新客户开发数量"]
+
+
+def test_rendering_twice_seconds_apart_gives_the_same_bytes(sample_report):
+    context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
+               "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
+               "risks": [], "responses": [],
+               "chart_targets": ChartSpec("t", ("a", "b"), (("x", (1.0, 2.0)),))}
+    first = render_bytes(TEMPLATES / "plan.docx", context)
+    time.sleep(2.1)  # zip timestamps have 2-second resolution
+    assert render_bytes(TEMPLATES / "plan.docx", context) == first
+    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
+    assert "word/charts/chart1.xml" in names and "word/embeddings/Microsoft_Excel_Sheet1.xlsx" in names
+
+
+def test_chart_text_is_escaped():
+    xml, _ = chart_xml(ChartSpec("A&B <组>", ("甲&乙", "<丙>"), (("系列\"1\"", (0.5, 1.0)),)))
+    root = etree.fromstring(xml, etree.XMLParser(recover=False))
+    assert "".join(root.find("c:chart/c:title", C).itertext()) == "A&B <组>"
+    assert [v.text for v in root.iterfind(".//c:cat//c:v", C)] == ["甲&乙", "<丙>"]
+
+
+def test_an_empty_chart_leaves_no_part():
+    context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
+               "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
+               "risks": [], "responses": [], "chart_targets": ChartSpec("", (), ())}
+    names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
+    assert not [n for n in names if "chart" in n]
