@@ -192,7 +192,7 @@ def build_plan(path: Path) -> None:
     loop_table(doc, "row in table1", [
         ("核心指标", "metric", 2.2), ("月度目标", "target", 2.0), ("具体任务描述", "task", 3.6),
         ("负责人", "owner", 1.5), ("计划完成时间", "due", 1.9), ("完成标准", "done_criteria", 2.9),
-        ("备注（资源/风险）", "notes", 2.9)])
+        ("备注(资源/风险)", "notes", 2.9)])
 
     doc.add_heading("三、策略与资源需求", level=1)
     doc.add_heading("（一）销售策略", level=2)
