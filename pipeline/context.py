@@ -73,10 +73,7 @@ def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
 
 
 def _notes(inputs: Inputs, month: str, unit: Unit, section: str, metric: str = "") -> list[str]:
-    notes = inputs.notes
-    chosen = notes[(notes["month"] == month) & (notes["level"] == unit.level) & (notes["unit"] == unit.unit)
-                   & (notes["section"] == section) & (notes["metric"] == metric)]
-    return chosen["text"].tolist()
+    return inputs.note_texts.get((month, unit.level, unit.unit, section, metric), [])
 
 
 def _or_not_given(items: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -31,6 +32,15 @@ class Inputs:
     tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
     notes: pd.DataFrame  # month, level, unit, metric, section, text
     files: list[InputFile] = field(default_factory=list)
+
+    @cached_property
+    def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
+        """Note texts by (month, level, unit, section, metric), in file order; built once."""
+        index: dict[tuple[str, str, str, str, str], list[str]] = {}
+        notes = self.notes
+        for key in zip(notes["month"], notes["level"], notes["unit"], notes["section"], notes["metric"], notes["text"]):
+            index.setdefault(key[:5], []).append(key[5])
+        return index
 
 
 class _Rows:
