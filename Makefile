@@ -5,28 +5,45 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MONTH  ?=
 MONTH_ARG := $(if $(MONTH),--month $(MONTH),)
+PDF_ARG   := $(if $(PDF),--pdf,)
 
-.PHONY: help setup report validate test bench templates clean
+.PHONY: help setup fonts report validate check-templates test bench templates clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	-@$(MAKE) --no-print-directory fonts
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv/ and install the project into it
 
-report: $(STAMP)  ## write outputs/MONTH from inputs/ (MONTH=2025-10; default: last month)
-	$(BIN)/salesreport report $(MONTH_ARG) --inputs inputs --outputs outputs
+fonts:  ## install a Chinese font for PDF output where possible (Debian, as root); never fails
+	@if command -v fc-list >/dev/null && fc-list :lang=zh family | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing fonts-noto-cjk for PDF output"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1 \
+	   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1)) \
+	  || echo "could not install fonts-noto-cjk; --pdf will say how"; \
+	else echo "no Chinese font found; --pdf needs one (apt-get install fonts-noto-cjk)"; fi
+
+report: $(STAMP)  ## write outputs/MONTH from inputs/ (MONTH=2025-10; default: last month; PDF=1 adds PDFs)
+	$(BIN)/salesreport report $(MONTH_ARG) $(PDF_ARG) --inputs inputs --outputs outputs
 
 validate: $(STAMP)  ## check inputs/ for MONTH and print every problem, writing nothing
 	$(BIN)/salesreport validate $(MONTH_ARG) --inputs inputs
 
+check-templates: $(STAMP)  ## check docx_templates/ for broken tags, unknown variables, missing tables
+	$(BIN)/salesreport check-templates --templates docx_templates
+
 test: $(STAMP)  ## run the test suite
 	$(BIN)/pytest -q
+
+bench: $(STAMP)  ## time and measure a report on the sample and on a synthetic 200-rep org
+	$(BIN)/python scripts/bench.py --reps 200
 
 templates: $(STAMP)  ## rebuild docx_templates/ from scripts/build_templates.py (overwrites Word edits)
 	$(BIN)/python scripts/build_templates.py

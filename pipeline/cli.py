@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import run
-from .errors import InputError, SalesReportError
+from .errors import InputError, SalesReportError, TemplateError
 from .schema import LEVEL_NAMES
 from .values import parse_month, shift_month
 
@@ -61,15 +61,20 @@ def main():
     """salesreport: 从 CRM 导出数据生成销售团队月度工作计划与总结（Word）。"""
 
 
+templates_option = click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
+                                default=PROJECT / "docx_templates", show_default=True,
+                                help="Word 模板文件夹（plan.docx, summary.docx）。")
+
+
 @main.command()
 @month_option
 @inputs_option
 @outputs_option
-@click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
-              default=PROJECT / "docx_templates", help="Word 模板文件夹（plan.docx, summary.docx）。")
+@templates_option
 @strict_option
+@click.option("--pdf", "with_pdf", is_flag=True, help="同时用 LibreOffice 生成每份文档的 PDF。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
-def report(month, inputs_dir, outputs_dir, templates_dir, strict, quiet):
+def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quiet):
     """Write every unit's plan and summary, metrics.csv and manifest.json for a month.
 
     Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
@@ -83,7 +88,7 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, quiet):
             if not quiet and sys.stderr.isatty():
                 click.echo(f"\r生成文档 {done}/{total} 个单位", nl=done == total, err=True)
 
-        result = run.write_report(checked, outputs_dir, templates_dir, progress)
+        result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf)
     except SalesReportError as error:
         _fail(error)
     levels = {}
@@ -111,3 +116,20 @@ def validate(month, inputs_dir, strict):
     _print_warnings(checked.warnings)
     click.echo(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
                f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
+
+
+@main.command("check-templates")
+@templates_option
+def check_templates(templates_dir):
+    """Render each template against the bundled sample and report every problem found.
+
+    Reports Jinja syntax errors (with the text around them), undefined variables and a
+    missing Table 1 or Table 2. Example: salesreport check-templates --templates my_templates
+    """
+    problems = run.check_templates(templates_dir, PROJECT / "inputs")
+    if problems:
+        click.echo(f"模板有 {len(problems)} 个问题：", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(TemplateError.exit_code)
+    click.echo(f"模板检查通过：{templates_dir}")

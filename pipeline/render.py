@@ -7,11 +7,14 @@ literally. The zip is written with fixed entry times: same context, same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import jinja2
+from docx import Document
 from docx.oxml.ns import qn
+from jinja2 import meta
 from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
 
@@ -99,3 +102,52 @@ def stable_zip(data: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return out.getvalue()
+
+
+# The header row each kind of document must keep, as the original document's tables.
+REQUIRED_TABLES = {
+    "plan": ("表1", ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]),
+    "summary": ("表2", ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点",
+                        "存在问题与挑战", "下月改进措施"]),
+}
+
+
+def _near(source: str, line: int | None) -> str:
+    """The visible text of the template around Jinja's `line`, for a message a person can act on."""
+    if not line:
+        return ""
+    lines = source.splitlines()[max(line - 3, 0): line + 2]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", "".join(lines))).strip()[:200]
+
+
+def check_template(template: Path, kind: str, context: dict) -> list[str]:
+    """Every problem found in `template`: Jinja syntax, undefined names, the missing table."""
+    try:
+        document = DocxTemplate(template)
+        document.init_docx()
+        parts = [("正文", document.get_xml())]
+        for uri, name in ((document.HEADER_URI, "页眉"), (document.FOOTER_URI, "页脚")):
+            parts += [(name, document.get_part_xml(part)) for _, part in document.get_headers_footers(uri)]
+        # As docxtpl prepares a part: tags rejoined, one paragraph per line (for line numbers).
+        parts = [(name, re.sub(r"<w:p([ >])", r"\n<w:p\1", document.patch_xml(xml))) for name, xml in parts]
+    except Exception as error:  # not a Word file at all
+        return [f"{template.name}：无法打开：{type(error).__name__}: {error}"]
+    problems, environment = [], _environment()
+    for where, source in parts:
+        try:
+            names = meta.find_undeclared_variables(environment.parse(source))
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(f"{template.name}（{where}）：标签语法错误：{error.message}"
+                            f"，附近文字：「{_near(source, error.lineno)}」")
+            continue
+        problems += [f"{template.name}（{where}）：未定义的变量「{name}」" for name in sorted(names - set(context))]
+    if problems:
+        return problems
+    try:
+        rendered = Document(io.BytesIO(render_bytes(template, context)))
+    except TemplateError as error:
+        return [str(error)]
+    label, header = REQUIRED_TABLES[kind]
+    if not any([cell.text for cell in table.rows[0].cells] == header for table in rendered.tables if table.rows):
+        problems.append(f"{template.name}：找不到{label}（表头应为：{' | '.join(header)}）")
+    return problems

@@ -7,7 +7,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import publish, render
+from . import pdf, publish, render
 from .context import Unit, all_units, plan_context, summary_context
 from .errors import DataWarning, InputError, Problem, TemplateError
 from .load import read_inputs
@@ -69,8 +69,11 @@ def _file_stem(month: str, unit: Unit, kind: str) -> str:
 
 
 def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
-                 progress: Callable[[int, int], None] | None = None) -> Report:
-    """Every unit's plan and summary plus metrics.csv and manifest.json, written whole."""
+                 progress: Callable[[int, int], None] | None = None, with_pdf: bool = False) -> Report:
+    """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
+
+    With `with_pdf`, a PDF of each document too, listed under its document in the manifest.
+    """
     month, inputs = checked.month, checked.inputs
     templates = {kind: templates_dir / name for kind, name in render.TEMPLATE_FILES.items()}
     for path in templates.values():
@@ -95,6 +98,11 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
                                   "path": path.relative_to(staging).as_posix(), "sha256": publish.sha256(data)})
             if progress:
                 progress(done, len(units))
+        if with_pdf:
+            paths = [staging / d["path"] for d in documents]
+            for document, made in zip(documents, pdf.to_pdf(paths)):
+                document["pdf"] = {"path": made.relative_to(staging).as_posix(),
+                                   "sha256": publish.sha256(made.read_bytes())}
         publish.write_metrics_csv(staging / "metrics.csv", metrics_rows(checked))
         publish.write_json(staging / "manifest.json", {
             "month": month,
@@ -103,3 +111,25 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
             "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in inputs.files],
         })
     return Report(month, outputs_dir / month, documents, checked.warnings)
+
+
+def sample_contexts(sample_inputs: Path, month: str = "2025-10") -> dict[str, dict]:
+    """A plan and a summary context of the company from `sample_inputs`, for checking templates."""
+    checked = check(month, sample_inputs)
+    inputs = checked.inputs
+    company = all_units(inputs.org)[0]
+    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, inputs.org, shift_month(month, 1), inputs.catalog)
+    return {
+        "plan": plan_context(inputs, checked.metrics, company, month),
+        "summary": summary_context(inputs, checked.metrics, checked.warnings, company, month, next_targets),
+    }
+
+
+def check_templates(templates_dir: Path, sample_inputs: Path) -> list[str]:
+    """Every problem of the plan and summary templates in `templates_dir`."""
+    contexts = sample_contexts(sample_inputs)
+    problems = []
+    for kind, name in render.TEMPLATE_FILES.items():
+        path = templates_dir / name
+        problems += render.check_template(path, kind, contexts[kind]) if path.is_file() else [f"找不到模板文件 {path}"]
+    return problems
