@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from pathlib import Path
 
 import jinja2
@@ -20,9 +19,9 @@ from markupsafe import Markup, escape
 
 from .charts import ChartSpec
 from .errors import TemplateError
+from .stablezip import stable_zip
 from .wordchart import add_chart
 
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
 CHART_WIDTH_CM = 16.0
 
@@ -89,19 +88,6 @@ def _order_cell_properties(body) -> None:
                           if child.tag in _TC_PR_ORDER else len(_TC_PR_ORDER))
         for child in children:
             properties.append(child)
-
-
-def stable_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01, in the same order."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
 
 
 # The header row each kind of document must keep, as the original document's tables.

@@ -7,9 +7,7 @@ adds the combined bar-and-line form, the Chinese font, labels, and fixed timesta
 from __future__ import annotations
 
 import copy
-import io
 import re
-import zipfile
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -20,6 +18,7 @@ from pptx.chart.xmlwriter import ChartXmlWriter
 from pptx.enum.chart import XL_CHART_TYPE
 
 from .charts import ChartSpec
+from .stablezip import stable_zip
 
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -154,17 +153,11 @@ def _as_line(bar: etree._Element, ser: etree._Element) -> None:
 
 def _stable_workbook(blob: bytes) -> bytes:
     """XlsxWriter's workbook with its creation time fixed, so reruns give the same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(blob))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_STAMP.encode(), data)
-            entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, data)
-    return out.getvalue()
+    def fix_stamp(name: str, content: bytes) -> bytes:
+        if name != "docProps/core.xml":
+            return content
+        return re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_STAMP.encode(), content)
+    return stable_zip(blob, fix_stamp)
 
 
 def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
-EDGES = {"docxtpl", "click", "pipeline.load", "pipeline.render", "pipeline.publish", "pipeline.cli", "openpyxl"}
-PURE = ["catalog", "formats", "values", "validate", "transform", "context", "schema", "errors"]
+EDGES = {"docxtpl", "docx", "pptx", "click", "subprocess", "openpyxl", "pipeline.load", "pipeline.render",
+         "pipeline.publish", "pipeline.pdf", "pipeline.wordchart", "pipeline.cli", "pipeline.run"}
+PURE = ["catalog", "formats", "values", "validate", "transform", "analysis", "charts", "context", "schema", "errors"]
 
 
 def imports(module: str) -> set[str]:
