@@ -7,7 +7,7 @@ MONTH  ?=
 MONTH_ARG := $(if $(MONTH),--month $(MONTH),)
 PDF_ARG   := $(if $(PDF),--pdf,)
 
-.PHONY: help setup fonts report validate check-templates test bench templates clean
+.PHONY: help setup fonts report distribute validate check-templates test bench templates clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ fonts:  ## install a Chinese font for PDF output where possible (Debian, as root
 
 report: $(STAMP)  ## write outputs/MONTH from inputs/ (MONTH=2025-10; default: last month; PDF=1 adds PDFs)
 	$(BIN)/salesreport report $(MONTH_ARG) $(PDF_ARG) --inputs inputs --outputs outputs
+
+distribute: $(STAMP)  ## mail every recipient their documents for MONTH (SMTP from SALESREPORT_SMTP_*, else outputs/outbox/)
+	$(BIN)/salesreport distribute $(MONTH_ARG) --inputs inputs --outputs outputs
 
 validate: $(STAMP)  ## check inputs/ for MONTH and print every problem, writing nothing
 	$(BIN)/salesreport validate $(MONTH_ARG) --inputs inputs

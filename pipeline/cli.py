@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -133,3 +134,47 @@ def check_templates(templates_dir):
             click.echo(f"  - {problem}", err=True)
         sys.exit(TemplateError.exit_code)
     click.echo(f"模板检查通过：{templates_dir}")
+
+
+@main.command()
+@month_option
+@inputs_option
+@outputs_option
+@click.option("--dry-run", is_flag=True, help="只列出每位收件人会收到哪些文档，不发送、不记录。")
+@click.option("--resend", is_flag=True, help="已发送过的也再发一次。")
+def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
+    """Mail each recipient their own units' documents for a month, once.
+
+    Recipients come from recipients.csv (level, unit, email) and org.csv's email. SMTP when
+    SALESREPORT_SMTP_HOST is set, else .eml files under outputs/outbox/MONTH/. A rerun sends
+    only what is not yet delivered or has changed. Example: salesreport distribute --month 2025-10 --dry-run
+    """
+    from . import distribute as delivery
+
+    def show(outcome):
+        mail = outcome.mail
+        names = "、".join(Path(d["path"]).name for d in mail.documents)
+        if outcome.status == "dry-run":
+            click.echo(f"将发送 {mail.recipient}（{len(mail.documents)} 份）：{names}")
+        elif outcome.status == "sent":
+            notes = "，更新" if outcome.is_update else ""
+            notes += "，上次结果未知，已用相同 Message-ID 重发" if outcome.resent_unknown else ""
+            click.echo(f"已发送 {mail.recipient}（{len(mail.documents)} 份{notes}）")
+        elif outcome.status == "skipped":
+            click.echo(f"跳过 {mail.recipient}（已发送过，文档未变）")
+        else:
+            click.echo(f"失败 {mail.recipient}：{outcome.error}", err=True)
+
+    try:
+        result = delivery.distribute(month, inputs_dir, outputs_dir, os.environ, dry_run, resend, report=show)
+    except SalesReportError as error:
+        _fail(error)
+    for warning in result.warnings:
+        click.echo(f"  ! {warning}", err=True)
+    if dry_run:
+        click.echo(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
+        return
+    click.echo(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
+               f"失败 {result.count('failed')}（{result.transport}）")
+    if result.count("failed"):
+        sys.exit(delivery.DeliveryError.exit_code)

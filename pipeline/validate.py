@@ -257,6 +257,30 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
     return _frame(out, columns)
 
 
+def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.DataFrame:
+    """recipients.csv: who receives which unit's documents (units are checked against a month later)."""
+    columns = ["level", "unit", "email", "name"]
+    if table is None:
+        return _frame([], columns)
+    rows, out = _Rows(table, problems), []
+    for record in rows:
+        level_text = rows.text("level")
+        level = schema.lookup(schema.LEVEL_ALIASES, level_text, schema.LEVELS) if level_text else None
+        if level_text and level is None:
+            rows.problem("level", "未知的层级，应为 company（公司）、region（区域）、team（团队）或 rep（个人）",
+                         level_text)
+        unit = rows.text("unit", required=level != "company")
+        email = rows.text("email")
+        if email and not _EMAIL.match(email):
+            rows.problem("email", "不是有效的邮箱地址", email)
+            continue
+        if level and email and (unit or level == "company"):
+            out.append({"level": level, "unit": COMPANY_UNIT if level == "company" else unit, "email": email,
+                        "name": rows.text("name", required=False),
+                        "_file": record["_file"], "_line": record["_line"]})
+    return _frame(out, columns)
+
+
 def validate_inputs(tables: dict[str, RawTable | None], files: list[InputFile],
                     problems: list[Problem]) -> Inputs:
     """Typed inputs from the raw tables; every problem found is appended to `problems`."""

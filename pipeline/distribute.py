@@ -1,0 +1,188 @@
+"""Distribution (contract §6): each recipient one mail per month with exactly their units' documents.
+
+files → recipients and the month's manifest → one planned mail per address → ledger-guarded send.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from . import formats, schema
+from .context import NO_FILL, STATUS_FILL, STATUS_TEXT
+from .errors import InputError, Problem, SalesReportError
+from .ledger import FAILED, SENDING, SENT, Ledger
+from .load import read_table
+from .mail import HeadlineItem, UnitHeadline, compose, message_id
+from .publish import sha256
+from .transport import Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment, sender
+from .validate import resolve_rep, validate_org, validate_recipients
+
+MAX_TRIES = 4  # per mail and run: the first try and three retries
+HEADLINE_METRICS = 3
+
+
+class DeliveryError(SalesReportError):
+    """Some mails failed; the others went out, and a rerun retries only the failures."""
+
+    exit_code = 5
+
+
+@dataclass
+class Mail:
+    recipient: str
+    name: str
+    units: list[tuple[str, str]]  # (level, unit) in manifest order
+    documents: list[dict]  # the manifest's entries, in order
+
+
+@dataclass
+class Outcome:
+    mail: Mail
+    status: str  # sent | skipped | failed | dry-run
+    is_update: bool = False
+    resent_unknown: bool = False
+    error: str | None = None
+
+
+@dataclass
+class Result:
+    transport: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def read_manifest(outputs_dir: Path, month: str) -> dict:
+    path = outputs_dir / month / "manifest.json"
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_people(inputs_dir: Path):
+    """The org and recipients.csv rows, validated; InputError lists every problem."""
+    problems: list[Problem] = []
+    org = validate_org(read_table(inputs_dir, schema.ORG, problems, []), problems)
+    recipients = validate_recipients(read_table(inputs_dir, schema.RECIPIENTS, problems, []), problems)
+    if problems:
+        raise InputError(problems)
+    return org, recipients
+
+
+def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
+    """One mail per address with the documents of every unit it is listed for; warnings for the rest."""
+    listed = [(row.email, row.rep_name, "rep", row.rep_id, None) for row in org.itertuples() if row.email]
+    for row in recipients.to_dict("records"):
+        unit = (resolve_rep(row["unit"], org)[0] or row["unit"]) if row["level"] == "rep" else row["unit"]
+        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行"))
+
+    present = {(d["level"], d["unit"]) for d in manifest["documents"]}
+    wanted: dict[str, dict] = {}
+    warnings = []
+    for email, name, level, unit, where in listed:
+        if (level, unit) not in present:
+            warnings.append(f"{where or 'org.csv'}：{manifest['month']} 没有「{unit}」"
+                            f"（{schema.LEVEL_NAMES[level]}）的文档，{email} 不会收到它")
+            continue
+        entry = wanted.setdefault(email.casefold(), {"email": email, "name": name, "units": set()})
+        entry["name"] = entry["name"] or name
+        entry["units"].add((level, unit))
+    mails = []
+    for entry in wanted.values():
+        documents = [d for d in manifest["documents"] if (d["level"], d["unit"]) in entry["units"]]
+        units = list(dict.fromkeys((d["level"], d["unit"]) for d in documents))
+        mails.append(Mail(entry["email"], entry["name"], units, documents))
+    return mails, warnings
+
+
+def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> list[UnitHeadline]:
+    """Each unit's achievement of its first metrics, with the summary's colours."""
+    result = []
+    for level, unit in mail.units:
+        rows = [r for r in metrics_rows if r["level"] == level and r["unit"].lstrip("'") == unit][:HEADLINE_METRICS]
+        items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
+                                   STATUS_TEXT.get(r["status"], r["status"]), STATUS_FILL.get(r["status"], NO_FILL))
+                      for r in rows)
+        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items))
+    return result
+
+
+def _attachments(month_dir: Path, mail: Mail) -> list[tuple[str, bytes]]:
+    files = []
+    for document in mail.documents:
+        data = (month_dir / document["path"]).read_bytes()
+        if sha256(data) != document["sha256"]:
+            raise SalesReportError(f"{document['path']} 与 manifest.json 的 sha256 不符（文件在报告后被改动？），"
+                                   "请重新运行 report")
+        files.append((Path(document["path"]).name, data))
+    return files
+
+
+def _send_with_retries(transport, message, recipient: str, retry_delay: float,
+                       sleep: Callable[[float], None]) -> str | None:
+    """None when sent, else the last error; temporary failures are retried with back-off."""
+    for attempt in range(1, MAX_TRIES + 1):
+        try:
+            transport.send(message, recipient)
+            return None
+        except PermanentFailure as error:
+            return str(error)
+        except TemporaryFailure as error:
+            if attempt == MAX_TRIES:
+                return f"{error}（重试 {MAX_TRIES - 1} 次后仍失败）"
+            sleep(retry_delay * 2 ** (attempt - 1))
+    return None
+
+
+def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], dry_run: bool = False,
+               resend: bool = False, retry_delay: float = 2.0, sleep: Callable[[float], None] = time.sleep,
+               report: Callable[[Outcome], None] | None = None) -> Result:
+    """Send (or with `dry_run` only list) each recipient's mail for `month`; see contract §6."""
+    manifest = read_manifest(outputs_dir, month)
+    org, recipients = read_people(inputs_dir)
+    mails, warnings = plan_mails(manifest, org, recipients)
+    transport: Outbox | Smtp = from_environment(env, outputs_dir / "outbox" / month)
+    result = Result(transport.describe(), warnings=warnings)
+    with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
+        metrics_rows = list(csv.DictReader(handle))
+    labels = dict(zip(org["rep_id"], org["rep_name"]))
+    ledger = None if dry_run else Ledger(outputs_dir / "deliveries.sqlite")
+    try:
+        for mail in mails:
+            outcome = _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend,
+                               retry_delay, sleep, outputs_dir / month)
+            result.outcomes.append(outcome)
+            if report:
+                report(outcome)
+    finally:
+        if ledger:
+            ledger.close()
+    return result
+
+
+def _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend, retry_delay, sleep,
+             month_dir) -> Outcome:
+    hashes = sorted(d["sha256"] for d in mail.documents)
+    documents = ",".join(hashes)
+    if ledger is None:
+        return Outcome(mail, "dry-run")
+    previous = ledger.get(transport.name, month, mail.recipient)
+    if previous and previous.status == SENT and previous.documents == documents and not resend:
+        return Outcome(mail, "skipped")
+    is_update = bool(previous and previous.documents != documents and previous.status == SENT)
+    resent_unknown = bool(previous and previous.status == SENDING and previous.documents == documents)
+    msg_id = previous.message_id if resent_unknown else message_id(month, mail.recipient, hashes)
+    if resend and previous and previous.status == SENT and not is_update:
+        msg_id = message_id(month, mail.recipient, [*hashes, f"resend-{previous.attempts}"])
+    message = compose(sender(env), mail.recipient, mail.name, month, headlines(mail, metrics_rows, labels),
+                      _attachments(month_dir, mail), msg_id, is_update)
+    ledger.sending(transport.name, month, mail.recipient, documents, msg_id, is_update)
+    error = _send_with_retries(transport, message, mail.recipient, retry_delay, sleep)
+    ledger.finished(transport.name, month, mail.recipient, error)
+    return Outcome(mail, FAILED if error else SENT, is_update, resent_unknown, error)

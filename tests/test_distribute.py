@@ -1,0 +1,238 @@
+"""Distribution against a real SMTP server on 127.0.0.1: everyone their own documents, exactly once."""
+import asyncio
+import csv
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from pipeline.distribute import distribute
+
+from .conftest import ROOT, SAMPLE_INPUTS, invoke
+
+
+class Server:
+    """Records every message; `rules[address]` lists replies to give that RCPT before accepting."""
+
+    def __init__(self):
+        self.messages, self.rules, self.hold = [], {}, None
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        replies = self.rules.get(address)
+        if replies:
+            return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        if self.hold and self.hold in envelope.rcpt_tos:  # accepted, but the reply never reaches the client
+            await asyncio.sleep(60)
+        return "250 Message accepted"
+
+    def to(self, address):
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    server = Server()
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    server.env = {"SALESREPORT_SMTP_HOST": "127.0.0.1", "SALESREPORT_SMTP_PORT": str(controller.port),
+                  "SALESREPORT_SMTP_SECURITY": "none", "SALESREPORT_MAIL_FROM": "reports@example.com"}
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def outputs(sample_report, tmp_path):
+    """A private outputs/ holding the sample's 2025-10 report."""
+    folder = tmp_path / "outputs"
+    shutil.copytree(sample_report, folder / "2025-10")
+    return folder
+
+
+def expected_documents(outputs):
+    """Who must receive which documents' sha256, worked out from the sample inputs directly."""
+    manifest = json.loads((outputs / "2025-10" / "manifest.json").read_text(encoding="utf-8"))
+    units = {}
+    with (SAMPLE_INPUTS / "org.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            units.setdefault(row["email"], set()).add(("rep", row["rep_id"]))
+    with (SAMPLE_INPUTS / "recipients.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            units.setdefault(row["email"], set()).add((row["level"], row["unit"]))
+    return {email: {d["sha256"] for d in manifest["documents"] if (d["level"], d["unit"]) in wanted}
+            for email, wanted in units.items()}
+
+
+def attached(message):
+    return {hashlib.sha256(part.get_content()).hexdigest() for part in message.iter_attachments()}
+
+
+def run(outputs, env, inputs=SAMPLE_INPUTS, **options):
+    return distribute("2025-10", inputs, outputs, env, retry_delay=0.01, **options)
+
+
+def test_everyone_receives_one_mail_with_exactly_their_documents(smtp, outputs):
+    result = run(outputs, smtp.env)
+    expected = expected_documents(outputs)
+    assert result.count("sent") == len(expected) == 20
+    for email, hashes in expected.items():
+        [message] = smtp.to(email)
+        assert attached(message) == hashes
+        assert [rcpt for rcpt, m in smtp.messages if m is message] == [[email]]
+    east = smtp.to("east.head@example.com")[0]
+    assert east["Subject"] == "【2025-10】公司、华东区 销售月度工作计划与总结"
+    names = sorted(part.get_filename() for part in east.iter_attachments())
+    assert names[0] == "2025-10_公司_月度工作总结.docx"
+    body = east.get_body(("plain",)).get_content()
+    assert "华东区：销售额 93%（接近目标）；新客户开发数量 75%（未达成）" in body
+    assert "background:#FFC7CE" in east.get_body(("html",)).get_content()
+
+
+def test_a_rerun_sends_nothing_and_resend_sends_again(smtp, outputs):
+    run(outputs, smtp.env)
+    assert run(outputs, smtp.env).count("skipped") == 20 and len(smtp.messages) == 20
+    run(outputs, smtp.env, resend=True)
+    assert len(smtp.messages) == 40
+
+
+def test_a_changed_document_is_sent_again_once_as_an_update(smtp, outputs, inputs_copy):
+    run(outputs, smtp.env, inputs=inputs_copy)
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,team,深圳组,,highlight,补录后活动数据已更新。\n")
+    assert invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs, "-q").exit_code == 0
+    result = run(outputs, smtp.env, inputs=inputs_copy)
+    assert [o.mail.recipient for o in result.outcomes if o.status == "sent"] == ["sz.lead@example.com"]
+    first, update = smtp.to("sz.lead@example.com")
+    assert update["Subject"].startswith("【更新】") and update["X-Salesreport-Update"] == "yes"
+    assert update["Message-ID"] != first["Message-ID"]
+    assert run(outputs, smtp.env, inputs=inputs_copy).count("sent") == 0
+
+
+def test_a_temporary_refusal_is_retried_and_delivered_once(smtp, outputs):
+    smtp.rules["ceo@example.com"] = ["451 4.3.0 try again later"]
+    result = run(outputs, smtp.env)
+    assert result.count("failed") == 0
+    assert len(smtp.to("ceo@example.com")) == 1
+
+
+def test_a_permanent_refusal_fails_that_one_and_a_rerun_retries_only_it(smtp, outputs):
+    smtp.rules["ceo@example.com"] = ["550 5.1.1 mailbox unavailable"]
+    first = subprocess.run([sys.executable, "-m", "pipeline", "distribute", "--month", "2025-10",
+                            "--inputs", str(SAMPLE_INPUTS), "--outputs", str(outputs)],
+                           capture_output=True, text=True, env={**os.environ, **smtp.env, "PYTHONPATH": str(ROOT)})
+    assert first.returncode == 5
+    assert "失败 ceo@example.com：550 5.1.1 mailbox unavailable" in first.stderr
+    assert len(smtp.messages) == 19 and smtp.to("ceo@example.com") == []
+    again = run(outputs, smtp.env)
+    assert [o.mail.recipient for o in again.outcomes if o.status == "sent"] == ["ceo@example.com"]
+    assert len(smtp.messages) == 20
+
+
+def test_a_killed_run_rerun_delivers_all_and_nothing_recorded_twice(smtp, outputs):
+    smtp.hold = "east.head@example.com"  # the server takes this mail but the client never hears back
+    env = {**os.environ, **smtp.env, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "distribute", "--month", "2025-10",
+                                "--inputs", str(SAMPLE_INPUTS), "--outputs", str(outputs)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while not smtp.to("east.head@example.com") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    before = {rcpt[0] for rcpt, _ in smtp.messages}
+    smtp.hold = None
+    result = run(outputs, smtp.env)
+    expected = expected_documents(outputs)
+    for email in expected:
+        copies = smtp.to(email)
+        assert len(copies) >= 1
+        if email in before and email != "east.head@example.com":
+            assert len(copies) == 1, email  # recorded as sent before the kill: never again
+    unknown = smtp.to("east.head@example.com")
+    assert len(unknown) == 2 and unknown[0]["Message-ID"] == unknown[1]["Message-ID"]
+    resent = [o for o in result.outcomes if o.resent_unknown]
+    assert [o.mail.recipient for o in resent] == ["east.head@example.com"]
+
+
+def test_line_breaks_in_names_cannot_inject_headers(tmp_path, inputs_copy, outputs):
+    org = (inputs_copy / "org.csv").read_text(encoding="utf-8")
+    org = org.replace("S1001,张伟,", 'S1001,"张伟\r\nBcc: evil@example.com",')
+    (inputs_copy / "org.csv").write_text(org, encoding="utf-8")
+    (inputs_copy / "recipients.csv").write_text(
+        'level,unit,email,name\ncompany,公司,boss@example.com,"老板\r\nBcc: evil@example.com"\n', encoding="utf-8")
+    run(outputs, {}, inputs=inputs_copy)
+    for path in (outputs / "outbox" / "2025-10").glob("*.eml"):
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        assert message["Bcc"] is None and "evil@" not in str(message["To"])
+        assert len(message["To"].addresses) == 1
+    boss = BytesParser(policy=policy.default).parsebytes(
+        (outputs / "outbox" / "2025-10" / "boss@example.com.eml").read_bytes())
+    [address] = boss["To"].addresses
+    assert (address.display_name, address.addr_spec) == ("老板 Bcc evil example.com", "boss@example.com")
+
+
+def test_the_default_outbox_writes_one_eml_per_recipient_with_the_documents(outputs):
+    result = run(outputs, {})
+    assert result.transport.startswith("outbox")
+    expected = expected_documents(outputs)
+    files = sorted((outputs / "outbox" / "2025-10").glob("*.eml"))
+    assert sorted(p.stem for p in files) == sorted(expected)
+    for path in files:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        assert attached(message) == expected[path.stem]
+
+
+def test_outbox_delivery_does_not_count_as_smtp_delivery(smtp, outputs):
+    run(outputs, {})
+    assert run(outputs, smtp.env).count("sent") == 20
+
+
+def test_dry_run_lists_and_changes_nothing(outputs):
+    result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "--dry-run")
+    assert result.exit_code == 0
+    assert "将发送 east.head@example.com（4 份）：2025-10_公司_月度工作计划.docx" in result.output
+    assert not (outputs / "deliveries.sqlite").exists() and not (outputs / "outbox").exists()
+
+
+def test_a_unit_the_month_lacks_is_a_warning(outputs, inputs_copy):
+    with (inputs_copy / "recipients.csv").open("a", encoding="utf-8") as handle:
+        handle.write("team,北京组,bj.lead@example.com,北京组主管\n")
+    result = invoke("distribute", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
+    assert result.exit_code == 0
+    assert "recipients.csv 第11行：2025-10 没有「北京组」（团队）的文档" in result.stderr
+    assert not (outputs / "outbox" / "2025-10" / "bj.lead@example.com.eml").exists()
+
+
+def test_a_bad_address_names_file_line_and_column(outputs, inputs_copy):
+    (inputs_copy / "recipients.csv").write_text("层级,对象,邮箱\nregion,华东区,east.head(at)example.com\n",
+                                                encoding="utf-8")
+    result = invoke("distribute", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
+    assert result.exit_code == 2
+    assert "recipients.csv 第2行 列「邮箱」 值「east.head(at)example.com」：不是有效的邮箱地址" in result.stderr
+    assert not (outputs / "outbox").exists()
+
+
+def test_distribute_before_report_says_what_to_do(tmp_path):
+    result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert result.exit_code == 2 and "请先运行 salesreport report --month 2025-10" in result.stderr
