@@ -167,7 +167,7 @@ def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
     missing = int(counts.get("no_target", 0) + counts.get("no_actual", 0))
     if missing:
         parts.append(f"数据不全{missing}项")
-    return f"本月共考核{len(rows)}项指标：" + (",".join(parts) if parts else "无可比较的数据") + "。"
+    return f"本月共考核{len(rows)}项指标：" + ("，".join(parts) if parts else "无可比较的数据") + "。"
 
 
 def achievement_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:

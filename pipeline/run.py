@@ -43,7 +43,7 @@ def check(month: str, inputs_dir: Path, strict: bool = False) -> Checked:
     inputs = validate_inputs(tables, files, problems)
     if "targets" in tables and tables["targets"] is not None and not problems \
             and not (inputs.targets["month"] == month).any():
-        found = ", ".join(sorted(set(inputs.targets["month"]))) or "无"
+        found = "、".join(sorted(set(inputs.targets["month"]))) or "无"
         problems.append(Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）"))
     if problems:
         raise InputError(problems)
