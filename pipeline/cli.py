@@ -106,12 +106,12 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quie
 @inputs_option
 @strict_option
 def validate(month, inputs_dir, strict):
-    """Check the inputs for a month and print every problem and warning; writes nothing.
+    """Check the inputs for a month (recipients.csv too) and print every problem and warning; writes nothing.
 
     Example: salesreport validate --month 2025-10 --inputs inputs
     """
     try:
-        checked = run.check(month, inputs_dir, strict=strict)
+        checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
     except SalesReportError as error:
         _fail(error)
     _print_warnings(checked.warnings)

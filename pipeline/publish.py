@@ -75,6 +75,29 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _recover(outputs: Path, month: str) -> None:
+    """Clean up after a run that was killed: its staging folder goes, and a good month that it
+    had moved aside but not yet replaced is put back."""
+    for leftover in outputs.glob(f".{month}.*-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if ".retired-" in leftover.name and not (outputs / month).exists():
+            leftover.rename(outputs / month)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_month(outputs: Path, month: str):
     """A fresh staging folder for `outputs/month`, swapped in when the block succeeds.
@@ -83,6 +106,7 @@ def staged_month(outputs: Path, month: str):
     """
     outputs.mkdir(parents=True, exist_ok=True)
     final = outputs / month
+    _recover(outputs, month)
     staging = outputs / f".{month}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()

@@ -12,7 +12,7 @@ from .context import Unit, all_units, plan_context, summary_context
 from .errors import DataWarning, InputError, Problem, TemplateError
 from .load import read_inputs
 from .transform import data_warnings, unit_figures, unit_metrics
-from .validate import Inputs, validate_inputs
+from .validate import Inputs, validate_inputs, validate_recipients
 from .values import shift_month
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
@@ -36,11 +36,16 @@ class Report:
     warnings: list[DataWarning]
 
 
-def check(month: str, inputs_dir: Path, strict: bool = False) -> Checked:
-    """Read, validate and compute `month`; raises InputError listing every problem."""
+def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
+    """Read, validate and compute `month`; raises InputError listing every problem.
+
+    `with_recipients` also checks recipients.csv, which only `distribute` needs.
+    """
     problems: list[Problem] = []
     tables, files = read_inputs(inputs_dir, problems)
     inputs = validate_inputs(tables, files, problems)
+    if with_recipients:
+        validate_recipients(tables.get("recipients"), problems)
     if "targets" in tables and tables["targets"] is not None and not problems \
             and not (inputs.targets["month"] == month).any():
         found = "、".join(sorted(set(inputs.targets["month"]))) or "无"

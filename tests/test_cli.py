@@ -113,3 +113,11 @@ def test_python_dash_m_runs_the_cli(tmp_path):
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert completed.returncode == 0, completed.stderr
     assert "输入数据有效" in completed.stdout
+
+
+def test_validate_also_checks_recipients_which_report_does_not_need(tmp_path, inputs_copy):
+    with (inputs_copy / "recipients.csv").open("a", encoding="utf-8") as handle:
+        handle.write("team,深圳组,not-an-address,主管\n")
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2 and "recipients.csv 第11行 列「email」" in result.stderr
+    assert invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path, "-q").exit_code == 0

@@ -77,6 +77,8 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
     text = body_text(path)
     for heading in ["一、数据收集与整理", "二、目标达成分析", "三、问题与经验提炼", "四、下月计划优化"]:
         assert heading in text
+    # 销售额 92.5%, 复购率 91.4%, 回款 94.1%, 活动 95.8% are near; 新客户 80% missed
+    assert "本月共考核5项指标：接近目标4项，未达成1项。" in text
     figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
     assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "-15万元", "176.2万元", "+8.8万元", "接近目标"]
     assert figures[3][4] == "-3个百分点"
