@@ -6,6 +6,7 @@ literally. The zip is written with fixed entry times: same context, same bytes.
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -53,9 +54,21 @@ def prepared(value, document: DocxTemplate):
     return value
 
 
+class _Environment(jinja2.Environment):
+    """Compiles each distinct template part once: docxtpl asks for every part on every render,
+    and the parts of one template are the same text each time."""
+
+    @functools.lru_cache(maxsize=64)
+    def from_string(self, source, globals=None, template_class=None):
+        return super().from_string(source, globals, template_class)
+
+
+# StrictUndefined: a misspelt variable in a user's template is an error, not a blank.
+_ENVIRONMENT = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
 def _environment() -> jinja2.Environment:
-    # StrictUndefined: a misspelt variable in a user's template is an error, not a blank.
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    return _ENVIRONMENT
 
 
 def render_bytes(template: Path, context: dict) -> bytes:
