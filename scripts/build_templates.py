@@ -9,6 +9,7 @@ docxtpl finds it; a user may restyle, move or delete anything in Word afterwards
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+
+from pipeline.stablezip import stable_zip
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"
 HEADER_FILL = "D9E2F3"
@@ -207,11 +210,26 @@ def slim(doc) -> None:
             styles.remove(style)
 
 
-def build_plan(path: Path) -> None:
+def new_document(landscape: bool):
+    """A document with the styles, page, header, footer and title block both templates share."""
     doc = Document()
     set_defaults(doc)
-    set_page(doc, landscape=False)
+    set_page(doc, landscape)
     title_block(doc)
+    return doc
+
+
+def save(doc, title: str, path: Path) -> None:
+    """Saved with fixed zip times, so rebuilding unchanged templates changes no byte."""
+    fix_properties(doc, title)
+    slim(doc)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    path.write_bytes(stable_zip(buffer.getvalue()))
+
+
+def build_plan(path: Path) -> None:
+    doc = new_document(landscape=False)
 
     doc.add_heading("一、核心目标", level=1)
     doc.add_paragraph("结合公司战略、{{ prev_month_label }}业绩完成情况和市场动态，{{ unit_label }}"
@@ -250,16 +268,11 @@ def build_plan(path: Path) -> None:
     bullets(doc, "risks")
     doc.add_heading("（二）应对措施", level=2)
     bullets(doc, "responses")
-    fix_properties(doc, "月度工作计划")
-    slim(doc)
-    doc.save(path)
+    save(doc, "月度工作计划", path)
 
 
 def build_summary(path: Path) -> None:
-    doc = Document()
-    set_defaults(doc)
-    set_page(doc, landscape=True)
-    title_block(doc)
+    doc = new_document(landscape=True)
 
     doc.add_heading("一、数据收集与整理", level=1)
     doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）：")
@@ -308,9 +321,7 @@ def build_summary(path: Path) -> None:
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("输入数据中尚无{{ next_month_label }}的目标。")
     doc.add_paragraph("{%p endif %}")
-    fix_properties(doc, "月度工作总结")
-    slim(doc)
-    doc.save(path)
+    save(doc, "月度工作总结", path)
 
 
 def main() -> None:
