@@ -174,7 +174,9 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
     if dry_run:
         click.echo(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
         return
+    unknown = sum(1 for o in result.outcomes if o.resent_unknown)
     click.echo(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
-               f"失败 {result.count('failed')}（{result.transport}）")
+               f"失败 {result.count('failed')}（{result.transport}）"
+               + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
     if result.count("failed"):
         sys.exit(delivery.DeliveryError.exit_code)

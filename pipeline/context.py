@@ -51,10 +51,10 @@ def _scope(unit: Unit, org: pd.DataFrame) -> str:
         return f"{row['region']} · {row['team']} · {row['rep_name']}（工号 {row['rep_id']}）"
     if unit.level == "team":
         region = org.loc[org["team"] == unit.unit, "region"].iloc[0]
-        return f"{region} · {unit.label}({len(reps)}名销售代表）"
+        return f"{region} · {unit.label}（{len(reps)}名销售代表）"
     teams = org.loc[org["rep_id"].isin(reps), "team"].nunique()
     prefix = "全公司" if unit.level == "company" else unit.label
-    return f"{prefix}({teams}个团队，{len(reps)}名销售代表）"
+    return f"{prefix}（{teams}个团队，{len(reps)}名销售代表）"
 
 
 def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
