@@ -157,3 +157,10 @@ def test_summary_table_counts_match_units(sample_report):
     assert [r[0] for r in rows[1:]] == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量"]
     assert rows[-1][2:4] == ["—", "—"]
     assert len(tables(document(sample_report, "rep", "S1012", "summary"))) == 3
+
+
+def test_title_block_says_which_unit_and_where_it_sits(sample_report):
+    text = body_text(document(sample_report, "team", "上海一组", "plan"))
+    assert text.startswith("上海一组 2025年10月 月度工作计划\n层级：团队    范围：华东区 · 上海一组（3名销售代表）")
+    rep = body_text(document(sample_report, "rep", "S1001", "summary"))
+    assert rep.startswith("张伟 2025年10月 月度工作总结\n层级：个人    范围：华东区 · 上海一组 · 张伟（工号 S1001）")
