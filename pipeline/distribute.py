@@ -17,7 +17,7 @@ from .errors import InputError, Problem, SalesReportError
 from .ledger import FAILED, SENDING, SENT, Ledger
 from .load import read_table
 from .mail import HeadlineItem, UnitHeadline, compose, message_id
-from .publish import sha256
+from .publish import exclusive, sha256
 from .transport import Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment, sender
 from .validate import resolve_rep, validate_org, validate_recipients
 
@@ -152,17 +152,19 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
     with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
         metrics_rows = list(csv.DictReader(handle))
     labels = dict(zip(org["rep_id"], org["rep_name"]))
-    ledger = None if dry_run else Ledger(outputs_dir / "deliveries.sqlite")
-    try:
-        for mail in mails:
-            outcome = _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend,
-                               retry_delay, sleep, outputs_dir / month)
-            result.outcomes.append(outcome)
-            if report:
-                report(outcome)
-    finally:
-        if ledger:
-            ledger.close()
+    busy = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
+    with exclusive(outputs_dir / ".deliveries.lock", busy):
+        ledger = None if dry_run else Ledger(outputs_dir / "deliveries.sqlite")
+        try:
+            for mail in mails:
+                outcome = _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend,
+                                   retry_delay, sleep, outputs_dir / month)
+                result.outcomes.append(outcome)
+                if report:
+                    report(outcome)
+        finally:
+            if ledger:
+                ledger.close()
     return result
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import hashlib
 import json
 import os
@@ -16,6 +17,8 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+
+from .errors import SalesReportError
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -88,7 +91,7 @@ def _alive(pid: int) -> bool:
 def _recover(outputs: Path, month: str) -> None:
     """Clean up after a run that was killed: its staging folder goes, and a good month that it
     had moved aside but not yet replaced is put back."""
-    for leftover in outputs.glob(f".{month}.*-*"):
+    for leftover in [*outputs.glob(f".{month}.staging-*"), *outputs.glob(f".{month}.retired-*")]:
         pid = leftover.name.rsplit("-", 1)[-1]
         if not pid.isdigit() or _alive(int(pid)):
             continue
@@ -99,24 +102,40 @@ def _recover(outputs: Path, month: str) -> None:
 
 
 @contextlib.contextmanager
+def exclusive(lock_path: Path, busy_message: str):
+    """Holds an exclusive lock on `lock_path` for the block; SalesReportError when another
+    process holds it (two cron jobs overlapping), instead of both writing at once."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SalesReportError(busy_message) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def staged_month(outputs: Path, month: str):
     """A fresh staging folder for `outputs/month`, swapped in when the block succeeds.
 
     On any error (or interrupt) the staging folder is removed and `outputs/month` is untouched.
     """
-    outputs.mkdir(parents=True, exist_ok=True)
     final = outputs / month
-    _recover(outputs, month)
-    staging = outputs / f".{month}.staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        yield staging
-    except BaseException:
+    with exclusive(outputs / f".{month}.lock", f"另一个 report 正在生成 {month}，请等它结束后再运行"):
+        _recover(outputs, month)
+        staging = outputs / f".{month}.staging-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = outputs / f".{month}.retired-{os.getpid()}"
-    if final.exists():
-        final.rename(retired)
-    staging.rename(final)
-    shutil.rmtree(retired, ignore_errors=True)
+        staging.mkdir()
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        retired = outputs / f".{month}.retired-{os.getpid()}"
+        if final.exists():
+            final.rename(retired)
+        staging.rename(final)
+        shutil.rmtree(retired, ignore_errors=True)

@@ -39,3 +39,8 @@ def sample_report(tmp_path_factory) -> Path:
 
 def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rep_id", "rep_name", "team", "region"]).assign(email="")
+
+
+def entries(folder: Path) -> list[str]:
+    """What a run left in `folder`, apart from its (empty, reusable) lock files."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))

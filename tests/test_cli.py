@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.cli import main, previous_month
 
-from .conftest import ROOT, SAMPLE_INPUTS, invoke
+from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -24,7 +24,7 @@ def test_report_writes_every_document_and_says_where(tmp_path):
     assert "已生成 38 份文档" in result.output and str(tmp_path / "2025-10") in result.output
     assert "S1012 孙浩" in result.stderr
     assert (tmp_path / "2025-10" / "manifest.json").is_file()
-    assert [p.name for p in tmp_path.iterdir()] == ["2025-10"]  # no staging folder left behind
+    assert entries(tmp_path) == ["2025-10"]  # no staging folder left behind
 
 
 def test_rerun_replaces_the_month_and_gives_the_same_bytes(tmp_path):
@@ -47,7 +47,7 @@ def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_pat
     assert "actuals.csv 第4行 列「actual」" in result.stderr and "十三万" in result.stderr
     assert "Traceback" not in result.output
     assert snapshot(outputs / "2025-10") == before
-    assert [p.name for p in outputs.iterdir()] == ["2025-10"]
+    assert entries(outputs) == ["2025-10"]
 
 
 def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path):
@@ -62,7 +62,7 @@ def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path):
                     "--templates", templates)
     assert result.exit_code == 3 and "summary.docx" in result.stderr
     assert snapshot(outputs / "2025-10") == before
-    assert [p.name for p in outputs.iterdir()] == ["2025-10"]
+    assert entries(outputs) == ["2025-10"]
 
 
 def test_a_month_without_targets_is_an_error(tmp_path):

@@ -236,3 +236,12 @@ def test_a_bad_address_names_file_line_and_column(outputs, inputs_copy):
 def test_distribute_before_report_says_what_to_do(tmp_path):
     result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
     assert result.exit_code == 2 and "请先运行 salesreport report --month 2025-10" in result.stderr
+
+
+def test_overlapping_runs_are_refused_rather_than_sending_twice(outputs):
+    from pipeline.publish import exclusive
+
+    with exclusive(outputs / ".deliveries.lock", "held by a first run"):
+        result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    assert result.exit_code == 1 and "另一个 distribute 正在运行" in result.stderr
+    assert not (outputs / "outbox").exists()
