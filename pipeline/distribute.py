@@ -149,42 +149,65 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
     mails, warnings = plan_mails(manifest, org, recipients)
     transport: Outbox | Smtp = from_environment(env, outputs_dir / "outbox" / month)
     result = Result(transport.describe(), warnings=warnings)
+    if dry_run:
+        result.outcomes = [Outcome(mail, "dry-run") for mail in mails]
+        for outcome in result.outcomes:
+            if report:
+                report(outcome)
+        return result
     with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
         metrics_rows = list(csv.DictReader(handle))
-    labels = dict(zip(org["rep_id"], org["rep_name"]))
     busy = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
     with exclusive(outputs_dir / ".deliveries.lock", busy):
-        ledger = None if dry_run else Ledger(outputs_dir / "deliveries.sqlite")
+        ledger = Ledger(outputs_dir / "deliveries.sqlite")
+        delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
+                             dict(zip(org["rep_id"], org["rep_name"])), resend, retry_delay, sleep)
         try:
             for mail in mails:
-                outcome = _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend,
-                                   retry_delay, sleep, outputs_dir / month)
+                outcome = delivery.deliver(mail)
                 result.outcomes.append(outcome)
                 if report:
                     report(outcome)
         finally:
-            if ledger:
-                ledger.close()
+            ledger.close()
     return result
 
 
-def _deliver(mail, month, manifest, metrics_rows, labels, transport, ledger, env, resend, retry_delay, sleep,
-             month_dir) -> Outcome:
-    hashes = sorted(d["sha256"] for d in mail.documents)
-    documents = ",".join(hashes)
-    if ledger is None:
-        return Outcome(mail, "dry-run")
-    previous = ledger.get(transport.name, month, mail.recipient)
-    if previous and previous.status == SENT and previous.documents == documents and not resend:
-        return Outcome(mail, "skipped")
-    is_update = bool(previous and previous.documents != documents and previous.status == SENT)
-    resent_unknown = bool(previous and previous.status == SENDING and previous.documents == documents)
-    msg_id = previous.message_id if resent_unknown else message_id(month, mail.recipient, hashes)
-    if resend and previous and previous.status == SENT and not is_update:
-        msg_id = message_id(month, mail.recipient, [*hashes, f"resend-{previous.attempts}"])
-    message = compose(sender(env), mail.recipient, mail.name, month, headlines(mail, metrics_rows, labels),
-                      _attachments(month_dir, mail), msg_id, is_update)
-    ledger.sending(transport.name, month, mail.recipient, documents, msg_id, is_update)
-    error = _send_with_retries(transport, message, mail.recipient, retry_delay, sleep)
-    ledger.finished(transport.name, month, mail.recipient, error)
-    return Outcome(mail, FAILED if error else SENT, is_update, resent_unknown, error)
+@dataclass
+class _Delivery:
+    """What every mail of one run shares: where the documents are, how they go, the ledger."""
+
+    month: str
+    month_dir: Path
+    transport: Outbox | Smtp
+    ledger: Ledger
+    sender: str
+    metrics_rows: list[dict]
+    labels: dict[str, str]
+    resend: bool
+    retry_delay: float
+    sleep: Callable[[float], None]
+
+    def deliver(self, mail: Mail) -> Outcome:
+        """Skip what the ledger has as delivered; otherwise record, send, record the result."""
+        hashes = sorted(d["sha256"] for d in mail.documents)
+        documents = ",".join(hashes)
+        previous = self.ledger.get(self.transport.name, self.month, mail.recipient)
+        delivered = previous is not None and previous.status == SENT
+        if delivered and previous.documents == documents and not self.resend:
+            return Outcome(mail, "skipped")
+        is_update = delivered and previous.documents != documents
+        unknown = previous is not None and previous.status == SENDING and previous.documents == documents
+        if unknown:  # same Message-ID, so the server can drop the copy it may already have
+            msg_id = previous.message_id
+        elif delivered and not is_update:  # --resend: a deliberate new mail
+            msg_id = message_id(self.month, mail.recipient, [*hashes, f"resend-{previous.attempts}"])
+        else:
+            msg_id = message_id(self.month, mail.recipient, hashes)
+        message = compose(self.sender, mail.recipient, mail.name, self.month,
+                          headlines(mail, self.metrics_rows, self.labels), _attachments(self.month_dir, mail),
+                          msg_id, is_update)
+        self.ledger.sending(self.transport.name, self.month, mail.recipient, documents, msg_id, is_update)
+        error = _send_with_retries(self.transport, message, mail.recipient, self.retry_delay, self.sleep)
+        self.ledger.finished(self.transport.name, self.month, mail.recipient, error)
+        return Outcome(mail, FAILED if error else SENT, is_update, unknown, error)
