@@ -213,6 +213,15 @@ def validate_tasks(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
     return _frame(out, columns)
 
 
+def _level(rows: _Rows) -> str | None:
+    """The row's level key (company, region, team, rep), or None with a problem recorded."""
+    text = rows.text("level")
+    level = schema.lookup(schema.LEVEL_ALIASES, text, schema.LEVELS) if text else None
+    if text and level is None:
+        rows.problem("level", "未知的层级，应为 company（公司）、region（区域）、team（团队）或 rep（个人）", text)
+    return level
+
+
 def resolve_unit(level: str, text: str, org: pd.DataFrame) -> tuple[str | None, str | None]:
     """The unit's canonical name (rep_id for reps), or (None, why not)."""
     if level == "company":
@@ -232,11 +241,7 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
     rows, out = _Rows(table, problems), []
     for record in rows:
         month = rows.parse("month", parse_month)
-        level_text = rows.text("level")
-        level = schema.lookup(schema.LEVEL_ALIASES, level_text, schema.LEVELS) if level_text else None
-        if level_text and level is None:
-            rows.problem("level", "未知的层级，应为 company（公司）、region（区域）、team（团队）或 rep（个人）",
-                         level_text)
+        level = _level(rows)
         unit = None
         if level:
             unit, why = resolve_unit(level, rows.text("unit", required=level != "company"), org)
@@ -264,11 +269,7 @@ def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.D
         return _frame([], columns)
     rows, out = _Rows(table, problems), []
     for record in rows:
-        level_text = rows.text("level")
-        level = schema.lookup(schema.LEVEL_ALIASES, level_text, schema.LEVELS) if level_text else None
-        if level_text and level is None:
-            rows.problem("level", "未知的层级，应为 company（公司）、region（区域）、team（团队）或 rep（个人）",
-                         level_text)
+        level = _level(rows)
         unit = rows.text("unit", required=level != "company")
         email = rows.text("email")
         if email and not _EMAIL.match(email):
