@@ -114,6 +114,16 @@ def section_items(rows: pd.DataFrame, members: pd.DataFrame, labels: dict[str, s
     return items
 
 
+def ranked_members(members: pd.DataFrame, main: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Members' achievement and variance (unit × main metric), best first by the first main
+    metric, members without it last, ties in org order."""
+    units = members["unit"].drop_duplicates()
+    rates = members.pivot(index="unit", columns="metric", values="achievement").reindex(index=units, columns=main)
+    variances = members.pivot(index="unit", columns="metric", values="variance").reindex(index=units, columns=main)
+    order = rates[main[0]].sort_values(ascending=False, na_position="last", kind="stable").index
+    return rates.loc[order], variances.loc[order]
+
+
 def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
     """Members ranked by achievement of the first main metric (best first, no data last).
 
@@ -121,12 +131,9 @@ def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], cata
     """
     if members.empty or not main:
         return []
-    units = members["unit"].drop_duplicates()  # org order breaks ties, not the alphabet
-    rates = members.pivot(index="unit", columns="metric", values="achievement").reindex(index=units, columns=main)
-    variances = members.pivot(index="unit", columns="metric", values="variance").reindex(index=units, columns=main)
-    order = rates[main[0]].sort_values(ascending=False, na_position="last", kind="stable").index
+    rates, variances = ranked_members(members, main)
     ranked = []
-    for position, unit in enumerate(order, start=1):
+    for position, unit in enumerate(rates.index, start=1):
         entry = {"rank": str(position), "name": labels.get(unit, unit)}
         for index in range(1, RANKED_METRICS + 1):
             key = main[index - 1] if index <= len(main) else None

@@ -20,3 +20,6 @@ class ChartSpec:
 
     def __bool__(self) -> bool:
         return bool(self.categories) and any(v is not None for _, values in self.series for v in values)
+
+
+NO_CHART = ChartSpec("", (), ())  # a chart tag with nothing to draw renders as nothing

@@ -13,10 +13,10 @@ import pandas as pd
 
 from . import analysis, formats
 from .catalog import Catalog
-from .charts import ChartSpec
+from .charts import NO_CHART, ChartSpec
 from .errors import DataWarning
 from .schema import LEVEL_NAMES
-from .transform import LEVELS, STATUS_MET, STATUS_MISSED, STATUS_NEAR, unit_reps, units
+from .transform import LEVELS, STATUS_MET, STATUS_MISSED, STATUS_NEAR, rep_names, unit_reps, units
 from .validate import Inputs
 from .values import month_label, shift_month
 
@@ -38,7 +38,7 @@ class Unit:
 
 def all_units(org: pd.DataFrame) -> list[Unit]:
     """Every unit of every level, company first, in org order."""
-    names = dict(zip(org["rep_id"], org["rep_name"]))
+    names = rep_names(org)
     return [Unit(level, unit, names.get(unit, unit) if level == "rep" else unit)
             for level in LEVELS for unit in units(org, level)]
 
@@ -115,7 +115,7 @@ def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) 
     } for r in rows.itertuples()]
     targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows.itertuples()}
 
-    names = dict(zip(org["rep_id"], org["rep_name"]))
+    names = rep_names(org)
     reps = set(unit_reps(org, unit.level, unit.unit))
     tasks = inputs.tasks[(inputs.tasks["month"] == month) & inputs.tasks["owner"].isin(reps)]
     tasks = tasks.sort_values(["due", "_line"], kind="stable")
@@ -181,11 +181,9 @@ def members_chart(members: pd.DataFrame, labels: dict[str, str], main: list[str]
                   member_name: str) -> ChartSpec:
     """Members' achievement of the first two main metrics, best first by the first."""
     if members.empty or not main:
-        return ChartSpec("", (), ())
+        return NO_CHART
     shown = main[:2]
-    rates = members.pivot(index="unit", columns="metric", values="achievement").reindex(
-        index=members["unit"].drop_duplicates(), columns=shown)
-    rates = rates.sort_values(shown[0], ascending=False, na_position="last", kind="stable")
+    rates, _ = analysis.ranked_members(members, shown)
     series = tuple((catalog[key].name, tuple(None if pd.isna(v) else float(v) for v in rates[key])) for key in shown)
     return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(u, u) for u in rates.index), series,
                      reference_line=("目标 100%", 1.0))
@@ -194,7 +192,7 @@ def members_chart(members: pd.DataFrame, labels: dict[str, str], main: list[str]
 def targets_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
     """This month's targets beside last month's actuals, for the metrics sharing the first one's unit."""
     if rows.empty:
-        return ChartSpec("", (), ())
+        return NO_CHART
     unit = catalog[rows["metric"].iloc[0]].unit
     shown = rows[rows["metric"].map(lambda key: catalog[key].unit == unit)]
     scale, number_format = (10000, '0.0"万元"') if unit == "万元" else (1, "0.0%" if unit == "%" else f'0"{unit}"')
@@ -220,7 +218,7 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
     """
     catalog, org = inputs.catalog, inputs.org
     rows = _unit_rows(metrics, unit)
-    labels = dict(zip(org["rep_id"], org["rep_name"]))
+    labels = rep_names(org)
     members = analysis.member_rows(metrics, org, unit.level, unit.unit)
     weakest = _weakest(rows)
 

@@ -18,6 +18,7 @@ from .ledger import FAILED, SENDING, SENT, Ledger
 from .load import read_table
 from .mail import HeadlineItem, UnitHeadline, compose, message_id
 from .publish import exclusive, sha256
+from .transform import rep_names
 from .transport import Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment, sender
 from .validate import resolve_rep, validate_org, validate_recipients
 
@@ -161,7 +162,7 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
     with exclusive(outputs_dir / ".deliveries.lock", busy):
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
         delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
-                             dict(zip(org["rep_id"], org["rep_name"])), resend, retry_delay, sleep)
+                             rep_names(org), resend, retry_delay, sleep)
         try:
             for mail in mails:
                 outcome = delivery.deliver(mail)

@@ -25,7 +25,15 @@ class Checked:
     month: str
     inputs: Inputs
     metrics: pd.DataFrame
+    next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
     warnings: list[DataWarning] = field(default_factory=list)
+
+    def contexts(self, unit: Unit) -> dict[str, dict]:
+        """The plan's and the summary's context of `unit`."""
+        return {
+            "plan": plan_context(self.inputs, self.metrics, unit, self.month),
+            "summary": summary_context(self.inputs, self.metrics, self.warnings, unit, self.month, self.next_targets),
+        }
 
 
 @dataclass
@@ -56,7 +64,8 @@ def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: b
     warnings = data_warnings(inputs.targets, inputs.actuals, inputs.org, month, inputs.catalog) + warnings
     if strict and warnings:
         raise InputError([Problem("(--strict)", None, None, None, w.message) for w in warnings])
-    return Checked(month, inputs, metrics, warnings)
+    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, inputs.org, shift_month(month, 1), inputs.catalog)
+    return Checked(month, inputs, metrics, next_targets, warnings)
 
 
 def metrics_rows(checked: Checked) -> pd.DataFrame:
@@ -84,18 +93,13 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
     for path in templates.values():
         if not path.is_file():
             raise TemplateError(f"找不到模板文件 {path}")
-    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, inputs.org, shift_month(month, 1), inputs.catalog)
     units = all_units(inputs.org)
     documents, taken = [], set()
     with publish.staged_month(outputs_dir, month) as staging:
         for done, unit in enumerate(units, start=1):
             folder = staging / unit.level
             folder.mkdir(exist_ok=True)
-            contexts = {
-                "plan": plan_context(inputs, checked.metrics, unit, month),
-                "summary": summary_context(inputs, checked.metrics, checked.warnings, unit, month, next_targets),
-            }
-            for kind, context in contexts.items():
+            for kind, context in checked.contexts(unit).items():
                 data = render.render_bytes(templates[kind], context)
                 path = publish.unique_path(folder, _file_stem(month, unit, kind), ".docx", taken)
                 path.write_bytes(data)
@@ -121,13 +125,7 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
 def sample_contexts(sample_inputs: Path, month: str = "2025-10") -> dict[str, dict]:
     """A plan and a summary context of the company from `sample_inputs`, for checking templates."""
     checked = check(month, sample_inputs)
-    inputs = checked.inputs
-    company = all_units(inputs.org)[0]
-    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, inputs.org, shift_month(month, 1), inputs.catalog)
-    return {
-        "plan": plan_context(inputs, checked.metrics, company, month),
-        "summary": summary_context(inputs, checked.metrics, checked.warnings, company, month, next_targets),
-    }
+    return checked.contexts(all_units(checked.inputs.org)[0])
 
 
 def check_templates(templates_dir: Path, sample_inputs: Path) -> list[str]:

@@ -28,6 +28,11 @@ def units(org: pd.DataFrame, level: str) -> list[str]:
     return list(dict.fromkeys(org[column]))
 
 
+def rep_names(org: pd.DataFrame) -> dict[str, str]:
+    """rep_id → the rep's name, what a reader calls a rep."""
+    return dict(zip(org["rep_id"], org["rep_name"]))
+
+
 def membership(org: pd.DataFrame, level: str) -> pd.DataFrame:
     """rep_id → the unit of `level` it belongs to, as columns `rep_id`, `unit`."""
     if level == "company":

@@ -10,7 +10,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 from openpyxl import load_workbook
 
-from pipeline.charts import ChartSpec
+from pipeline.charts import NO_CHART, ChartSpec
 from pipeline.render import render_bytes
 from pipeline.wordchart import chart_xml
 
@@ -106,6 +106,6 @@ def test_chart_text_is_escaped():
 def test_an_empty_chart_leaves_no_part():
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
-               "risks": [], "responses": [], "chart_targets": ChartSpec("", (), ())}
+               "risks": [], "responses": [], "chart_targets": NO_CHART}
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]
