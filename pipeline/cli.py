@@ -1,6 +1,7 @@
 """The `salesreport` command line: thin commands over `run`; the only module importing click."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import run
-from .errors import InputError, SalesReportError, TemplateError
+from .errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
 from .schema import LEVEL_NAMES
 from .values import parse_month, shift_month
 
@@ -50,6 +51,18 @@ def _fail(error: SalesReportError) -> None:
     sys.exit(error.exit_code)
 
 
+@contextlib.contextmanager
+def _failing_clearly():
+    """Every known failure becomes its message and exit code; a file system error (full or
+    read-only disk, missing permission) is exit 6 with the path and what to do, not a traceback."""
+    try:
+        yield
+    except SalesReportError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(EnvironmentFailure.from_os_error(error))
+
+
 def _print_warnings(warnings) -> None:
     if warnings:
         click.echo(f"数据警告 {len(warnings)} 条（已写入 manifest.json 和相关总结的数据说明）:", err=True)
@@ -81,7 +94,7 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quie
     Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
     """
     started = time.perf_counter()
-    try:
+    with _failing_clearly():
         checked = run.check(month, inputs_dir, strict=strict)
         _print_warnings(checked.warnings)
 
@@ -90,8 +103,6 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quie
                 click.echo(f"\r生成文档 {done}/{total} 个单位", nl=done == total, err=True)
 
         result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf)
-    except SalesReportError as error:
-        _fail(error)
     levels = {}
     for document in result.documents:
         levels[document["level"]] = levels.get(document["level"], 0) + 1
@@ -110,10 +121,8 @@ def validate(month, inputs_dir, strict):
 
     Example: salesreport validate --month 2025-10 --inputs inputs
     """
-    try:
+    with _failing_clearly():
         checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
-    except SalesReportError as error:
-        _fail(error)
     _print_warnings(checked.warnings)
     click.echo(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
                f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
@@ -165,10 +174,8 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
         else:
             click.echo(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
-    try:
+    with _failing_clearly():
         result = delivery.distribute(month, inputs_dir, outputs_dir, os.environ, dry_run, resend, report=show)
-    except SalesReportError as error:
-        _fail(error)
     for warning in result.warnings:
         click.echo(f"  ! {warning}", err=True)
     if dry_run:

@@ -1,0 +1,165 @@
+"""What goes wrong around a run — a full or read-only disk, a broken ledger, a dead mail server,
+links planted in outputs/, two jobs at once — ends in a clear message and its exit code, loses
+nothing and lets no one in."""
+import errno
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.publish import staged_month
+
+from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
+from .test_distribute import outputs  # noqa: F401 (fixture)
+
+DEAD_PID = 2 ** 22 + 12345  # above any pid_max in use: never a running process
+
+
+def report(outputs, inputs=SAMPLE_INPUTS):
+    return invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", outputs, "-q")
+
+
+def send(outputs, inputs=SAMPLE_INPUTS, *options):
+    return invoke("distribute", "--month", "2025-10", "--inputs", inputs, "--outputs", outputs, *options)
+
+
+# --- 6. links planted in outputs/ ------------------------------------------------------------
+
+def test_a_link_planted_at_a_lock_file_is_not_followed(tmp_path, outputs):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for lock in (".2025-10.lock", ".deliveries.lock"):
+        (outputs / lock).symlink_to(outside / f"created-through{lock}")
+    assert report(outputs).exit_code == 0
+    assert send(outputs).exit_code == 0
+    assert list(outside.iterdir()) == []
+    assert not (outputs / ".2025-10.lock").is_symlink() and not (outputs / ".deliveries.lock").is_symlink()
+
+
+def test_links_planted_at_staging_names_are_neither_followed_nor_left(tmp_path):
+    outputs, outside = tmp_path / "outputs", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep")
+    outputs.mkdir()
+    for name in (f".2025-10.staging-{os.getpid()}", f".2025-10.staging-{DEAD_PID}", f".2025-10.retired-{DEAD_PID}"):
+        (outputs / name).symlink_to(outside, target_is_directory=True)
+    result = report(outputs)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in outside.iterdir()] == ["precious.txt"]
+    assert entries(outputs) == ["2025-10"] and not (outputs / "2025-10").is_symlink()
+
+
+READER = """
+import os, sys
+path, stop = sys.argv[1], sys.argv[2]
+checks = misses = 0
+print("ready", flush=True)
+while not os.path.exists(stop):
+    for _ in range(200):
+        checks += 1
+        misses += not os.path.exists(path)
+print(checks, misses)
+"""
+
+
+def test_a_reader_never_finds_the_month_missing_while_it_is_replaced(tmp_path):
+    outputs = tmp_path / "outputs"
+    with staged_month(outputs, "2025-10") as staging:
+        (staging / "manifest.json").write_text("0")
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(outputs / "2025-10" / "manifest.json"),
+                               str(tmp_path / "stop")], stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline() == "ready\n"
+    for number in range(1, 300):
+        with staged_month(outputs, "2025-10") as staging:
+            (staging / "manifest.json").write_text(str(number))
+    (tmp_path / "stop").touch()
+    checks, misses = map(int, reader.communicate(timeout=30)[0].split())
+    assert checks > 1000 and misses == 0
+    assert (outputs / "2025-10" / "manifest.json").read_text() == "299"
+    assert entries(outputs) == ["2025-10"]
+
+
+def test_without_an_atomic_exchange_a_failed_swap_puts_the_old_month_back_at_once(tmp_path, monkeypatch):
+    from pipeline import publish
+    monkeypatch.setattr(publish, "_RENAMEAT2", None, raising=False)  # as on a system without renameat2
+    outputs = tmp_path / "outputs"
+    with staged_month(outputs, "2025-10") as staging:
+        (staging / "manifest.json").write_text("old")
+    real_rename = pathlib.Path.rename
+
+    def rename(source, target):
+        if ".staging-" in source.name and pathlib.Path(target).name == "2025-10":
+            raise KeyboardInterrupt  # the run is stopped between the two renames
+        return real_rename(source, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        with staged_month(outputs, "2025-10") as staging:
+            (staging / "manifest.json").write_text("new")
+    assert (outputs / "2025-10" / "manifest.json").read_text() == "old"
+    monkeypatch.undo()
+    with staged_month(outputs, "2025-10") as staging:
+        (staging / "manifest.json").write_text("new")
+    assert (outputs / "2025-10" / "manifest.json").read_text() == "new"
+    assert entries(outputs) == ["2025-10"]
+
+
+# --- 7. the environment fails: a message and an exit code, never a traceback ---------------
+
+def test_a_full_disk_during_report_is_exit_6_and_keeps_the_previous_month(tmp_path, monkeypatch):
+    outputs = tmp_path / "outputs"
+    assert report(outputs).exit_code == 0
+    before = (outputs / "2025-10" / "manifest.json").read_bytes()
+    real_write = pathlib.Path.write_bytes
+
+    def write_bytes(path, data):
+        if ".staging-" in str(path) and "team" in str(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_write(path, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", write_bytes)
+    result = report(outputs)
+    assert result.exit_code == 6
+    assert "磁盘已满" in result.stderr and "Traceback" not in result.output
+    assert (outputs / "2025-10" / "manifest.json").read_bytes() == before
+    assert entries(outputs) == ["2025-10"]
+
+
+def unshare_works():
+    if not shutil.which("unshare") or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+real_filesystem = pytest.mark.skipif(not unshare_works(), reason="needs root and `unshare -m` to mount a small "
+                                     "private tmpfs; the monkeypatched tests above still run")
+
+
+def in_small_filesystem(tmp_path, size_kb, prepare, command, after):
+    """Run `command` (salesreport's arguments) with outputs/ on a private tmpfs of `size_kb`,
+    set up by the shell lines `prepare`; returns the run's stderr, exit code and the output of `after`."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    python = f"{sys.executable} -m pipeline"
+    script = "\n".join([
+        "set -e", f"mount -t tmpfs -o size={size_kb}k tmpfs {mount}", f"O={mount}", prepare, "set +e",
+        f"{python} {command} --inputs {SAMPLE_INPUTS} --outputs {mount} >/dev/null 2>{tmp_path}/stderr",
+        f"echo $? > {tmp_path}/rc", after])
+    done = subprocess.run(["unshare", "-m", "bash", "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "stderr").read_text(), int((tmp_path / "rc").read_text()), done.stdout
+
+
+@real_filesystem
+def test_report_into_a_read_only_file_system_is_exit_6(tmp_path, sample_report):
+    stderr, code, listing = in_small_filesystem(
+        tmp_path, 4096, f"cp -r {sample_report} $O/2025-10\nmount -o remount,ro $O", "report --month 2025-10",
+        "find $O | sort")
+    assert code == 6 and "文件系统是只读的" in stderr and "Traceback" not in stderr
+    assert ".staging" not in listing and f"{tmp_path}/mnt/2025-10/manifest.json" in listing
