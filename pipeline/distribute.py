@@ -210,5 +210,5 @@ class _Delivery:
                           msg_id, is_update)
         self.ledger.sending(self.transport.name, self.month, mail.recipient, documents, msg_id, is_update)
         error = _send_with_retries(self.transport, message, mail.recipient, self.retry_delay, self.sleep)
-        self.ledger.finished(self.transport.name, self.month, mail.recipient, error)
+        self.ledger.finished(self.transport.name, self.month, mail.recipient, FAILED if error else SENT, error)
         return Outcome(mail, FAILED if error else SENT, is_update, unknown, error)

@@ -33,9 +33,10 @@ class ConfigError(SalesReportError):
 class Outbox:
     """Writes each mail as `<recipient>.eml` under `folder`; any mail client opens it."""
 
+    name = "outbox"
+
     def __init__(self, folder: Path):
         self.folder = folder
-        self.name = "outbox"
 
     def describe(self) -> str:
         return f"outbox（{self.folder}）"
@@ -51,10 +52,11 @@ class Outbox:
 class Smtp:
     """One SMTP session per mail, with the security the environment asks for."""
 
+    name = "smtp"  # the ledger's key: whichever relay carries it, a delivery is a delivery
+
     def __init__(self, host: str, port: int, security: str, user: str | None, password: str | None):
         self.host, self.port, self.security = host, port, security
         self._user, self._password = user, password
-        self.name = f"smtp://{host}:{port}"
 
     def describe(self) -> str:
         return f"SMTP {self.host}:{self.port}（{self.security}）"

@@ -5,17 +5,24 @@ import errno
 import os
 import pathlib
 import shutil
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from pipeline import ledger as ledger_module
 from pipeline.publish import staged_month
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
-from .test_distribute import outputs  # noqa: F401 (fixture)
+from .test_distribute import outputs, run, smtp  # noqa: F401 (fixtures)
 
 DEAD_PID = 2 ** 22 + 12345  # above any pid_max in use: never a running process
+
+
+def ledger_rows(outputs):
+    with sqlite3.connect(outputs / "deliveries.sqlite") as db:
+        return db.execute("SELECT transport, recipient, status FROM deliveries ORDER BY recipient").fetchall()
 
 
 def report(outputs, inputs=SAMPLE_INPUTS):
@@ -24,6 +31,30 @@ def report(outputs, inputs=SAMPLE_INPUTS):
 
 def send(outputs, inputs=SAMPLE_INPUTS, *options):
     return invoke("distribute", "--month", "2025-10", "--inputs", inputs, "--outputs", outputs, *options)
+
+
+# --- 4. a delivery is a delivery, whichever relay carried it ---------------------------------
+
+def test_the_same_server_spelled_three_ways_gets_each_mail_once(smtp, outputs):
+    for host in ("127.0.0.1", "localhost", "LOCALHOST"):
+        run(outputs, {**smtp.env, "SALESREPORT_SMTP_HOST": host})
+    assert len(smtp.messages) == 20
+    assert {transport for transport, _, _ in ledger_rows(outputs)} == {"smtp"}
+
+
+def test_a_ledger_keyed_by_server_name_is_folded_into_one_row_per_recipient(smtp, outputs):
+    run(outputs, smtp.env)
+    port = smtp.env["SALESREPORT_SMTP_PORT"]
+    with sqlite3.connect(outputs / "deliveries.sqlite") as db:  # as an older version wrote it
+        db.execute("UPDATE deliveries SET transport = ?", (f"smtp://127.0.0.1:{port}",))
+        db.execute("INSERT INTO deliveries (transport, month, recipient, documents, message_id, status, updated_at)"
+                   " VALUES (?, '2025-10', 'ceo@example.com', 'x', '<x@y>', 'failed', '2000-01-01T00:00:00Z')",
+                   (f"smtp://localhost:{port}",))
+        db.execute("PRAGMA user_version = 0")
+    result = run(outputs, {**smtp.env, "SALESREPORT_SMTP_HOST": "localhost"})
+    assert result.count("skipped") == 20 and len(smtp.messages) == 20
+    rows = ledger_rows(outputs)
+    assert len(rows) == 20 and {(t, s) for t, _, s in rows} == {("smtp", "sent")}
 
 
 # --- 6. links planted in outputs/ ------------------------------------------------------------
@@ -126,6 +157,30 @@ def test_a_full_disk_during_report_is_exit_6_and_keeps_the_previous_month(tmp_pa
     assert "磁盘已满" in result.stderr and "Traceback" not in result.output
     assert (outputs / "2025-10" / "manifest.json").read_bytes() == before
     assert entries(outputs) == ["2025-10"]
+
+
+def test_a_corrupt_ledger_is_exit_7_with_what_to_do_and_nothing_sent(outputs):
+    (outputs / "deliveries.sqlite").write_bytes(os.urandom(4096))
+    result = send(outputs)
+    assert result.exit_code == 7
+    assert "deliveries.sqlite 已损坏" in result.stderr and "改名备份" in result.stderr
+    assert "Traceback" not in result.output
+    assert not list((outputs / "outbox" / "2025-10").glob("*.eml"))
+
+
+def test_a_locked_ledger_is_exit_7_and_leaves_no_mail_at_sending(outputs, monkeypatch):
+    assert send(outputs).exit_code == 0
+    monkeypatch.setattr(ledger_module, "LOCK_WAIT_SECONDS", 0.1)
+    holder = sqlite3.connect(outputs / "deliveries.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program in the middle of a write
+    try:
+        result = send(outputs, SAMPLE_INPUTS, "--resend")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 7
+    assert "被另一个程序锁定" in result.stderr
+    assert {status for _, _, status in ledger_rows(outputs)} == {"sent"}
 
 
 def unshare_works():
