@@ -160,6 +160,7 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
         metrics_rows = list(csv.DictReader(handle))
     busy = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
     with exclusive(outputs_dir / ".deliveries.lock", busy):
+        transport.prepare()
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
         delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
                              rep_names(org), resend, retry_delay, sleep)

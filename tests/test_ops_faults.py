@@ -8,14 +8,18 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from email import policy
+from email.parser import BytesParser
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from pipeline import ledger as ledger_module
 from pipeline.publish import staged_month
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
-from .test_distribute import outputs, run, smtp  # noqa: F401 (fixtures)
+from .test_distribute import Server, free_port, outputs, run, smtp  # noqa: F401 (fixtures)
 
 DEAD_PID = 2 ** 22 + 12345  # above any pid_max in use: never a running process
 
@@ -23,6 +27,10 @@ DEAD_PID = 2 ** 22 + 12345  # above any pid_max in use: never a running process
 def ledger_rows(outputs):
     with sqlite3.connect(outputs / "deliveries.sqlite") as db:
         return db.execute("SELECT transport, recipient, status FROM deliveries ORDER BY recipient").fetchall()
+
+
+def parsed(path):
+    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
 
 
 def report(outputs, inputs=SAMPLE_INPUTS):
@@ -57,6 +65,18 @@ def test_a_ledger_keyed_by_server_name_is_folded_into_one_row_per_recipient(smtp
     assert len(rows) == 20 and {(t, s) for t, _, s in rows} == {("smtp", "sent")}
 
 
+# --- 5. one outbox file per recipient --------------------------------------------------------
+
+def test_addresses_a_file_name_cannot_hold_still_get_one_outbox_file_each(outputs, inputs_copy):
+    addresses = ["a/b@example.com", "a_b@example.com", "a?b@example.com"]
+    (inputs_copy / "recipients.csv").write_text(
+        "level,unit,email\n" + "".join(f"company,公司,{a}\n" for a in addresses), encoding="utf-8")
+    assert send(outputs, inputs_copy).exit_code == 0
+    files = list((outputs / "outbox" / "2025-10").glob("a*.eml"))
+    assert sorted(parsed(p)["To"] for p in files) == sorted(addresses)
+    assert (outputs / "outbox" / "2025-10" / "a_b@example.com.eml").is_file()  # a plain address keeps its name
+
+
 # --- 6. links planted in outputs/ ------------------------------------------------------------
 
 def test_a_link_planted_at_a_lock_file_is_not_followed(tmp_path, outputs):
@@ -81,6 +101,20 @@ def test_links_planted_at_staging_names_are_neither_followed_nor_left(tmp_path):
     assert result.exit_code == 0, result.output
     assert [p.name for p in outside.iterdir()] == ["precious.txt"]
     assert entries(outputs) == ["2025-10"] and not (outputs / "2025-10").is_symlink()
+
+
+def test_links_planted_in_the_outbox_are_replaced_not_written_through(tmp_path, outputs):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    folder = outputs / "outbox" / "2025-10"
+    folder.mkdir(parents=True)
+    for name in ("ceo@example.com.eml.tmp", "ceo@example.com.eml", "zhang.wei@example.com.eml.tmp"):
+        (folder / name).symlink_to(victim)
+    assert send(outputs).exit_code == 0
+    assert victim.read_text() == "keep"
+    assert parsed(folder / "ceo@example.com.eml")["To"] == "林总 <ceo@example.com>"
+    assert not (folder / "ceo@example.com.eml").is_symlink()
+    assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*"))
 
 
 READER = """
@@ -218,3 +252,52 @@ def test_report_into_a_read_only_file_system_is_exit_6(tmp_path, sample_report):
         "find $O | sort")
     assert code == 6 and "文件系统是只读的" in stderr and "Traceback" not in stderr
     assert ".staging" not in listing and f"{tmp_path}/mnt/2025-10/manifest.json" in listing
+
+
+# --- 12. invisible characters and plaintext passwords ----------------------------------------
+
+def test_bidi_and_zero_width_characters_reach_no_file_name_or_header(tmp_path, inputs_copy):
+    hidden = "\u202e\u200b\u2066\ufeff"
+    for file in inputs_copy.glob("*.csv"):  # 张伟 RLO xcod.exe shows as 张伟exe.docx
+        text = file.read_text(encoding="utf-8")
+        file.write_text(text.replace("张伟", "张伟\u202excod.exe"), encoding="utf-8")
+    recipients = (inputs_copy / "recipients.csv").read_text(encoding="utf-8")
+    (inputs_copy / "recipients.csv").write_text(recipients.replace("林总", f"林{hidden}总"), encoding="utf-8")
+    outputs = tmp_path / "outputs"
+    assert report(outputs, inputs_copy).exit_code == 0
+    assert send(outputs, inputs_copy).exit_code == 0
+    names = [p.name for p in outputs.rglob("*")]
+    assert "2025-10_张伟xcod.exe(S1001)_月度工作计划.docx" in names
+    assert not [n for n in names if set(n) & set(hidden)]
+    rep = parsed(outputs / "outbox" / "2025-10" / "zhang.wei@example.com.eml")
+    assert rep["To"].addresses[0].display_name == "张伟xcod.exe" and "张伟xcod.exe" in rep["Subject"]
+    assert sorted(part.get_filename() for part in rep.iter_attachments()) == [
+        "2025-10_张伟xcod.exe(S1001)_月度工作总结.docx", "2025-10_张伟xcod.exe(S1001)_月度工作计划.docx"]
+    assert parsed(outputs / "outbox" / "2025-10" / "ceo@example.com.eml")["To"] == "林总 <ceo@example.com>"
+
+
+def test_a_password_goes_over_an_unencrypted_connection_only_with_the_opt_in(outputs, monkeypatch):
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+    server = Server()
+    controller = Controller(server, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        for key, value in {"SALESREPORT_SMTP_HOST": "127.0.0.1", "SALESREPORT_SMTP_PORT": str(controller.port),
+                           "SALESREPORT_SMTP_SECURITY": "none", "SALESREPORT_SMTP_USER": "reports",
+                           "SALESREPORT_SMTP_PASSWORD": "s3cret"}.items():
+            monkeypatch.setenv(key, value)
+        refused = send(outputs)
+        assert refused.exit_code == 2 and logins == [] and server.messages == []
+        assert "明文" in refused.stderr and "SALESREPORT_SMTP_ALLOW_PLAINTEXT=1" in refused.stderr
+        assert "s3cret" not in refused.output
+        monkeypatch.setenv("SALESREPORT_SMTP_ALLOW_PLAINTEXT", "1")
+        assert send(outputs).exit_code == 0
+    finally:
+        controller.stop()
+    assert len(server.messages) == 20 and set(logins) == {(b"reports", b"s3cret")}
