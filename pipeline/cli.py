@@ -171,6 +171,8 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
             click.echo(f"已发送 {mail.recipient}（{len(mail.documents)} 份{notes}）")
         elif outcome.status == "skipped":
             click.echo(f"跳过 {mail.recipient}（已发送过，文档未变）")
+        elif outcome.status == "pending":
+            click.echo(f"待发 {mail.recipient}（未发送）", err=True)
         else:
             click.echo(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
@@ -181,9 +183,12 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
     if dry_run:
         click.echo(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
         return
+    if result.stopped:
+        click.echo(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
+                   "服务器恢复后重新运行 distribute 即可（已发送的不会重发）", err=True)
     unknown = sum(1 for o in result.outcomes if o.resent_unknown)
     click.echo(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
-               f"失败 {result.count('failed')}（{result.transport}）"
+               f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
                + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
-    if result.count("failed"):
+    if result.count("failed") or result.count("pending"):
         sys.exit(delivery.DeliveryError.exit_code)

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from email import policy
 from email.parser import BytesParser
 
@@ -16,6 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from pipeline import ledger as ledger_module
+from pipeline.distribute import distribute
 from pipeline.publish import staged_month
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
@@ -213,7 +215,7 @@ def test_a_locked_ledger_is_exit_7_and_leaves_no_mail_at_sending(outputs, monkey
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 7
-    assert "被另一个程序锁定" in result.stderr
+    assert "被另一个程序锁定" in result.stderr and "20 封未发送" in result.stderr
     assert {status for _, _, status in ledger_rows(outputs)} == {"sent"}
 
 
@@ -245,6 +247,10 @@ def in_small_filesystem(tmp_path, size_kb, prepare, command, after):
     return (tmp_path / "stderr").read_text(), int((tmp_path / "rc").read_text()), done.stdout
 
 
+LEDGER_STATES = (f"{sys.executable} -c \"import sqlite3,sys; db=sqlite3.connect(sys.argv[1]);"
+                 " print(sorted(s for s, in db.execute('SELECT status FROM deliveries')))\" $O/deliveries.sqlite")
+
+
 @real_filesystem
 def test_report_into_a_read_only_file_system_is_exit_6(tmp_path, sample_report):
     stderr, code, listing = in_small_filesystem(
@@ -252,6 +258,69 @@ def test_report_into_a_read_only_file_system_is_exit_6(tmp_path, sample_report):
         "find $O | sort")
     assert code == 6 and "文件系统是只读的" in stderr and "Traceback" not in stderr
     assert ".staging" not in listing and f"{tmp_path}/mnt/2025-10/manifest.json" in listing
+
+
+@real_filesystem
+def test_a_disk_filling_up_during_distribute_stops_cleanly_and_the_rest_stays_pending(tmp_path, sample_report):
+    size = sum(p.stat().st_size for p in sample_report.rglob("*")) // 1024
+    stderr, code, after = in_small_filesystem(
+        tmp_path, size + 400, f"cp -r {sample_report} $O/2025-10", "distribute --month 2025-10",
+        f"ls -A $O/outbox/2025-10; {LEDGER_STATES}")
+    assert code == 6 and "磁盘已满" in stderr and "Traceback" not in stderr
+    *files, states = after.splitlines()
+    assert 0 < len(files) < 20 and all(name.endswith("@example.com.eml") for name in files)  # no temporary file
+    assert "'sending'" not in states
+    unsent = 20 - states.count("'sent'")
+    assert f"{unsent} 封未发送（待发）" in stderr
+
+
+# --- 10. a dead mail server is found out in seconds ------------------------------------------
+
+def closed_port_env():
+    return {"SALESREPORT_SMTP_HOST": "127.0.0.1", "SALESREPORT_SMTP_PORT": str(free_port()),
+            "SALESREPORT_SMTP_SECURITY": "none"}
+
+
+def test_a_dead_server_stops_distribute_after_three_failed_connections(smtp, outputs):
+    waits = []
+    result = run(outputs, closed_port_env(), sleep=waits.append)
+    assert waits == [0.01, 0.02]  # the back-off of one mail, not of every mail
+    assert result.count("sent") == result.count("failed") == 0 and result.count("pending") == 20
+    assert {status for _, _, status in ledger_rows(outputs)} <= {"pending"}
+    assert run(outputs, smtp.env).count("sent") == 20  # the next run, server up, sends them all
+
+
+def test_a_dead_server_is_exit_5_and_says_the_mails_stay_pending(outputs, monkeypatch):
+    waits = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    for key, value in closed_port_env().items():
+        monkeypatch.setenv(key, value)
+    result = send(outputs)
+    assert result.exit_code == 5 and len(waits) == 2
+    assert "邮件服务器连续 3 次无法连接" in result.stderr and "其余 20 封保持待发" in result.stderr
+    assert "待发 20" in result.output
+
+
+# --- 11. report and distribute of a month exclude each other ---------------------------------
+
+def test_a_report_started_during_distribute_is_refused_and_the_distribute_completes(outputs):
+    answers = []
+
+    def start_a_report(outcome):
+        if not answers:
+            answers.append(report(outputs))
+
+    result = distribute("2025-10", SAMPLE_INPUTS, outputs, {}, report=start_a_report)
+    [refused] = answers
+    assert refused.exit_code == 1 and "2025-10 正在被另一个 report 或 distribute 使用" in refused.stderr
+    assert result.count("sent") == 20
+
+
+def test_a_distribute_started_during_report_is_refused_before_sending(outputs):
+    with staged_month(outputs, "2025-10"):
+        result = send(outputs)
+    assert result.exit_code == 1 and "2025-10 正在被另一个 report 或 distribute 使用" in result.stderr
+    assert not (outputs / "outbox").exists()
 
 
 # --- 12. invisible characters and plaintext passwords ----------------------------------------
