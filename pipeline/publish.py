@@ -181,7 +181,7 @@ def _fresh_dir(outputs: Path, prefix: str) -> Path:
 def _libc_renameat2():
     try:
         function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):  # not Linux, or a libc without it (glibc < 2.28)
+    except (OSError, AttributeError, TypeError):  # not Linux, or a libc without it (glibc < 2.28)
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     return function

@@ -119,6 +119,16 @@ def test_links_planted_in_the_outbox_are_replaced_not_written_through(tmp_path, 
     assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*"))
 
 
+@pytest.mark.parametrize("planted", ["deliveries.sqlite", "outbox"])
+def test_a_ledger_or_outbox_that_is_a_link_is_refused_not_written_through(tmp_path, outputs, planted):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outputs / planted).symlink_to(outside / "target" if planted.endswith("sqlite") else outside)
+    result = send(outputs)
+    assert result.exit_code == 6 and "是符号链接" in result.stderr and "Traceback" not in result.output
+    assert list(outside.iterdir()) == []
+
+
 READER = """
 import os, sys
 path, stop = sys.argv[1], sys.argv[2]
