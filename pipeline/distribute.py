@@ -231,9 +231,9 @@ def _deliver_all(delivery: "_Delivery", mails: list[Mail], result: Result, repor
 
 def _stopped(error: Exception, result: Result, unsent: int) -> SalesReportError:
     """The disk's or the ledger's failure, with what was done and what is left."""
-    failure = EnvironmentFailure.from_os_error(error, "写入邮件") if isinstance(error, OSError) else error
+    failure = EnvironmentFailure.from_os_error(error) if isinstance(error, OSError) else error
     return type(failure)(f"{failure}\n已停止：本次发送 {result.count(SENT)} 封、跳过 {result.count('skipped')} 封；"
-                         f"{unsent} 封未发送（待发）。问题解决后重新运行 distribute，已发送的不会重发。")
+                         f"{unsent} 封未发送（含出错的这一封）。问题解决后重新运行 distribute，已发送的不会重发。")
 
 
 @dataclass

@@ -10,8 +10,8 @@ import errno
 import hashlib
 import os
 import smtplib
+import secrets
 import ssl
-import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +24,7 @@ CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not
 TIMEOUT_SECONDS = 30  # each reply of a server that is there
 ALLOW_PLAINTEXT = "SALESREPORT_SMTP_ALLOW_PLAINTEXT"
 _TEMPORARY_SUFFIX = ".eml.tmp"
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 class TemporaryFailure(Exception):
@@ -82,7 +83,8 @@ class Outbox:
         """Written to a new temporary file (created exclusively, never through a link) and renamed
         into place, so a reader sees the whole mail or none; on any failure the file is gone."""
         path = self.folder / outbox_file_name(recipient)
-        handle, temporary = tempfile.mkstemp(suffix=_TEMPORARY_SUFFIX, prefix=".", dir=self.folder)
+        temporary = self.folder / f".{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}"
+        handle = os.open(temporary, _EXCLUSIVE, 0o666)  # new or nothing; the umask applies as to any file
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(bytes(message))

@@ -281,7 +281,7 @@ def test_a_disk_filling_up_during_distribute_stops_cleanly_and_the_rest_stays_pe
     assert 0 < len(files) < 20 and all(name.endswith("@example.com.eml") for name in files)  # no temporary file
     assert "'sending'" not in states
     unsent = 20 - states.count("'sent'")
-    assert f"{unsent} 封未发送（待发）" in stderr
+    assert f"{unsent} 封未发送（含出错的这一封）" in stderr
 
 
 # --- 10. a dead mail server is found out in seconds ------------------------------------------
