@@ -34,7 +34,7 @@ METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", 
 
 def without_format_chars(text: str) -> str:
     """`text` without invisible format characters (Unicode Cf: bidi overrides such as U+202E,
-    zero-width spaces and joiners), which can make `exe.docx` display as `xcod.exe`."""
+    zero-width spaces and joiners): U+202E before `xcod.exe` makes it display as `exe.docx`."""
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
