@@ -1,6 +1,7 @@
 """The `salesreport` command line: thin commands over `run`; the only module importing click."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import run
-from .errors import InputError, SalesReportError, TemplateError
+from .errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
 from .schema import LEVEL_NAMES
 from .values import parse_month, shift_month
 
@@ -50,6 +51,18 @@ def _fail(error: SalesReportError) -> None:
     sys.exit(error.exit_code)
 
 
+@contextlib.contextmanager
+def _failing_clearly():
+    """Every known failure becomes its message and exit code; a file system error (full or
+    read-only disk, missing permission) is exit 6 with the path and what to do, not a traceback."""
+    try:
+        yield
+    except SalesReportError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(EnvironmentFailure.from_os_error(error))
+
+
 def _print_warnings(warnings) -> None:
     if warnings:
         click.echo(f"数据警告 {len(warnings)} 条（已写入 manifest.json 和相关总结的数据说明）:", err=True)
@@ -81,7 +94,7 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quie
     Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
     """
     started = time.perf_counter()
-    try:
+    with _failing_clearly():
         checked = run.check(month, inputs_dir, strict=strict)
         _print_warnings(checked.warnings)
 
@@ -90,8 +103,6 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quie
                 click.echo(f"\r生成文档 {done}/{total} 个单位", nl=done == total, err=True)
 
         result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf)
-    except SalesReportError as error:
-        _fail(error)
     levels = {}
     for document in result.documents:
         levels[document["level"]] = levels.get(document["level"], 0) + 1
@@ -110,10 +121,8 @@ def validate(month, inputs_dir, strict):
 
     Example: salesreport validate --month 2025-10 --inputs inputs
     """
-    try:
+    with _failing_clearly():
         checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
-    except SalesReportError as error:
-        _fail(error)
     _print_warnings(checked.warnings)
     click.echo(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
                f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
@@ -162,21 +171,24 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
             click.echo(f"已发送 {mail.recipient}（{len(mail.documents)} 份{notes}）")
         elif outcome.status == "skipped":
             click.echo(f"跳过 {mail.recipient}（已发送过，文档未变）")
+        elif outcome.status == "pending":
+            click.echo(f"待发 {mail.recipient}（未发送）", err=True)
         else:
             click.echo(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
-    try:
+    with _failing_clearly():
         result = delivery.distribute(month, inputs_dir, outputs_dir, os.environ, dry_run, resend, report=show)
-    except SalesReportError as error:
-        _fail(error)
     for warning in result.warnings:
         click.echo(f"  ! {warning}", err=True)
     if dry_run:
         click.echo(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
         return
+    if result.stopped:
+        click.echo(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
+                   "服务器恢复后重新运行 distribute 即可（已发送的不会重发）", err=True)
     unknown = sum(1 for o in result.outcomes if o.resent_unknown)
     click.echo(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
-               f"失败 {result.count('failed')}（{result.transport}）"
+               f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
                + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
-    if result.count("failed"):
+    if result.count("failed") or result.count("pending"):
         sys.exit(delivery.DeliveryError.exit_code)

@@ -13,23 +13,30 @@ from typing import Callable, Mapping
 
 from . import formats, schema
 from .context import NO_FILL, STATUS_FILL, STATUS_TEXT
-from .errors import InputError, Problem, SalesReportError
-from .ledger import FAILED, SENDING, SENT, Ledger
+from .errors import EnvironmentFailure, InputError, LedgerError, Problem, SalesReportError
+from .ledger import FAILED, PENDING, SENDING, SENT, Ledger
 from .load import read_table
 from .mail import HeadlineItem, UnitHeadline, compose, message_id
-from .publish import exclusive, sha256
+from .publish import exclusive, month_busy, month_lock, sha256
 from .transform import rep_names
-from .transport import Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment, sender
+from .transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment,
+                        sender)
 from .validate import resolve_rep, validate_org, validate_recipients
 
 MAX_TRIES = 4  # per mail and run: the first try and three retries
+DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run
 HEADLINE_METRICS = 3
+DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
 
 
 class DeliveryError(SalesReportError):
-    """Some mails failed; the others went out, and a rerun retries only the failures."""
+    """Some mails failed or are still pending; the others went out, and a rerun sends only those."""
 
     exit_code = 5
+
+
+class ServerDown(Exception):
+    """The mail server could not be reached DEAD_AFTER times in a row: stop, keep the rest pending."""
 
 
 @dataclass
@@ -43,7 +50,7 @@ class Mail:
 @dataclass
 class Outcome:
     mail: Mail
-    status: str  # sent | skipped | failed | dry-run
+    status: str  # sent | skipped | failed | pending (not sent: the server was down) | dry-run
     is_update: bool = False
     resent_unknown: bool = False
     error: str | None = None
@@ -54,6 +61,7 @@ class Result:
     transport: str
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped sending before the end
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -119,59 +127,113 @@ def _attachments(month_dir: Path, mail: Mail) -> list[tuple[str, bytes]]:
     for document in mail.documents:
         data = (month_dir / document["path"]).read_bytes()
         if sha256(data) != document["sha256"]:
-            raise SalesReportError(f"{document['path']} 与 manifest.json 的 sha256 不符（文件在报告后被改动？），"
-                                   "请重新运行 report")
+            raise InputError([Problem(str(month_dir / document["path"]), None, None, None,
+                                      "与 manifest.json 的 sha256 不符（文件在报告后被改动？），请重新运行 report")])
         files.append((Path(document["path"]).name, data))
     return files
 
 
+@dataclass
+class Breaker:
+    """Counts failed connections in a row, across mails: a server known to be down is not tried
+    again for every mail (each would cost its back-off)."""
+
+    failures: int = 0
+
+    def failed(self, error: ConnectionFailure) -> None:
+        self.failures += 1
+        if self.failures >= DEAD_AFTER:
+            raise ServerDown(f"邮件服务器连续 {DEAD_AFTER} 次无法连接，本次不再尝试（{error}）")
+
+
 def _send_with_retries(transport, message, recipient: str, retry_delay: float,
-                       sleep: Callable[[float], None]) -> str | None:
-    """None when sent, else the last error; temporary failures are retried with back-off."""
+                       sleep: Callable[[float], None], breaker: Breaker) -> str | None:
+    """None when sent, else the last error; temporary failures are retried with back-off.
+    ServerDown when the breaker finds the server down."""
     for attempt in range(1, MAX_TRIES + 1):
         try:
             transport.send(message, recipient)
+            breaker.failures = 0
             return None
         except PermanentFailure as error:
+            breaker.failures = 0
             return str(error)
+        except ConnectionFailure as error:
+            breaker.failed(error)
+            last = error
         except TemporaryFailure as error:
-            if attempt == MAX_TRIES:
-                return f"{error}（重试 {MAX_TRIES - 1} 次后仍失败）"
-            sleep(retry_delay * 2 ** (attempt - 1))
+            breaker.failures = 0
+            last = error
+        if attempt == MAX_TRIES:
+            return f"{last}（重试 {MAX_TRIES - 1} 次后仍失败）"
+        sleep(retry_delay * 2 ** (attempt - 1))
     return None
 
 
-def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], dry_run: bool = False,
-               resend: bool = False, retry_delay: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-               report: Callable[[Outcome], None] | None = None) -> Result:
-    """Send (or with `dry_run` only list) each recipient's mail for `month`; see contract §6."""
+def _plan(month: str, inputs_dir: Path, outputs_dir: Path):
+    """The mails of `month`, the warnings, and the org (for the reps' names)."""
     manifest = read_manifest(outputs_dir, month)
     org, recipients = read_people(inputs_dir)
-    mails, warnings = plan_mails(manifest, org, recipients)
+    return (*plan_mails(manifest, org, recipients), org)
+
+
+def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], dry_run: bool = False,
+               resend: bool = False, retry_delay: float = 2.0, sleep: Callable[[float], None] | None = None,
+               report: Callable[[Outcome], None] | None = None) -> Result:
+    """Send (or with `dry_run` only list) each recipient's mail for `month`; see contract §6.
+
+    The month's lock (shared with `report`) is held from before the manifest is read to the
+    end, so a report of the same month can never swap the documents mid-way: one of the two
+    refuses at its start. A full or read-only disk or an unusable ledger stops the run with an
+    EnvironmentFailure or LedgerError saying how many mails are still to be sent.
+    """
     transport: Outbox | Smtp = from_environment(env, outputs_dir / "outbox" / month)
-    result = Result(transport.describe(), warnings=warnings)
     if dry_run:
-        result.outcomes = [Outcome(mail, "dry-run") for mail in mails]
+        mails, warnings, _ = _plan(month, inputs_dir, outputs_dir)
+        result = Result(transport.describe(), [Outcome(mail, "dry-run") for mail in mails], warnings)
         for outcome in result.outcomes:
             if report:
                 report(outcome)
         return result
-    with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
-        metrics_rows = list(csv.DictReader(handle))
-    busy = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
-    with exclusive(outputs_dir / ".deliveries.lock", busy):
+    with exclusive(month_lock(outputs_dir, month), month_busy(month)), \
+            exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY):
+        mails, warnings, org = _plan(month, inputs_dir, outputs_dir)
+        result = Result(transport.describe(), warnings=warnings)
+        with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
+            metrics_rows = list(csv.DictReader(handle))
+        transport.prepare()
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
-        delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
-                             rep_names(org), resend, retry_delay, sleep)
         try:
-            for mail in mails:
-                outcome = delivery.deliver(mail)
-                result.outcomes.append(outcome)
-                if report:
-                    report(outcome)
+            delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
+                                 rep_names(org), resend, retry_delay, sleep or time.sleep, Breaker())
+            _deliver_all(delivery, mails, result, report or (lambda outcome: None))
         finally:
             ledger.close()
     return result
+
+
+def _deliver_all(delivery: "_Delivery", mails: list[Mail], result: Result, report: Callable[[Outcome], None]) -> None:
+    """Each mail in turn; a server found down leaves this and every later mail pending."""
+    for index, mail in enumerate(mails):
+        try:
+            outcome = delivery.deliver(mail)
+        except ServerDown as error:
+            result.stopped = str(error)
+            for rest in mails[index:]:
+                result.outcomes.append(Outcome(rest, PENDING))
+                report(result.outcomes[-1])
+            return
+        except (OSError, EnvironmentFailure, LedgerError) as error:
+            raise _stopped(error, result, len(mails) - index) from None
+        result.outcomes.append(outcome)
+        report(outcome)
+
+
+def _stopped(error: Exception, result: Result, unsent: int) -> SalesReportError:
+    """The disk's or the ledger's failure, with what was done and what is left."""
+    failure = EnvironmentFailure.from_os_error(error) if isinstance(error, OSError) else error
+    return type(failure)(f"{failure}\n已停止：本次发送 {result.count(SENT)} 封、跳过 {result.count('skipped')} 封；"
+                         f"{unsent} 封未发送（含出错的这一封）。问题解决后重新运行 distribute，已发送的不会重发。")
 
 
 @dataclass
@@ -188,6 +250,7 @@ class _Delivery:
     resend: bool
     retry_delay: float
     sleep: Callable[[float], None]
+    breaker: Breaker
 
     def deliver(self, mail: Mail) -> Outcome:
         """Skip what the ledger has as delivered; otherwise record, send, record the result."""
@@ -208,7 +271,16 @@ class _Delivery:
         message = compose(self.sender, mail.recipient, mail.name, self.month,
                           headlines(mail, self.metrics_rows, self.labels), _attachments(self.month_dir, mail),
                           msg_id, is_update)
-        self.ledger.sending(self.transport.name, self.month, mail.recipient, documents, msg_id, is_update)
-        error = _send_with_retries(self.transport, message, mail.recipient, self.retry_delay, self.sleep)
-        self.ledger.finished(self.transport.name, self.month, mail.recipient, error)
+        key = (self.transport.name, self.month, mail.recipient)
+        self.ledger.sending(*key, documents, msg_id, is_update)
+        try:
+            error = _send_with_retries(self.transport, message, mail.recipient, self.retry_delay, self.sleep,
+                                       self.breaker)
+        except ServerDown as down:  # never reached a server: not sent, not in flight
+            self.ledger.finished(*key, PENDING, str(down))
+            raise
+        except OSError as failure:  # the outbox's disk: nothing was written
+            self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)))
+            raise
+        self.ledger.finished(*key, FAILED if error else SENT, error)
         return Outcome(mail, FAILED if error else SENT, is_update, unknown, error)

@@ -1,6 +1,7 @@
 """The project's errors: every failure a user can cause or meet, and where it happened."""
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -44,6 +45,42 @@ class TemplateError(SalesReportError):
     """A Word template cannot be rendered (syntax error, missing table, undefined name)."""
 
     exit_code = 3
+
+
+class LockedError(SalesReportError):
+    """Another run of the same job holds its lock (two cron jobs overlapping)."""
+
+    exit_code = 1
+
+
+class EnvironmentFailure(SalesReportError):
+    """The machine, not the data: a full or read-only disk, a missing permission, a planted link."""
+
+    exit_code = 6
+
+    @classmethod
+    def from_os_error(cls, error: OSError, doing: str = "") -> "EnvironmentFailure":
+        """A user's sentence for `error`: which file, what happened, what to do."""
+        reason = _REASONS.get(error.errno, error.strerror or str(error))
+        where = " ".join(str(part) for part in (doing, error.filename) if part)
+        return cls(f"{where}：{reason}" if where else reason)
+
+
+class LedgerError(SalesReportError):
+    """The delivery ledger (deliveries.sqlite) cannot be read or written: corrupt or locked."""
+
+    exit_code = 7
+
+
+_REASONS = {
+    errno.ENOSPC: "磁盘已满，请腾出空间后重新运行",
+    errno.EDQUOT: "超出磁盘配额，请腾出空间后重新运行",
+    errno.EROFS: "文件系统是只读的，请换一个可写的输出文件夹（--outputs）",
+    errno.EACCES: "没有写入权限，请检查文件夹的权限或换一个输出文件夹（--outputs）",
+    errno.EPERM: "操作不被允许，请检查文件夹的权限或换一个输出文件夹（--outputs）",
+    errno.ELOOP: "是符号链接，不是本程序创建的，拒绝跟随；请检查并删除它",
+    errno.EIO: "磁盘读写错误（I/O error），请检查磁盘",
+}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -34,8 +35,11 @@ class UnitHeadline:
 
 
 def header_text(text: str) -> str:
-    """`text` safe as (part of) a mail header: line breaks and control characters become spaces."""
-    return _UNSAFE_HEADER.sub(" ", text).strip()
+    """`text` safe as (part of) a mail header: line breaks and control characters become spaces;
+    invisible format characters (Unicode Cf: bidi overrides like U+202E, zero-width ones), which
+    can make a name or file read backwards, are dropped."""
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _UNSAFE_HEADER.sub(" ", visible).strip()
 
 
 def display_name(text: str) -> str:
@@ -99,10 +103,10 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
     if is_update:
         message["X-Salesreport-Update"] = "yes"
     greeting = header_text(name) or recipient
-    names = [file_name for file_name, _ in attachments]
+    names = [header_text(file_name) for file_name, _ in attachments]
     message.set_content(_plain(greeting, month, names, headlines, is_update))
     message.add_alternative(_html(greeting, month, names, headlines, is_update), subtype="html")
-    for file_name, data in attachments:
+    for file_name, (_, data) in zip(names, attachments):
         # a non-ASCII file name is written RFC 2231-encoded (filename*=utf-8''…) by the email package
         message.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=file_name)
     return message

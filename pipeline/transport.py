@@ -1,25 +1,39 @@
 """Sending a composed mail: SMTP from the environment, or an .eml outbox when no server is set.
 
-Passwords come only from the environment and are never printed or logged.
+Passwords come only from the environment, are never printed or logged, and never cross an
+unencrypted connection unless the user explicitly allows it.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import os
 import smtplib
+import secrets
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping
 
-from .errors import SalesReportError
-from .publish import safe_name
+from .errors import EnvironmentFailure, SalesReportError
+from .publish import remove, safe_name
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there
+TIMEOUT_SECONDS = 30  # each reply of a server that is there
+ALLOW_PLAINTEXT = "SALESREPORT_SMTP_ALLOW_PLAINTEXT"
+_TEMPORARY_SUFFIX = ".eml.tmp"
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 class TemporaryFailure(Exception):
     """Worth retrying: a 4xx reply, a dropped connection, a timeout."""
+
+
+class ConnectionFailure(TemporaryFailure):
+    """No SMTP session could be opened at all (refused, unreachable, no greeting, TLS failed):
+    the message never left, and repeated ones mean the server is down."""
 
 
 class PermanentFailure(Exception):
@@ -30,46 +44,96 @@ class ConfigError(SalesReportError):
     exit_code = 2
 
 
+def outbox_file_name(recipient: str) -> str:
+    """`<address>.eml`; an address a file name cannot hold as it is (`a/b@…`, `a?b@…`, very long)
+    gets its safe form plus ` (8 hex of its sha256)`. A space never occurs in a valid address,
+    so no two recipients share a file."""
+    name = safe_name(recipient)
+    if name != recipient:
+        name = f"{name} ({hashlib.sha256(recipient.encode()).hexdigest()[:8]})"
+    return f"{name}.eml"
+
+
+def _real_folder(folder: Path) -> None:
+    """Create `folder` (and parents); refuse one that is a symlink the run did not create."""
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)))
+        path.mkdir(exist_ok=True)
+
+
 class Outbox:
     """Writes each mail as `<recipient>.eml` under `folder`; any mail client opens it."""
 
+    name = "outbox"
+
     def __init__(self, folder: Path):
         self.folder = folder
-        self.name = "outbox"
 
     def describe(self) -> str:
         return f"outbox（{self.folder}）"
 
+    def prepare(self) -> None:
+        """Make the folder and clear temporary files of killed runs (the caller holds the lock)."""
+        _real_folder(self.folder)
+        for leftover in self.folder.glob(f"*{_TEMPORARY_SUFFIX}"):
+            remove(leftover)
+
     def send(self, message: EmailMessage, recipient: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{safe_name(recipient)}.eml"
-        temporary = path.with_suffix(".eml.tmp")
-        temporary.write_bytes(bytes(message))
-        temporary.replace(path)
+        """Written to a new temporary file (created exclusively, never through a link) and renamed
+        into place, so a reader sees the whole mail or none; on any failure the file is gone."""
+        path = self.folder / outbox_file_name(recipient)
+        temporary = self.folder / f".{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}"
+        handle = os.open(temporary, _EXCLUSIVE, 0o666)  # new or nothing; the umask applies as to any file
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(bytes(message))
+            os.replace(temporary, path)  # replaces a link there, never follows it
+        except BaseException as error:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            if isinstance(error, OSError):  # a failed write names no file, or the temporary one
+                error.filename = str(path)
+            raise
 
 
 class Smtp:
     """One SMTP session per mail, with the security the environment asks for."""
 
+    name = "smtp"  # the ledger's key: whichever relay carries it, a delivery is a delivery
+
     def __init__(self, host: str, port: int, security: str, user: str | None, password: str | None):
         self.host, self.port, self.security = host, port, security
         self._user, self._password = user, password
-        self.name = f"smtp://{host}:{port}"
 
     def describe(self) -> str:
         return f"SMTP {self.host}:{self.port}（{self.security}）"
 
+    def prepare(self) -> None:
+        pass
+
     def _connect(self) -> smtplib.SMTP:
-        if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
-        connection = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
-        if self.security == "starttls":
-            connection.starttls(context=ssl.create_default_context())
-        return connection
+        """An open session (TLS as asked); ConnectionFailure when there is none to be had."""
+        connection = None
+        try:
+            if self.security == "ssl":
+                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=CONNECT_TIMEOUT_SECONDS,
+                                              context=ssl.create_default_context())
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=CONNECT_TIMEOUT_SECONDS)
+            connection.sock.settimeout(TIMEOUT_SECONDS)
+            if self.security == "starttls":
+                connection.starttls(context=ssl.create_default_context())
+            return connection
+        except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timeout, TLS
+            if connection is not None:
+                connection.close()
+            raise ConnectionFailure(f"无法连接 {self.host}:{self.port}：{type(error).__name__}: {error}") from None
 
     def send(self, message: EmailMessage, recipient: str) -> None:
+        connection = self._connect()
         try:
-            with self._connect() as connection:
+            with connection:
                 if self._user:
                     connection.login(self._user, self._password or "")
                 connection.send_message(message, to_addrs=[recipient])
@@ -102,8 +166,11 @@ def from_environment(env: Mapping[str, str], outbox: Path) -> Outbox | Smtp:
     if port_text and not port_text.isdigit():
         raise ConfigError(f"SALESREPORT_SMTP_PORT 应为端口号，而不是「{port_text}」")
     port = int(port_text) if port_text else DEFAULT_PORTS[security]
-    return Smtp(host, port, security, env.get("SALESREPORT_SMTP_USER") or None,
-                env.get("SALESREPORT_SMTP_PASSWORD") or None)
+    user, password = env.get("SALESREPORT_SMTP_USER") or None, env.get("SALESREPORT_SMTP_PASSWORD") or None
+    if security == "none" and (user or password) and env.get(ALLOW_PLAINTEXT, "").strip().lower() not in ("1", "yes", "true"):
+        raise ConfigError("SALESREPORT_SMTP_SECURITY=none 时登录密码会以明文经网络发送，已拒绝。请改用 starttls 或 ssl；"
+                          f"若确实只在可信的本机或内网中继上使用，请同时设置 {ALLOW_PLAINTEXT}=1")
+    return Smtp(host, port, security, user, password)
 
 
 def sender(env: Mapping[str, str] = os.environ) -> str:

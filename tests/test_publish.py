@@ -44,7 +44,7 @@ def test_a_second_run_of_the_same_month_is_refused_while_the_first_holds_it(tmp_
     from pipeline.errors import SalesReportError
 
     with staged_month(tmp_path, "2025-10"):
-        with pytest.raises(SalesReportError, match="另一个 report 正在生成 2025-10"):
+        with pytest.raises(SalesReportError, match="2025-10 正在被另一个 report 或 distribute 使用"):
             with staged_month(tmp_path, "2025-10"):
                 pass
     with staged_month(tmp_path, "2025-10"):  # free again afterwards
