@@ -1,0 +1,78 @@
+"""Hostile and broken input files: a clear input error (file, line, column; exit 2) or a right figure.
+
+Every bomb is built here, small: the limits are lowered through load's module constants
+where reaching the real ones would take a large file.
+"""
+import csv
+import io
+import random
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from pipeline import load
+
+from .conftest import invoke
+from .test_safe_text import write_inputs
+
+SHEET = "xl/worksheets/sheet1.xml"
+HEADER = b'<row r="1">' + b"".join(
+    b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (column, name)
+    for column, name in ((b"A", b"month"), (b"B", b"rep_id"), (b"C", b"metric"), (b"D", b"target"))) + b"</row>"
+
+
+def xlsx_with_rows(path, rows_xml: bytes) -> None:
+    """A real workbook (openpyxl's, with styles) whose first sheet holds exactly `rows_xml`."""
+    book = Workbook()
+    book.active.append(["x"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    sheet = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet '
+             b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + rows_xml + b"</sheetData></worksheet>")
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            target.writestr(entry.filename, sheet if entry.filename == SHEET else source.read(entry.filename))
+
+
+def validate(folder):
+    return invoke("validate", "--month", "2025-10", "--inputs", folder)
+
+
+def problem_line(result, where: str) -> str:
+    """The one message line naming `where`; the run failed as invalid input, without a traceback."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if where in line]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def rewrite(folder, name, old, new):
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Charts' embedded workbooks: a name is text, never a formula or a link.
+
+def test_names_like_formulas_are_text_in_the_charts_workbooks(tmp_path):
+    rep, team, region = "=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/x","点我")', "http://evil.example/"
+    write_inputs(tmp_path / "in", rep, team, region, "注", "任务")
+    result = invoke("report", "--month", "2025-10", "--inputs", tmp_path / "in", "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    texts, workbooks = set(), 0
+    for document in (tmp_path / "out" / "2025-10").rglob("*.docx"):
+        with zipfile.ZipFile(document) as package:
+            for name in (n for n in package.namelist() if n.startswith("word/embeddings/")):
+                workbooks += 1
+                with zipfile.ZipFile(io.BytesIO(package.read(name))) as book:
+                    sheet = book.read(SHEET).decode("utf-8")
+                    assert "<f>" not in sheet and "<hyperlink" not in sheet
+                    assert not any("hyperlink" in n for n in book.namelist())
+                sheet = load_workbook(io.BytesIO(package.read(name))).active
+                texts |= {cell.value for row in sheet.iter_rows() for cell in row if cell.data_type == "s"}
+    assert workbooks >= 8
+    assert {rep, team, region} <= texts
