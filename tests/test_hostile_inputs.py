@@ -76,3 +76,10 @@ def test_names_like_formulas_are_text_in_the_charts_workbooks(tmp_path):
                 texts |= {cell.value for row in sheet.iter_rows() for cell in row if cell.data_type == "s"}
     assert workbooks >= 8
     assert {rep, team, region} <= texts
+
+
+def test_a_tiny_target_gives_a_huge_achievement_not_a_crash(inputs_copy, tmp_path):
+    rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", "2025-10,S1001,sales,0.0000000001")
+    rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,sales,1000000000000000,")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
