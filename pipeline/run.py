@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import pdf, publish, render
 from .context import Unit, all_units, plan_context, summary_context
-from .errors import DataWarning, InputError, Problem, TemplateError
+from .errors import DataWarning, InputError, Problem, Problems, TemplateError
 from .load import read_inputs
 from .transform import data_warnings, unit_figures, unit_metrics
 from .validate import Inputs, validate_inputs, validate_recipients
@@ -49,7 +49,7 @@ def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: b
 
     `with_recipients` also checks recipients.csv, which only `distribute` needs.
     """
-    problems: list[Problem] = []
+    problems = Problems()
     tables, files = read_inputs(inputs_dir, problems)
     inputs = validate_inputs(tables, files, problems)
     if with_recipients:

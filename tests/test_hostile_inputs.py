@@ -56,6 +56,17 @@ def rewrite(folder, name, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def test_only_the_first_thousand_problems_are_listed_and_all_are_counted(inputs_copy):
+    with (inputs_copy / "actuals_bad.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["month", "rep_id", "metric", "actual"]]
+                                     + [["2025-08", "S1001", "revenue", n] for n in range(1500)])
+    result = validate(inputs_copy)
+    assert result.exit_code == 2
+    assert "输入数据有 1500 个问题，未生成任何文件（只列出前 1000 个）" in result.stderr
+    listed = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(listed) == 1000 and "actuals_bad.csv 第2行" in listed[0] and "第1001行" in listed[-1]
+
+
 # Charts' embedded workbooks: a name is text, never a formula or a link.
 
 def test_names_like_formulas_are_text_in_the_charts_workbooks(tmp_path):
