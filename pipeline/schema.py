@@ -124,6 +124,11 @@ class RawTable:
     spec: FileSpec
     frame: pd.DataFrame
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # file → key → header
+    delimiters: dict[str, str] = field(default_factory=dict)  # CSV file → its delimiter
 
     def header(self, file: str, key: str) -> str:
         return self.headers.get(file, {}).get(key, key)
+
+    def semicolon(self, file: str) -> bool:
+        """Whether `file` is a `;`-separated CSV, as written where the decimal mark is a comma."""
+        return self.delimiters.get(file) == ";"

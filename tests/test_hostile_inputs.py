@@ -56,6 +56,58 @@ def rewrite(folder, name, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+# Limits: rows, decompressed size, cell size, problems listed.
+
+def test_a_sheet_with_more_rows_than_the_limit_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_ROWS", 100)
+    xlsx_with_rows(inputs_copy / "targets_big.xlsx", HEADER + b"<row><c><v>1</v></c></row>" * 150)
+    assert "超过 100 行" in problem_line(validate(inputs_copy), "targets_big.xlsx 第101行")
+
+
+def test_a_sheet_claiming_a_row_beyond_the_limit_is_refused(inputs_copy, monkeypatch):
+    # A single row numbered past the limit: openpyxl would hand over every empty row before it.
+    monkeypatch.setattr(load, "MAX_ROWS", 100)
+    xlsx_with_rows(inputs_copy / "targets_big.xlsx", HEADER + b'<row r="150"><c r="A150"><v>1</v></c></row>')
+    assert "超过 100 行" in problem_line(validate(inputs_copy), "targets_big.xlsx 第101行")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(inputs_copy):
+    # 2 MB of sheet XML in a few kilobytes, as the issue's 635 KB file held 260 MB.
+    xlsx_with_rows(inputs_copy / "targets_bomb.xlsx", HEADER + b"<row><c><v>1</v></c></row>" * 80_000)
+    assert (inputs_copy / "targets_bomb.xlsx").stat().st_size < 20_000
+    message = problem_line(validate(inputs_copy), "targets_bomb.xlsx")
+    assert "解压后是压缩时的" in message and "压缩炸弹" in message
+
+
+def test_an_xlsx_larger_than_the_limit_once_decompressed_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 60_000)
+    numbers = random.Random(9)
+    rows = b"".join(b"<row><c><v>%d</v></c></row>" % numbers.randrange(10**9) for _ in range(3000))
+    xlsx_with_rows(inputs_copy / "targets_big.xlsx", HEADER + rows)
+    assert "解压后超过" in problem_line(validate(inputs_copy), "targets_big.xlsx")
+
+
+def test_a_csv_with_more_rows_than_the_limit_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_ROWS", 100)
+    with (inputs_copy / "actuals_more.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["month", "rep_id", "metric", "actual"]]
+                                     + [["2025-08", "S1001", "sales", n] for n in range(150)])
+    assert "超过 100 行" in problem_line(validate(inputs_copy), "actuals_more.csv 第101行")
+
+
+def test_a_csv_line_with_more_columns_than_the_limit_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_COLUMNS", 50)
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,company,公司,,strategy,宽" + "," * 60 + "\n")
+    assert "超过 50 列" in problem_line(validate(inputs_copy), "notes.csv 第34行")
+
+
+def test_a_csv_larger_than_the_limit_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 20_000)
+    (inputs_copy / "notes_long.csv").write_text("month,level,unit,section,text\n" + "x" * 30_000, encoding="utf-8")
+    assert "文件超过" in problem_line(validate(inputs_copy), "notes_long.csv")
+
+
 def test_only_the_first_thousand_problems_are_listed_and_all_are_counted(inputs_copy):
     with (inputs_copy / "actuals_bad.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([["month", "rep_id", "metric", "actual"]]
@@ -65,6 +117,22 @@ def test_only_the_first_thousand_problems_are_listed_and_all_are_counted(inputs_
     assert "输入数据有 1500 个问题，未生成任何文件（只列出前 1000 个）" in result.stderr
     listed = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
     assert len(listed) == 1000 and "actuals_bad.csv 第2行" in listed[0] and "第1001行" in listed[-1]
+
+
+def test_a_one_megabyte_csv_cell_is_read(inputs_copy):
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,company,公司,,strategy," + "长" * 400_000 + "\n")
+    assert (inputs_copy / "notes.csv").stat().st_size > 1_000_000
+    result = validate(inputs_copy)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_cell_over_the_limit_is_refused_with_line_and_column(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_CELL_CHARS", 1000)
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,company,公司,,strategy," + "长" * 1500 + "\n")
+    message = problem_line(validate(inputs_copy), "notes.csv 第34行 列「text」")
+    assert "1,500 个字符，超过上限 1,000" in message and len(message) < 200
 
 
 # Charts' embedded workbooks: a name is text, never a formula or a link.
@@ -94,3 +162,20 @@ def test_a_tiny_target_gives_a_huge_achievement_not_a_crash(inputs_copy, tmp_pat
     rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,sales,1000000000000000,")
     result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.stderr
+
+
+# Broken CSV structure, dates, and files a command does not need.
+
+def test_an_unterminated_quote_is_refused_at_the_line_it_opens(inputs_copy):
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write('2025-10,company,公司,,strategy,"引号没有结束\n'
+                     "2025-10,company,公司,,risk,这一行会被并进上一行的单元格\n"
+                     "2025-10,company,公司,,response,这一行也是\n")
+    message = problem_line(validate(inputs_copy), "notes.csv 第34行")
+    assert "引号" in message and "没有结束" in message
+
+
+def test_a_quoted_line_break_stays_one_row(inputs_copy):
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write('2025-10,company,公司,,strategy,"第一行\n第二行"\n2025-10,company,公司,,risk,"坏')
+    assert problem_line(validate(inputs_copy), "notes.csv 第35行")  # the second record, not the text's 36th line
