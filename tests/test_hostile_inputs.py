@@ -157,11 +157,69 @@ def test_names_like_formulas_are_text_in_the_charts_workbooks(tmp_path):
     assert {rep, team, region} <= texts
 
 
+# Numbers: one predictable reading, or an error with its place.
+
+def test_a_decimal_comma_in_a_semicolon_file_is_read_as_a_decimal(inputs_copy, tmp_path):
+    text = (inputs_copy / "actuals.csv").read_text(encoding="utf-8").replace(",", ";")
+    text = text.replace("2025-10;S1001;sales;223500;", "2025-10;S1001;sales;223500,50;")
+    (inputs_copy / "actuals.csv").write_text(text, encoding="utf-8")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = csv.DictReader(io.StringIO((tmp_path / "out" / "2025-10" / "metrics.csv").read_text(encoding="utf-8-sig")))
+    assert next(r for r in rows if (r["unit"], r["metric"]) == ("S1001", "sales"))["actual"] == "223500.5"
+
+
+@pytest.mark.parametrize("written, semicolon, detail", [
+    ("1,2,3", False, "分隔符的位置不对"),
+    ("1,500", True, "既可能是 1500 也可能是 1.5"),
+])
+def test_a_misplaced_or_ambiguous_separator_is_refused_with_its_place(written, semicolon, detail, inputs_copy):
+    text = (inputs_copy / "actuals.csv").read_text(encoding="utf-8")
+    if semicolon:
+        text = text.replace(",", ";")
+    mark = ";" if semicolon else ","
+    text = text.replace(f"2025-10{mark}S1001{mark}sales{mark}223500{mark}",
+                        f'2025-10{mark}S1001{mark}sales{mark}"{written}"{mark}')
+    (inputs_copy / "actuals.csv").write_text(text, encoding="utf-8")
+    message = problem_line(validate(inputs_copy), "actuals.csv 第62行 列「actual」")
+    assert f"值「{written}」" in message and detail in message
+
+
+@pytest.mark.parametrize("command", ["validate", "report"])
+def test_an_amount_out_of_range_is_an_input_error(command, inputs_copy, tmp_path):
+    rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", "2025-10,S1001,sales,1000000000000000000")
+    extra = ["--outputs", tmp_path / "out"] if command == "report" else []
+    result = invoke(command, "--month", "2025-10", "--inputs", inputs_copy, *extra)
+    assert "超出范围" in problem_line(result, "targets.csv 第62行 列「target」")
+    assert not (tmp_path / "out" / "2025-10").exists()
+
+
+def test_a_huge_number_in_an_excel_cell_is_an_input_error(inputs_copy):
+    book = Workbook()
+    book.active.append(["month", "rep_id", "metric", "target"])
+    book.active.append(["2025-12", "S1001", "sales", 1e300])
+    book.save(inputs_copy / "targets_huge.xlsx")
+    assert "超出范围" in problem_line(validate(inputs_copy), "targets_huge.xlsx 第2行 列「target」")
+
+
 def test_a_tiny_target_gives_a_huge_achievement_not_a_crash(inputs_copy, tmp_path):
     rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", "2025-10,S1001,sales,0.0000000001")
     rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,sales,1000000000000000,")
     result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_negative_target_is_refused(inputs_copy):
+    rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", "2025-10,S1001,sales,-200000")
+    assert "目标不能为负数" in problem_line(validate(inputs_copy), "targets.csv 第62行 列「target」")
+
+
+def test_a_negative_actual_is_a_month_of_refunds(inputs_copy, tmp_path):
+    rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,sales,-3000,")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = csv.DictReader(io.StringIO((tmp_path / "out" / "2025-10" / "metrics.csv").read_text(encoding="utf-8-sig")))
+    assert next(r for r in rows if (r["unit"], r["metric"]) == ("S1001", "sales"))["actual"] == "-3000"
 
 
 # Broken CSV structure, dates, and files a command does not need.
@@ -179,3 +237,9 @@ def test_a_quoted_line_break_stays_one_row(inputs_copy):
     with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write('2025-10,company,公司,,strategy,"第一行\n第二行"\n2025-10,company,公司,,risk,"坏')
     assert problem_line(validate(inputs_copy), "notes.csv 第35行")  # the second record, not the text's 36th line
+
+
+@pytest.mark.parametrize("month", ["2025-10-99", "2025年10月45日", "2025-10-32", "2025/10/0"])
+def test_a_date_that_does_not_exist_is_not_a_month(month, inputs_copy):
+    rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", f"{month},S1001,sales,200000")
+    assert month in problem_line(validate(inputs_copy), "targets.csv 第62行 列「month」")
