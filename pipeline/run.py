@@ -7,7 +7,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import pdf, publish, render
+from . import pdf, publish, render, schema
 from .context import Unit, all_units, plan_context, summary_context
 from .errors import DataWarning, InputError, Problem, Problems, TemplateError
 from .load import read_inputs
@@ -47,10 +47,10 @@ class Report:
 def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
     """Read, validate and compute `month`; raises InputError listing every problem.
 
-    `with_recipients` also checks recipients.csv, which only `distribute` needs.
+    `with_recipients` also reads and checks recipients.csv, which `report` does not need.
     """
     problems = Problems()
-    tables, files = read_inputs(inputs_dir, problems)
+    tables, files = read_inputs(inputs_dir, problems, schema.ALL if with_recipients else schema.REPORT_FILES)
     inputs = validate_inputs(tables, files, problems)
     if with_recipients:
         validate_recipients(tables.get("recipients"), problems)

@@ -86,6 +86,7 @@ METRIC_CATALOG = FileSpec("metric_catalog", (
 ), family=False)
 
 ALL = (ORG, TARGETS, ACTUALS, TASKS, NOTES, RECIPIENTS, METRIC_CATALOG)
+REPORT_FILES = tuple(spec for spec in ALL if spec is not RECIPIENTS)  # what `report` reads
 
 LEVELS = ("company", "region", "team", "rep")
 LEVEL_ALIASES = {"公司": "company", "区域": "region", "团队": "team", "个人": "rep",

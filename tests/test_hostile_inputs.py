@@ -243,3 +243,10 @@ def test_a_quoted_line_break_stays_one_row(inputs_copy):
 def test_a_date_that_does_not_exist_is_not_a_month(month, inputs_copy):
     rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", f"{month},S1001,sales,200000")
     assert month in problem_line(validate(inputs_copy), "targets.csv 第62行 列「month」")
+
+
+def test_a_malformed_recipients_csv_does_not_block_report(inputs_copy, tmp_path):
+    (inputs_copy / "recipients.csv").write_text('层级,对象,邮箱\ncompany,"公司,ceo@example.com\n', encoding="utf-8")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "引号" in problem_line(validate(inputs_copy), "recipients.csv 第2行")
