@@ -45,7 +45,7 @@ class Report:
 
 
 def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
-    """Read, validate and compute `month`; raises InputError listing every problem.
+    """Read, validate and compute `month`; raises InputError with every problem found (the first 1,000 listed).
 
     `with_recipients` also reads and checks recipients.csv, which `report` does not need.
     """
