@@ -43,7 +43,9 @@ strict_option = click.option("--strict", is_flag=True, help="把数据警告（�
 
 def _fail(error: SalesReportError) -> None:
     if isinstance(error, InputError):
-        click.echo(f"输入数据有 {len(error.problems)} 个问题，未生成任何文件：", err=True)
+        listed = len(error.problems)
+        only = f"（只列出前 {listed} 个）" if error.total > listed else ""
+        click.echo(f"输入数据有 {error.total} 个问题，未生成任何文件{only}：", err=True)
         for problem in error.problems:
             click.echo(f"  - {problem}", err=True)
     else:

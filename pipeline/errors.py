@@ -4,6 +4,9 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
+MAX_LISTED = 1000  # problems listed in a message; the rest are only counted
+_SHOWN_CHARS = 60  # a value longer than this is cut in messages (a cell may hold 2 million)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,8 +24,39 @@ class Problem:
             where += f" 第{self.line}行"
         if self.column:
             where += f" 列「{self.column}」"
-        shown = "" if self.value in (None, "") else f" 值「{self.value}」"
-        return f"{where}{shown}：{self.message}"
+        return f"{where}{_shown(self.value)}：{self.message}"
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if len(text) > _SHOWN_CHARS:
+        text = f"{text[:_SHOWN_CHARS]}…（共 {len(text):,} 个字符）"
+    return f" 值「{text}」"
+
+
+class Problems:
+    """The problems found so far: the first MAX_LISTED kept in order, every one counted.
+
+    An attack file can hold millions of bad cells; keeping them all costs gigabytes.
+    Used like a list: append, len (the total), iteration (the listed ones).
+    """
+
+    def __init__(self):
+        self.listed: list[Problem] = []
+        self.total = 0
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.listed) < MAX_LISTED:
+            self.listed.append(problem)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self):
+        return iter(self.listed)
 
 
 class SalesReportError(Exception):
@@ -32,12 +66,13 @@ class SalesReportError(Exception):
 
 
 class InputError(SalesReportError):
-    """The inputs are invalid; holds every problem found, not only the first."""
+    """The inputs are invalid; holds the first MAX_LISTED problems found and the total count."""
 
     exit_code = 2
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+    def __init__(self, problems: list[Problem] | Problems):
+        self.total = len(problems)
+        self.problems = list(problems)[:MAX_LISTED]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

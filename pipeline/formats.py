@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .catalog import Metric
 
 MISSING = "—"
+# Room for any finite float's digits plus the 10 settled decimals: an achievement against a
+# tiny target is absurd but must still print, not stop the run (the default holds 28 digits).
+_WIDE = Context(prec=400)
 
 
 def _missing(value) -> bool:
@@ -21,13 +24,13 @@ def _missing(value) -> bool:
 def _decimal(value: float) -> Decimal:
     # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
     # value is first settled at 10 decimals, far below anything a document shows.
-    return Decimal(repr(float(value))).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(value))).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def plain_number(value: float | Decimal, decimals: int) -> str:
     """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
     number = value if isinstance(value, Decimal) else _decimal(value)
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
     text = f"{rounded:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -5,12 +5,16 @@ holds them, each row with its file and spreadsheet line — for `validate` to ty
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import re
 import unicodedata
+import zipfile
+from contextlib import closing
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -21,6 +25,27 @@ from .values import is_blank
 
 SUFFIXES = (".csv", ".xlsx")
 
+# Limits a real export never reaches but an attack does (README, "Limits"); a file past one
+# is refused as a whole, in seconds. Module constants, so tests can lower them.
+MAX_ROWS = 1_048_576  # Excel's own rows per sheet, header included
+MAX_FILE_BYTES = 512 * 2**20  # a file, and an .xlsx's parts once decompressed
+MAX_RATIO = 100  # an .xlsx part inflating beyond 100× its compressed size is a zip bomb
+MAX_COLUMNS = 16_384  # Excel's own; checked on CSV lines before csv makes a list of their cells
+MAX_CELL_CHARS = 2_000_000
+_RATIO_FROM = 2**20  # small parts (styles, a few rows) may compress better than that
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+# A CSV field can never exceed the file; csv's own 131,072-character limit is lifted and
+# MAX_CELL_CHARS checked with the line and column instead. 2**31-1 fits a C long everywhere.
+csv.field_size_limit(2**31 - 1)
+
+
+class Refused(Exception):
+    """A file that cannot be read as a table: where (spreadsheet line, or None) and why."""
+
+    def __init__(self, line: int | None, message: str, column: str | None = None):
+        super().__init__(message)
+        self.line, self.message, self.column = line, message, column
+
 
 def family_files(folder: Path, spec: schema.FileSpec) -> list[Path]:
     """The files of `spec` in `folder`: `org.csv`, or for a family `targets*.csv|xlsx`."""
@@ -29,30 +54,144 @@ def family_files(folder: Path, spec: schema.FileSpec) -> list[Path]:
                   if p.is_file() and p.suffix.lower() in SUFFIXES and pattern.match(p.stem))
 
 
-def decode(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM) first, else GB18030 (a superset of GBK)."""
+def encoding(data: bytes) -> str:
+    """A CSV's encoding: UTF-8 (with or without BOM) if it decodes as such, else GB18030 (⊃ GBK)."""
+    check, view = codecs.getincrementaldecoder("utf-8")(), memoryview(data)
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), 2**20):  # piece by piece: the text is not kept
+            check.decode(view[start:start + 2**20])
+        check.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("gb18030")
+        return "gb18030"
+    return "utf-8-sig"
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, list]]:
-    text = decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # A record's spreadsheet row is its position among records (a quoted newline stays in one).
-    return [(number, row) for number, row in enumerate(reader, start=1)]
+def decode(data: bytes) -> str:
+    """CSV bytes as text (see `encoding`)."""
+    return data.decode(encoding(data))
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
+def _read_bytes(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Refused(None, f"文件超过 {_megabytes(MAX_FILE_BYTES)}，未读取（真实导出不会这么大）")
+    return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
+
+
+def _too_many_rows() -> Refused:
+    return Refused(MAX_ROWS + 1, f"超过 {MAX_ROWS:,} 行（Excel 一张表的上限），未读取；请拆成几个文件")
+
+
+def csv_delimiter(data: bytes, codec: str) -> str:
+    """`,`, tab or `;`: whichever the header line holds most of."""
+    end = data.find(b"\n", 0, 65536)
+    first = data[:end if end >= 0 else 65536].decode(codec, errors="replace")
+    return max(",\t;", key=first.count) if first else ","
+
+
+def _csv_records(data: bytes) -> tuple[str, Iterator[tuple[int, list]]]:
+    """The CSV's delimiter and its records (see `_csv_rows`); Refused beyond MAX_ROWS records."""
+    codec = encoding(data)
+    delimiter = csv_delimiter(data, codec)
+    # Lines enough for too many records: count the records first, keeping none of them.
+    if data.count(b"\n") >= MAX_ROWS and any(number > MAX_ROWS for number, _ in _csv_rows(data, codec, delimiter)):
+        raise _too_many_rows()
+    return delimiter, _csv_rows(data, codec, delimiter)
+
+
+def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    """(spreadsheet line, cells) of each record: a quoted newline stays in one record, as in Excel.
+
+    Decoded as it is read, so a large file is held once, as bytes.
+    """
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+    reader = csv.reader(_narrow_lines(text, delimiter), delimiter=delimiter, strict=True)
+    number = 0
+    while True:
+        starts_at = reader.line_num + 1  # the text line where the next record begins
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise _csv_refusal(number + 1, starts_at, error) from error
+        number += 1
+        yield number, row
+
+
+class _TooWide(csv.Error):
+    pass
+
+
+def _narrow_lines(lines, delimiter: str):
+    """`lines`, refusing one with more cells than MAX_COLUMNS (a line of a million commas)."""
+    for line in lines:
+        if line.count(delimiter) >= MAX_COLUMNS:
+            raise _TooWide()
+        yield line
+
+
+def _csv_refusal(line: int, text_line: int, error: csv.Error) -> Refused:
+    where = f"（文本编辑器里的第{text_line}行）" if text_line != line else ""
+    if isinstance(error, _TooWide):
+        return Refused(line, f"这一行{where}超过 {MAX_COLUMNS:,} 列（Excel 的上限），未读取")
+    if "unexpected end of data" in str(error):
+        return Refused(line, f"这一行{where}有一个引号（\"）没有结束，它之后的各行都会被并进同一个单元格；"
+                             "请补上结束的引号，或去掉这个引号")
+    if "expected after" in str(error):
+        return Refused(line, f"这一行{where}的引号结束后应紧跟分隔符；单元格里的引号要写成两个（\"\"）")
+    return Refused(line, f"CSV 格式错误{where}：{error}")
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuses an .xlsx whose parts would inflate beyond the limits, before openpyxl opens it.
+
+    The sizes in the zip directory bound what Python's zipfile will ever produce, so they
+    can be trusted; a sheet's rows are counted from its XML as it streams by (fast, where
+    openpyxl would take half a minute to reach the limit).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        if sum(part.file_size for part in parts) > MAX_FILE_BYTES:
+            raise Refused(None, f"解压后超过 {_megabytes(MAX_FILE_BYTES)}，未读取（真实导出不会这么大）")
+        for part in parts:
+            if part.file_size > _RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+                raise Refused(None, f"其中的 {part.filename} 解压后是压缩时的 "
+                                    f"{part.file_size // max(part.compress_size, 1):,} 倍（上限 {MAX_RATIO} 倍），"
+                                    "疑似压缩炸弹，未读取")
+        for part in parts:  # every XML part: the workbook may keep its sheet anywhere
+            if part.filename.endswith(".xml") and _row_count(archive, part.filename) > MAX_ROWS:
+                raise _too_many_rows()
+
+
+def _row_count(archive: zipfile.ZipFile, name: str) -> int:
+    """`<row>` elements in a sheet's XML, counted up to just past MAX_ROWS."""
+    count, rest = 0, b""
+    with archive.open(name) as stream:
+        while count <= MAX_ROWS and (chunk := stream.read(2**20)):
+            block = rest + chunk
+            cut = block.rfind(b"<")  # a tag is never split: the text from its last `<` waits
+            cut = cut if cut >= 0 else len(block)
+            count += len(_ROW_TAG.findall(block, 0, cut))
+            rest = block[cut:]
+    return count + len(_ROW_TAG.findall(rest + b" "))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
+    """(spreadsheet line, cell values) of the first sheet's rows, read as they stream by."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    _check_zip(data)
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
-        return [(number, list(row)) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        sheet.reset_dimensions()  # a claimed size would pad every row up to it
+        yield from enumerate(sheet.iter_rows(max_row=MAX_ROWS + 1, values_only=True), start=1)
     finally:
         book.close()
 
@@ -80,8 +219,8 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
                files: list[InputFile]) -> RawTable | None:
     """Every file of `spec` in `folder` as one raw table; None when there is none.
 
-    Unreadable files and missing required columns are added to `problems`; each file read is
-    added to `files` with its sha256 and row count.
+    Unreadable files, files past a limit and missing required columns are added to
+    `problems`; each file read is added to `files` with its sha256 and row count.
     """
     paths = family_files(folder, spec)
     if not paths:
@@ -89,43 +228,79 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
             problems.append(Problem(spec.label(), None, None, None,
                                     f"缺少必需的输入文件（在 {folder} 中找不到 {spec.label()} 或 .xlsx）"))
         return None
-    records, headers = [], {}
     keys = [column.key for column in spec.columns]
+    columns: dict[str, list] = {key: [] for key in [*keys, "_file", "_line"]}
+    headers, delimiters = {}, {}
     for path in paths:
         name = path.name
         try:
-            data = path.read_bytes()
-            rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(data)
+            data = _read_bytes(path)
+            if path.suffix.lower() == ".xlsx":
+                rows = _xlsx_rows(data)
+            else:
+                delimiters[name], rows = _csv_records(data)
+            with closing(rows):
+                read = _file_table(name, spec, rows, problems)
+        except Refused as refusal:
+            problems.append(Problem(name, refusal.line, refusal.column, None, refusal.message))
+            continue
         except Exception as error:  # any reader failure is the user's file, not our bug
             problems.append(Problem(name, None, None, None, f"无法读取文件：{type(error).__name__}: {error}"))
             continue
-        rows = [(number, row) for number, row in rows if not all(is_blank(cell) for cell in row)]
-        if not rows:
-            problems.append(Problem(name, None, None, None, "文件是空的，至少需要表头行"))
+        if read is None:
             continue
-        header_line, header = rows[0]
-        positions = _header_map(spec, header)
-        headers[name] = {key: str(header[pos]).strip() for pos, key in positions.items()}
-        missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
-        for column in missing:
-            problems.append(Problem(name, header_line, column.key, None,
-                                    f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
-        body = rows[1:]
-        files.append(InputFile(name, hashlib.sha256(data).hexdigest(), len(body)))
-        if missing:
-            continue
-        for number, row in body:
-            record = {key: (row[pos] if pos < len(row) else None) for pos, key in positions.items()}
-            records.append({**record, "_file": name, "_line": number})
-    frame = pd.DataFrame.from_records(records, columns=[*keys, "_file", "_line"]).astype(object)
-    return RawTable(spec, frame, headers)
+        headers[name], body = read
+        count = len(body["_line"])
+        files.append(InputFile(name, hashlib.sha256(data).hexdigest(), count))
+        for key in keys:
+            columns[key].extend(body.get(key, [None] * count))
+        columns["_file"].extend([name] * count)
+        columns["_line"].extend(body["_line"])
+    frame = pd.DataFrame(columns, dtype=object)
+    return RawTable(spec, frame, headers, delimiters)
 
 
-def read_inputs(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTable | None], list[InputFile]]:
-    """Every known file family of `folder` as raw tables, keyed by family name."""
+def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem]):
+    """One file's header (key → header as written) and recognised columns (key → cells, `_line`).
+
+    None, with a problem added, when the file is empty or lacks a required column.
+    """
+    header, positions, body = {}, None, {}
+    for number, row in rows:
+        if number > MAX_ROWS:
+            raise _too_many_rows()
+        if all(is_blank(cell) for cell in row):
+            continue
+        if positions is None:
+            positions = _header_map(spec, row)
+            header = {key: str(row[pos]).strip() for pos, key in positions.items()}
+            missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
+            for column in missing:
+                problems.append(Problem(name, number, column.key, None,
+                                        f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
+            if missing:
+                return None
+            body = {key: [] for key in [*positions.values(), "_line"]}
+            continue
+        for position, key in positions.items():
+            cell = row[position] if position < len(row) else None
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise Refused(number, f"单元格有 {len(cell):,} 个字符，超过上限 {MAX_CELL_CHARS:,}，未读取",
+                              header[key])
+            body[key].append(cell)
+        body["_line"].append(number)
+    if positions is None:
+        problems.append(Problem(name, None, None, None, "文件是空的，至少需要表头行"))
+        return None
+    return header, body
+
+
+def read_inputs(folder: Path, problems: list[Problem], specs=schema.ALL
+                ) -> tuple[dict[str, RawTable | None], list[InputFile]]:
+    """The file families `specs` of `folder` as raw tables, keyed by family name."""
     files: list[InputFile] = []
     if not folder.is_dir():
         problems.append(Problem(str(folder), None, None, None, "输入文件夹不存在"))
         return {}, files
-    tables = {spec.name: read_table(folder, spec, problems, files) for spec in schema.ALL}
+    tables = {spec.name: read_table(folder, spec, problems, files) for spec in specs}
     return tables, files

@@ -7,9 +7,9 @@ from typing import Callable
 
 import pandas as pd
 
-from . import pdf, publish, render
+from . import pdf, publish, render, schema
 from .context import Unit, all_units, plan_context, summary_context
-from .errors import DataWarning, InputError, Problem, TemplateError
+from .errors import DataWarning, InputError, Problem, Problems, TemplateError
 from .load import read_inputs
 from .transform import data_warnings, unit_figures, unit_metrics
 from .validate import Inputs, validate_inputs, validate_recipients
@@ -45,12 +45,12 @@ class Report:
 
 
 def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
-    """Read, validate and compute `month`; raises InputError listing every problem.
+    """Read, validate and compute `month`; raises InputError with every problem found (the first 1,000 listed).
 
-    `with_recipients` also checks recipients.csv, which only `distribute` needs.
+    `with_recipients` also reads and checks recipients.csv, which `report` does not need.
     """
-    problems: list[Problem] = []
-    tables, files = read_inputs(inputs_dir, problems)
+    problems = Problems()
+    tables, files = read_inputs(inputs_dir, problems, schema.ALL if with_recipients else schema.REPORT_FILES)
     inputs = validate_inputs(tables, files, problems)
     if with_recipients:
         validate_recipients(tables.get("recipients"), problems)

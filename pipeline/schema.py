@@ -86,6 +86,7 @@ METRIC_CATALOG = FileSpec("metric_catalog", (
 ), family=False)
 
 ALL = (ORG, TARGETS, ACTUALS, TASKS, NOTES, RECIPIENTS, METRIC_CATALOG)
+REPORT_FILES = tuple(spec for spec in ALL if spec is not RECIPIENTS)  # what `report` reads
 
 LEVELS = ("company", "region", "team", "rep")
 LEVEL_ALIASES = {"公司": "company", "区域": "region", "团队": "team", "个人": "rep",
@@ -124,6 +125,11 @@ class RawTable:
     spec: FileSpec
     frame: pd.DataFrame
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # file → key → header
+    delimiters: dict[str, str] = field(default_factory=dict)  # CSV file → its delimiter
 
     def header(self, file: str, key: str) -> str:
         return self.headers.get(file, {}).get(key, key)
+
+    def semicolon(self, file: str) -> bool:
+        """Whether `file` is a `;`-separated CSV, as written where the decimal mark is a comma."""
+        return self.delimiters.get(file) == ";"

@@ -50,9 +50,16 @@ class _Rows:
         self.table, self.problems = table, problems
 
     def __iter__(self):
-        for record in self.table.frame.to_dict("records"):
-            self.record = record
-            yield record
+        frame = self.table.frame
+        keys = list(frame.columns)
+        for values in zip(*(frame[key] for key in keys)):  # one row at a time: a file may hold a million
+            self.record = dict(zip(keys, values))
+            yield self.record
+
+    @property
+    def semicolon(self) -> bool:
+        """Whether this row comes from a `;`-separated CSV (see values.parse_number)."""
+        return self.table.semicolon(self.record["_file"])
 
     def problem(self, key: str | None, message: str, value=None) -> None:
         record = self.record
@@ -154,10 +161,14 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
         month = rows.parse("month", parse_month)
         rep_id = _rep(rows, org_ids)
         metric = _metric(rows, catalog)
-        value = rows.parse(value_key, parse_amount, metric) if metric else None
+        value = rows.parse(value_key, parse_amount, metric, rows.semicolon) if metric else None
+        if value_key == "target" and value is not None and value < 0:
+            # A negative actual is a month of refunds; a negative target has no meaning.
+            rows.problem("target", "目标不能为负数", clean_text(record.get("target")))
+            value = None
         base = None
         if value_key == "actual" and not is_blank(record.get("base")):
-            base = rows.parse("base", parse_number)
+            base = rows.parse("base", parse_number, rows.semicolon)
             if base is not None and base < 0:
                 rows.problem("base", "基数不能为负数", clean_text(record.get("base")))
         if None in (month, rep_id, metric, value):

@@ -11,7 +11,9 @@ import re
 
 from .catalog import Metric
 
-_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:月)?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:\s+[\d:]+)?$")
+# A month, optionally with a day (which must exist) and a time: 2025-10, 2025年10月1日, 2025-10-01 00:00:00.
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月\s*(?:(\d{1,2})\s*日?)?|[-/.]\s*(\d{1,2})\s*日?)?"
+                    r"(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 _DATE = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?$")
 # Characters XML 1.0 cannot hold, plus the ones docxtpl turns into page or paragraph breaks
@@ -45,9 +47,18 @@ def parse_month(value) -> str:
     match = _MONTH.match(text) or _COMPACT_MONTH.match(text)
     if match:
         year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12:
+        day = next((int(d) for d in match.groups()[2:] if d), None)
+        if 1 <= month <= 12 and (day is None or _is_date(year, month, day)):
             return f"{year:04d}-{month:02d}"
-    raise ValueError("不是月份，应写作 2025-10、2025/10 或 2025年10月")
+    raise ValueError("不是月份，应写作 2025-10、2025/10 或 2025年10月（带日期时日期须存在）")
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def month_label(month: str) -> str:
@@ -84,43 +95,111 @@ def parse_date(value, month: str) -> dt.date:
     raise ValueError("不是日期，应写作 2025-10-30、2025/10/30 或 10月30日")
 
 
-def parse_number(value) -> float:
-    """A plain number with optional thousands separators, currency marks and 万 (no %)."""
+MAX_AMOUNT = 1e15  # 1000万亿: far above any real figure, far below where float sums lose whole units
+_NOT_A_NUMBER = "不是数字，应写作 1850000、1,850,000、¥1,850,000 或 185万"
+_BAD_SEPARATORS = ("分隔符的位置不对：千位分隔符每三位一个（1,850,000），小数点只有一个（1850000.50），"
+                   "小数逗号只在不可能是千位分隔符时才认（223500,50）")
+
+
+def parse_number(value, semicolon: bool = False) -> float:
+    """A plain number with optional thousands separators, currency marks and 万 (no %).
+
+    `semicolon`: the value comes from a `;`-separated CSV, where `1,500` may mean 1.5.
+    Kept to 10 decimal places, so no figure derived from it overflows; |value| ≤ MAX_AMOUNT.
+    """
     if isinstance(value, bool):
         raise ValueError("不是数字")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("不是数字")
-        return float(value)
-    text = clean_text(value)
-    text = text.replace(",", "").replace("\uff0c", "").replace(" ", "").replace("\u3000", "")
-    text = re.sub(r"^(?:RMB|CNY|¥|¥)", "", text, flags=re.IGNORECASE)
-    negative = text.startswith("-") or text.startswith("−")
-    text = text.lstrip("-−")
-    text = re.sub(r"^(?:¥|¥)", "", text)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+    else:
+        number = _number_text(clean_text(value), semicolon)
+    if math.isnan(number):
+        raise ValueError("不是数字")
+    if not abs(number) <= MAX_AMOUNT:
+        raise ValueError(f"超出范围：绝对值不能超过 {MAX_AMOUNT:,.0f}（1000万亿）")
+    return round(number, 10)
+
+
+_PREFIX = re.compile(r"^(?:RMB|CNY|[¥￥])\s*", re.IGNORECASE)
+_SIGN = re.compile(r"^[-−]\s*(?:[¥￥]\s*)?")
+_SUFFIX = re.compile(r"\s*(?:元|RMB|CNY)$", re.IGNORECASE)
+_DIGITS_AND_MARKS = re.compile(r"[\d.,\s]*\d[\d.,\s]*")
+_SPACE = re.compile(r"\s")
+_DIGIT = re.compile(r"\d")
+_GROUP_HEAD, _GROUP_TAIL = re.compile(r"[1-9]\d{0,2}"), re.compile(r"\d{3}")
+
+
+def _number_text(text: str, semicolon: bool) -> float:
+    text = _PREFIX.sub("", text.replace("\uff0c", ","))
+    negative = text.startswith(("-", "−"))
+    text = _SUFFIX.sub("", _SIGN.sub("", text))
     multiplier = 1.0
-    text = re.sub(r"(?:元|RMB|CNY)$", "", text, flags=re.IGNORECASE)
     if text.endswith("万"):
-        multiplier, text = 10000.0, text[:-1]
-    if not re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", text):
-        raise ValueError("不是数字，应写作 1850000、1,850,000、¥1,850,000 或 185万")
-    number = float(text) * multiplier
+        multiplier, text = 10000.0, text[:-1].rstrip()
+    if not _DIGITS_AND_MARKS.fullmatch(text):
+        raise ValueError(_NOT_A_NUMBER)
+    number = float(_plain_digits(_SPACE.sub(" ", text), semicolon)) * multiplier
     return -number if negative else number
 
 
-def parse_amount(value, metric: Metric) -> float:
+def _plain_digits(text: str, semicolon: bool) -> str:
+    """`1,850,000.50` → `1850000.50`; ValueError where a separator is misplaced or ambiguous.
+
+    Several marks of one kind (`1,850,000`, `1.850.000`, `1 850 000`) group thousands. With
+    two kinds the last, used once, is the decimal mark (`1,850,000.50`, `1.850.000,50`). A
+    single `,` or `.` is a decimal mark, except `1,500` (thousands) — which in a `;` file may
+    mean 1.5 as much as 1500, as may `1.500`, so there both are refused.
+    """
+    marks = _DIGIT.sub("", text)
+    if not marks:
+        return text
+    last = marks[-1]
+    if len(set(marks)) == 1 and (len(marks) > 1 or last == " "):
+        return _grouped(text, last)
+    if len(marks) == 1:
+        integer, fraction = text.split(last)
+        if _GROUP_HEAD.fullmatch(integer) and _GROUP_TAIL.fullmatch(fraction):
+            if semicolon:
+                raise ValueError(f"分号分隔的文件里这个数既可能是 {integer}{fraction} 也可能是 {integer}.{fraction}，"
+                                 f"请写作 {integer}{fraction} 或 {integer}.{fraction}")
+            return integer + fraction if last == "," else f"{integer}.{fraction}"
+        return _decimal(integer, fraction)
+    integer, fraction = text.rsplit(last, 1)
+    thousands = set(marks[:-1])
+    if last == " " or last in thousands or len(thousands) != 1:
+        raise ValueError(_BAD_SEPARATORS)
+    return _decimal(_grouped(integer, thousands.pop()), fraction)
+
+
+def _grouped(text: str, mark: str) -> str:
+    if not re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+", text):
+        raise ValueError(_BAD_SEPARATORS)
+    return text.replace(mark, "")
+
+
+def _decimal(integer: str, fraction: str) -> str:
+    if not (re.fullmatch(r"\d*", integer) and re.fullmatch(r"\d+", fraction)):
+        raise ValueError(_BAD_SEPARATORS)
+    return f"{integer or 0}.{fraction}"
+
+
+def parse_amount(value, metric: Metric, semicolon: bool = False) -> float:
     """A target or actual of `metric` in raw units: money in 元, a rate as a fraction.
 
     For a rate, `32%` is 0.32 and a bare `0.32` too; a bare number above 1 is refused,
     since `32` almost surely means `32%`. Excel percent cells arrive as fractions.
+    `semicolon` as for parse_number.
     """
     text = value if not isinstance(value, str) else clean_text(value)
     has_percent = isinstance(text, str) and text.rstrip().endswith(("%", "%"))
     if has_percent:
         if not metric.is_rate:
             raise ValueError(f"「{metric.name}」的单位是{metric.unit}，不能写百分号")
-        return parse_number(text.rstrip()[:-1]) / 100
-    number = parse_number(text)
+        return round(parse_number(text.rstrip()[:-1], semicolon) / 100, 10)
+    number = parse_number(text, semicolon)
     if metric.is_rate and abs(number) > 1:
         raise ValueError(f"「{metric.name}」是百分比指标，请写成 {_plain(number)}% 或小数 {_plain(number / 100)}")
     return number

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import copy
 import re
+from contextlib import contextmanager
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
 from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.chart.xmlwriter import ChartXmlWriter
 from pptx.enum.chart import XL_CHART_TYPE
+from xlsxwriter import Workbook
 
 from .charts import ChartSpec
 from .stablezip import stable_zip
@@ -126,7 +129,23 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     root.find(".//c:plotArea", NS).addnext(legend)
     legend.addnext(_el("c:plotVisOnly", val=1))
     root.replace(root.find("c:txPr", NS), _text_properties())
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), _stable_workbook(data.xlsx_blob)
+    workbook = _TextOnlyWorkbookWriter(data).xlsx_blob
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), _stable_workbook(workbook)
+
+
+class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
+    """python-pptx's workbook writer, except that text stays text.
+
+    XlsxWriter by default stores a string starting with `=` as a formula and one like
+    `http://…` as a link, so a team named `=HYPERLINK(…)` would run in Excel when a reader
+    clicks Word's "Edit Data".
+    """
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
 
 
 def _as_line(bar: etree._Element, ser: etree._Element) -> None:

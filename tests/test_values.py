@@ -62,3 +62,67 @@ def test_clean_text_drops_what_xml_cannot_hold_and_keeps_newlines():
 def test_shift_month_crosses_years():
     assert shift_month("2025-01", -1) == "2024-12"
     assert shift_month("2025-12", 1) == "2026-01"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1,850,000", 1850000), ("1,850,000.50", 1850000.5), ("1 850 000", 1850000), ("1\u3000850", 1850),
+    ("1.850.000", 1850000), ("1.850.000,50", 1850000.5), ("1 850 000,50", 1850000.5),
+    ("223500,50", 223500.5), ("12,5", 12.5), ("0,5", 0.5), (".5", 0.5), ("1,500", 1500), ("1.500", 1.5),
+    ("¥ 1,850,000", 1850000), ("- 3,000", -3000), ("185 万元", 1850000), ("1,234.5万", 12345000),
+])
+def test_separators_in_their_places_are_read(text, expected):
+    assert parse_amount(text, CATALOG["sales"]) == expected
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "12,34,567", "1,5.0", "1.500.5", "1,850 000", "5,", "1,,000", "0,500,000"])
+def test_misplaced_separators_are_refused_never_squeezed_out(text):
+    with pytest.raises(ValueError, match="分隔符的位置不对"):
+        parse_amount(text, CATALOG["sales"])
+
+
+@pytest.mark.parametrize("text, expected", [("223500,50", 223500.5), ("1,850,000", 1850000), ("0,32", 0.32),
+                                            ("1.850.000,50", 1850000.5), ("0.325", 0.325), ("1500", 1500)])
+def test_a_semicolon_file_reads_what_is_unambiguous(text, expected):
+    metric = CATALOG["repurchase_rate" if expected < 1 else "sales"]
+    assert parse_amount(text, metric, semicolon=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["1,500", "1.500", "12,345"])
+def test_a_semicolon_file_refuses_what_could_be_thousands_or_decimals(text):
+    with pytest.raises(ValueError, match="既可能是"):
+        parse_amount(text, CATALOG["sales"], semicolon=True)
+
+
+def test_a_decimal_comma_works_for_rates_with_a_percent_sign():
+    assert parse_amount("32,5%", CATALOG["repurchase_rate"], semicolon=True) == pytest.approx(0.325)
+
+
+@pytest.mark.parametrize("value", ["1000000000000000000", "1,000,000,000,000,001", 1e18, 1e300, float("inf"),
+                                   pytest.param(10**400, id="10**400"), "-2000000000000000"])
+def test_amounts_beyond_the_range_are_refused(value):
+    with pytest.raises(ValueError, match="超出范围"):
+        parse_amount(value, CATALOG["sales"])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e18", float("nan")])
+def test_nan_inf_and_exponents_are_not_numbers(value):
+    with pytest.raises(ValueError, match="不是数字"):
+        parse_amount(value, CATALOG["sales"])
+
+
+def test_the_largest_amount_is_kept_and_float_noise_settled():
+    assert parse_amount("1,000,000,000,000,000", CATALOG["sales"]) == 1e15
+    assert parse_amount(0.1 + 0.2, CATALOG["repurchase_rate"]) == 0.3
+    assert parse_amount(1e-300, CATALOG["sales"]) == 0
+
+
+@pytest.mark.parametrize("text", ["2025-10-99", "2025年10月45日", "2025-02-29", "2025/10/32", "2025-10-00"])
+def test_a_day_that_does_not_exist_is_not_a_month(text):
+    with pytest.raises(ValueError, match="2025-10"):
+        parse_month(text)
+
+
+@pytest.mark.parametrize("text, expected", [("2024-02-29", "2024-02"), ("2025年10月31日", "2025-10"),
+                                            ("2025-10-31 00:00:00", "2025-10"), ("2025年10月1", "2025-10")])
+def test_a_month_with_a_real_day_is_its_month(text, expected):
+    assert parse_month(text) == expected
