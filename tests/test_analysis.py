@@ -39,11 +39,14 @@ def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
     assert row["problem"] == "【数据】乙达成40%（-60万元）。"
 
 
-def test_a_person_note_overrides_the_generated_text():
+def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_which_shows_both():
     data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙休假两周。"),
+                   ("2025-10", "team", "一组", "sales", "problem", "客户预算收紧。"),
                    ("2025-10", "team", "一组", "", "problem", "人手不足。")])
     context = team_summary(data)
-    assert context["table2"][0]["reason"] == "乙休假两周。"
+    assert context["table2"][0]["reason"] == \
+        "乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙 -60万元、丙 -5万元。超额贡献：甲 +50万元。"
+    assert context["table2"][0]["problem"] == "客户预算收紧。"
     assert context["table2"][0]["highlight"].startswith("【数据】")  # other cells still generated
     assert context["problems"] == ["人手不足。"]
 
@@ -54,11 +57,11 @@ def test_section_items_come_from_data_when_nobody_wrote_any():
     assert context["problems"] == ["【数据】销售额：乙达成40%（-60万元）。"]
 
 
-def test_ranking_orders_members_by_achievement_with_silent_members_last():
+def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
     data = inputs()
     metrics, _ = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
     members = metrics[metrics["level"] == "rep"]
     ranked = ranking(members, {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, ["sales"], CATALOG)
     assert [(r["rank"], r["name"], r["rate1"]) for r in ranked] == \
-           [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("4", "丁", "—")]
+           [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("—", "丁", "未报")]
     assert ranked[0]["rate2"] == "—"

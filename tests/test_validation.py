@@ -86,7 +86,7 @@ def test_a_header_written_in_chinese_is_named_as_written(inputs_copy):
 
 
 @pytest.mark.parametrize("change, warning", [
-    (lambda f: edit(f, "actuals.csv", 86, "38%,12", "38%,"), "按简单平均汇总"),
+    (lambda f: edit(f, "actuals.csv", 86, "38%,12", "38%,"), "S1001 张伟 的「老客户复购率」没有正的基数（base）"),
     (lambda f: edit(f, "targets.csv", 62, "200000", "0"), "目标为0"),
     (lambda f: edit(f, "actuals.csv", 62, "2025-10,S1001,sales,223500,", ""), "缺少「销售额」的实际完成数据"),
     (lambda f: edit(f, "targets.csv", 62, "2025-10,S1001,sales,200000", ""), "缺少「销售额」的月度目标"),
