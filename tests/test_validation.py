@@ -97,3 +97,11 @@ def test_warnings_go_on_and_strict_stops(change, warning, inputs_copy, tmp_path)
     assert result.exit_code == 0 and warning in result.stderr
     strict = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "b", "--strict")
     assert strict.exit_code == 2 and warning in strict.stderr and not (tmp_path / "b" / "2025-10").exists()
+
+
+def test_a_duplicate_row_names_rep_month_metric_and_both_lines(inputs_copy):
+    append(inputs_copy, "targets.csv", "2025-10,S1002,sales,190000")
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("targets.csv 第122行 列「metric」 值「销售额」：与 targets.csv 第63行 重复：2025-10 S1002 王芳 的「销售额」"
+            "出现两次") in result.stderr
