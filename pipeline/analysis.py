@@ -69,6 +69,15 @@ def variance_text(row, metric: Metric) -> str:
     return text + ("（无可比数据）" if paired == formats.MISSING else f"（可比口径 {paired}）")
 
 
+def mom_text(row, metric: Metric) -> str:
+    """The change against last month; when a different number of members reported in the two
+    months, says so, since the change then partly reflects who reported."""
+    text = formats.change(row.mom_change, metric)
+    if text == formats.MISSING or row.level == "rep" or row.reported == row.prev_reported:
+        return text
+    return text + f"（已报人数：上月{int(row.prev_reported)}人，本月{row.reported}人）"
+
+
 def data_gaps(row, labels: dict[str, str]) -> list[str]:
     """Who in a roll-up lacks an actual or a target: named as missing data, never as a shortfall."""
     if row.level == "rep":
@@ -152,8 +161,7 @@ def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Met
         return MARK + "本月无目标（或目标为0），无法计算达成率。"
     if row.status == "no_actual":
         return MARK + "本月未报实际完成数据。"
-    incomplete = row.status == STATUS_INCOMPLETE
-    if incomplete:
+    if row.status == STATUS_INCOMPLETE:
         text = MARK + "数据不全：" + "；".join(data_gaps(row, labels)) + "。"
         if pd.isna(row.paired_variance):
             return text + "没有既有目标又已报的成员可比较。"
@@ -164,22 +172,25 @@ def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Met
         gap = _behind(row.variance, metric)
     if note:
         text += _unexplained(note, gap, metric)
-    mine = members[members["metric"] == row.metric].dropna(subset=["paired_variance"])
-    behind = _behind(mine["paired_variance"], metric)
-    worst = mine.loc[behind[behind > 0].sort_values(ascending=False).index[:TOP]]
-    best = mine.loc[behind[behind < 0].sort_values().index[:TOP]]
-    if len(worst):
-        text += "缺口主要来自：" + "、".join(_paired_named(worst, labels, metric)) + "。"
-    if len(best):
-        text += "超额贡献：" + "、".join(_paired_named(best, labels, metric)) + "。"
-    if pd.notna(row.mom_change) and not incomplete:  # totals with a gap do not compare with last month
-        text += f"环比{formats.change(row.mom_change, metric)}。"
+    text += _attribution(members[members["metric"] == row.metric], labels, metric)
+    if pd.notna(row.mom_change):
+        text += f"环比{mom_text(row, metric)}。"
     return text
 
 
-def _paired_named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric) -> list[str]:
-    """`华南区 -5万元`: a member's like-for-like variance (its own, when its data is complete)."""
-    return [f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}" for r in rows.itertuples()]
+def _attribution(mine: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
+    """The members with the largest shortfalls and over-achievements, by their like-for-like
+    variance (their own, when their data is complete): a member's missing figure is no shortfall."""
+    mine = mine.dropna(subset=["paired_variance"])
+    behind = _behind(mine["paired_variance"], metric)
+
+    def named(index) -> str:
+        return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}"
+                        for r in mine.loc[index].itertuples())
+
+    worst = behind[behind > 0].sort_values(ascending=False).index[:TOP]
+    best = behind[behind < 0].sort_values().index[:TOP]
+    return (f"缺口主要来自：{named(worst)}。" if len(worst) else "") + (f"超额贡献：{named(best)}。" if len(best) else "")
 
 
 def highlight(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:

@@ -257,7 +257,7 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
         figures.append({**shown,
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
-                        "mom_change": formats.change(r.mom_change, metric)})
+                        "mom_change": analysis.mom_text(r, metric)})
         table2.append({**shown,
                        "reason": analysis.variance_reason(r, members, labels, metric, written(r, "variance_reason")),
                        "highlight": cell(r, "highlight", analysis.highlight),

@@ -187,13 +187,14 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     """Contract §2 for every level, unit and metric of `month`.
 
     Columns: level, unit, metric, target, actual, variance, achievement, status, prev_actual,
-    mom_change, targeted, reported; plus prev_target, prev_achievement, the coverage columns of
+    mom_change, targeted, reported; plus prev_target, prev_achievement, prev_reported, the coverage columns of
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
     current, warnings = unit_figures(targets, actuals, org, month, catalog)
     previous, _ = unit_figures(targets, actuals, org, shift_month(month, -1), catalog)
-    previous = previous[METRIC_COLUMNS].rename(columns={"actual": "prev_actual", "target": "prev_target"})
+    previous = previous[[*METRIC_COLUMNS, "reported"]].rename(
+        columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported"})
     frame = current.merge(previous, on=["level", "unit", "metric"], how="left")
     direction = frame["metric"].map(lambda key: catalog[key].direction)
     rate = achievement(frame["actual"], frame["target"], direction)

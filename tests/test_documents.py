@@ -38,7 +38,7 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     events = next(row for row in rows if row[0] == "活动参与量")  # no note: the data speaks, marked as such
     # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
     assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
-                        "超额贡献：华东区 +1场。"
+                        "超额贡献：华东区 +1场。环比+1场（已报人数：上月12人，本月11人）。"
     assert events[5:] == ["—", "【数据】孙浩未报实际完成数据。", "—"]
 
 

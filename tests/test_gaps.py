@@ -47,10 +47,12 @@ def test_a_missing_actual_makes_the_team_incomplete_not_missed(sample_report):
     figures = rows_with_fill(path, FIGURES)["活动参与量"]
     assert figures[3] == ("66.7%（已报 2/3）", GREY)  # the figure stays, its coverage beside it, no red
     assert figures[4][0] == "-2场（可比口径 0场）"
+    assert figures[6][0] == "-2场（已报人数：上月3人，本月2人）"  # the change, with why it is not a decline
     assert figures[7] == ("数据不全", GREY)  # not 未达成（重点关注）
     table2 = rows_with_fill(path, TABLE2)["活动参与量"]
     assert table2[3] == ("66.7%（已报 2/3）", GREY)
-    assert table2[4][0] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的2人：与目标持平（达成100%）。"
+    assert table2[4][0] == ("【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的2人：与目标持平（达成100%）。"
+                            "环比-2场（已报人数：上月3人，本月2人）。")
     assert table2[6][0] == "【数据】孙浩未报实际完成数据。"
     assert "S1012 孙浩 缺少「活动参与量」的实际完成数据" in body_text(path)  # who is missing, in the data notes
     row = metrics_row(sample_report, "team", "深圳组", "events")
@@ -79,7 +81,8 @@ def test_a_new_hire_without_targets_is_named_untargeted_not_netted_into_a_tie(in
     # 51万 against 51万 would read "100% 达成 / 与目标持平"; the three with targets are 5万 short
     assert sales[1:4] == [("51万元", None), ("51万元", None), ("100%（有目标 3/4）", GREY)]
     assert sales[4][0] == ("【数据】数据不全：郑新无目标。既有目标又已报的3人：较目标差5万元（达成90.2%）。"
-                           "缺口主要来自：孙浩 -4万元、徐丽 -2万元。超额贡献：吴昊 +1万元。")
+                           "缺口主要来自：孙浩 -4万元、徐丽 -2万元。超额贡献：吴昊 +1万元。"
+                           "环比+7.1万元（已报人数：上月3人，本月4人）。")
     assert "与目标持平" not in sales[4][0]
     assert rows_with_fill(path, FIGURES)["销售额"][7] == ("数据不全", GREY)
     ranking = table_with_header(path, ["排名", "销售代表", "销售额达成率", "销售额差异", "新客户开发数量达成率",
