@@ -90,27 +90,27 @@ def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric, with_rate
     def one(row) -> str:
         name, change = labels.get(row.unit, row.unit), formats.change(row.variance, metric)
         return f"{name}达成{formats.achievement(row.achievement)}（{change}）" if with_rate else f"{name} {change}"
-    return [one(row) for row in rows.itertuples()]
+    return [one(row) for row in rows[["unit", "achievement", "variance"]].itertuples()]
 
 
-def _comparable(members: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The members whose achievement for `key` compares like with like (both figures, complete)."""
+def _far(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
+    """Members at or above 110% (`above`, best first) or below 80% (worst first) of target for
+    `key`, as printed; only members whose figures compare like with like (see `data_gaps`)."""
+    if members.empty:
+        return []
     mine = members[(members["metric"] == key) & members["status"].isin(COMPARABLE)]
-    return mine.assign(shown=mine["achievement"].map(formats.as_shown))
+    far = mine[mine["achievement_shown"] >= FAR_ABOVE] if above else mine[mine["achievement_shown"] < FAR_BELOW]
+    if far.empty:
+        return []
+    return _named(far.sort_values("achievement", ascending=not above).head(TOP), labels, metric, True)
 
 
 def far_above(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    """Members at or above 110% of target for `key` (as shown), best first."""
-    mine = _comparable(members, key)
-    mine = mine[mine["shown"] >= FAR_ABOVE]
-    return _named(mine.sort_values("achievement", ascending=False).head(TOP), labels, metric, True)
+    return _far(members, key, labels, metric, above=True)
 
 
 def far_below(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    """Members below 80% of target for `key` (as shown), worst first; members with gaps in their
-    data are not among them (see `data_gaps`)."""
-    mine = _comparable(members, key)
-    return _named(mine[mine["shown"] < FAR_BELOW].sort_values("achievement").head(TOP), labels, metric, True)
+    return _far(members, key, labels, metric, above=False)
 
 
 def _against_target(variance: float, rate: float, metric: Metric) -> str:
@@ -186,7 +186,7 @@ def _attribution(mine: pd.DataFrame, labels: dict[str, str], metric: Metric) -> 
 
     def named(index) -> str:
         return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}"
-                        for r in mine.loc[index].itertuples())
+                        for r in mine.loc[index, ["unit", "paired_variance"]].itertuples())
 
     worst = behind[behind > 0].sort_values(ascending=False).index[:TOP]
     best = behind[behind < 0].sort_values().index[:TOP]

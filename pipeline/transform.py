@@ -187,7 +187,7 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     """Contract §2 for every level, unit and metric of `month`.
 
     Columns: level, unit, metric, target, actual, variance, achievement, status, prev_actual,
-    mom_change, targeted, reported; plus prev_target, prev_achievement, prev_reported, the coverage columns of
+    mom_change, targeted, reported; plus achievement_shown, prev_target, prev_achievement, prev_reported, the coverage columns of
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
@@ -202,6 +202,7 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
+        achievement_shown=rate.map(formats.as_shown),  # what the documents print, for thresholds
         status=status(frame["actual"], frame["target"], rate, direction, complete),
         mom_change=frame["actual"] - frame["prev_actual"],
         prev_achievement=achievement(frame["prev_actual"], frame["prev_target"], direction),
