@@ -86,11 +86,10 @@ def data_gaps(row, labels: dict[str, str]) -> list[str]:
            ([f"{_names(row.untargeted, labels)}无目标"] if row.untargeted else [])
 
 
-def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric, with_rate: bool) -> list[str]:
-    def one(row) -> str:
-        name, change = labels.get(row.unit, row.unit), formats.change(row.variance, metric)
-        return f"{name}达成{formats.achievement(row.achievement)}（{change}）" if with_rate else f"{name} {change}"
-    return [one(row) for row in rows[["unit", "achievement", "variance"]].itertuples()]
+def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric) -> list[str]:
+    """`甲达成150%（+50万元）` for each of `rows`."""
+    return [f"{labels.get(r.unit, r.unit)}达成{formats.achievement(r.achievement)}（{formats.change(r.variance, metric)}）"
+            for r in rows[["unit", "achievement", "variance"]].itertuples()]
 
 
 def _far(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
@@ -102,7 +101,7 @@ def _far(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric
     far = mine[mine["achievement_shown"] >= FAR_ABOVE] if above else mine[mine["achievement_shown"] < FAR_BELOW]
     if far.empty:
         return []
-    return _named(far.sort_values("achievement", ascending=not above).head(TOP), labels, metric, True)
+    return _named(far.sort_values("achievement", ascending=not above).head(TOP), labels, metric)
 
 
 def far_above(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
@@ -137,7 +136,7 @@ def stated_amount(note: str, metric: Metric) -> float | None:
 
 
 def _unexplained(note: str, gap: float, metric: Metric) -> str:
-    """What a note leaves unexplained of a shortfall `gap` (> 0), e.g. `说明中提到15万元，其余11.65万元未作说明。`"""
+    """What a note leaves unexplained of a shortfall `gap`: `说明中提到15万元，其余11.65万元的差距未作说明。`"""
     stated = stated_amount(note, metric)
     remainder = gap - stated if stated is not None else 0
     if remainder <= 0 or _size(remainder, metric) == _size(0, metric):
@@ -251,6 +250,13 @@ def ranked_members(members: pd.DataFrame, main: list[str]) -> tuple[pd.DataFrame
 UNRANKED_TEXT = {"no_actual": "未报", "no_target": "无目标"}
 
 
+def _rate_cell(rate: float, row) -> str:
+    """A ranking cell: the like-for-like achievement, else why there is none."""
+    if pd.notna(rate) or row is None:
+        return formats.achievement(rate)
+    return UNRANKED_TEXT.get(row.status) or achievement_text(row)
+
+
 def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
     """Members ranked by achievement of the first main metric (best first).
 
@@ -268,13 +274,7 @@ def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], cata
                  "name": labels.get(unit, unit)}
         for index in range(1, RANKED_METRICS + 1):
             key = main[index - 1] if index <= len(main) else None
-            rate, row = (rates.at[unit, key], rows.get((unit, key))) if key else (None, None)
-            if key and pd.notna(rate):
-                entry[f"rate{index}"] = formats.achievement(rate)
-            elif row is not None:
-                entry[f"rate{index}"] = UNRANKED_TEXT.get(row.status) or achievement_text(row)
-            else:
-                entry[f"rate{index}"] = formats.MISSING
+            entry[f"rate{index}"] = _rate_cell(rates.at[unit, key], rows.get((unit, key))) if key else formats.MISSING
             entry[f"variance{index}"] = formats.change(variances.at[unit, key], catalog[key]) if key else formats.MISSING
         ranked.append(entry)
     return ranked
