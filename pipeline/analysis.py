@@ -1,13 +1,19 @@
-"""Data-driven analysis where a person wrote nothing: short factual sentences from the figures.
+"""Data-driven analysis: short factual sentences from the figures, where a person wrote nothing
+and, for the variance reason, beside what a person wrote.
 
 Pure. Every generated text starts with 【数据】 so a reader can tell it from a person's words.
+Missing data is never read as a shortfall: comparisons use the members with both figures, and
+the others are named as missing (未报) or untargeted (无目标).
 """
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from . import formats
 from .catalog import Catalog, Metric
+from .transform import COMPARABLE, STATUS_INCOMPLETE
 
 MARK = "【数据】"
 FAR_ABOVE, FAR_BELOW = 1.1, 0.8  # achievement that counts as far above / far below target
@@ -31,48 +37,159 @@ def _behind(variance: pd.Series | float, metric: Metric):
     return variance if metric.direction == "lower" else -variance
 
 
-def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric, with_rate: bool) -> list[str]:
-    def one(row) -> str:
-        name, change = labels.get(row.unit, row.unit), formats.change(row.variance, metric)
-        return f"{name}达成{formats.achievement(row.achievement)}（{change}）" if with_rate else f"{name} {change}"
-    return [one(row) for row in rows.itertuples()]
+def _size(value: float, metric: Metric) -> str:
+    """An amount without its sign: `15万元`, `2场`, `3个百分点`."""
+    return formats.change(abs(value), metric).lstrip("+")
+
+
+def _names(reps, labels: dict[str, str]) -> str:
+    return "、".join(labels.get(rep, rep) for rep in reps)
+
+
+def coverage(row) -> str:
+    """`（已报 5/6）`, `（有目标 3/4）` or both, for a roll-up whose data is incomplete; else ``."""
+    if row.status != STATUS_INCOMPLETE:
+        return ""
+    parts = [f"{word} {count}/{row.members}" for word, count in (("已报", row.reported), ("有目标", row.targeted))
+             if count < row.members]
+    return f"（{'，'.join(parts)}）"
+
+
+def achievement_text(row) -> str:
+    """The achievement as the documents show it, with the coverage beside it when incomplete."""
+    return formats.achievement(row.achievement) + coverage(row)
+
+
+def variance_text(row, metric: Metric) -> str:
+    """The variance; when incomplete, also the like-for-like one, so a gap in the data is not read as a shortfall."""
+    text = formats.change(row.variance, metric)
+    if row.status != STATUS_INCOMPLETE:
+        return text
+    paired = formats.change(row.paired_variance, metric)
+    return text + ("（无可比数据）" if paired == formats.MISSING else f"（可比口径 {paired}）")
+
+
+def mom_text(row, metric: Metric) -> str:
+    """The change against last month; when a different number of members reported in the two
+    months, says so, since the change then partly reflects who reported."""
+    text = formats.change(row.mom_change, metric)
+    if text == formats.MISSING or row.level == "rep" or row.reported == row.prev_reported:
+        return text
+    return text + f"（已报人数：上月{int(row.prev_reported)}人，本月{row.reported}人）"
+
+
+def data_gaps(row, labels: dict[str, str]) -> list[str]:
+    """Who in a roll-up lacks an actual or a target: named as missing data, never as a shortfall."""
+    if row.level == "rep":
+        return []
+    return ([f"{_names(row.missing, labels)}未报实际完成数据"] if row.missing else []) + \
+           ([f"{_names(row.untargeted, labels)}无目标"] if row.untargeted else [])
+
+
+def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric) -> list[str]:
+    """`甲达成150%（+50万元）` for each of `rows`."""
+    return [f"{labels.get(r.unit, r.unit)}达成{formats.achievement(r.achievement)}（{formats.change(r.variance, metric)}）"
+            for r in rows[["unit", "achievement", "variance"]].itertuples()]
+
+
+def _far(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
+    """Members at or above 110% (`above`, best first) or below 80% (worst first) of target for
+    `key`, as printed; only members whose figures compare like with like (see `data_gaps`)."""
+    if members.empty:
+        return []
+    mine = members[(members["metric"] == key) & members["status"].isin(COMPARABLE)]
+    far = mine[mine["achievement_shown"] >= FAR_ABOVE] if above else mine[mine["achievement_shown"] < FAR_BELOW]
+    if far.empty:
+        return []
+    return _named(far.sort_values("achievement", ascending=not above).head(TOP), labels, metric)
 
 
 def far_above(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    """Members at or above 110% of target for `key`, best first."""
-    mine = members[(members["metric"] == key) & (members["achievement"].round(10) >= FAR_ABOVE)]
-    return _named(mine.sort_values("achievement", ascending=False).head(TOP), labels, metric, True)
+    return _far(members, key, labels, metric, above=True)
 
 
 def far_below(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    """Members below 80% of target for `key`, worst first, and members who reported nothing."""
-    mine = members[members["metric"] == key]
-    low = mine[mine["achievement"].round(10) < FAR_BELOW].sort_values("achievement").head(TOP)
-    silent = [f"{labels.get(unit, unit)}未报数据" for unit in mine.loc[mine["status"] == "no_actual", "unit"]]
-    return _named(low, labels, metric, True) + silent
+    return _far(members, key, labels, metric, above=False)
 
 
-def variance_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
-    """The gap against target, the members that made it, and the change against last month."""
+def _against_target(variance: float, rate: float, metric: Metric) -> str:
+    """`较目标差15万元（达成92.5%）`, `较目标超出1场（…）` or `与目标持平（…）`."""
+    gap = _behind(variance, metric)
+    text = "与目标持平" if round(float(gap), 9) == 0 else f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
+    return text + (f"（达成{formats.achievement(rate)}）" if pd.notna(rate) else "")
+
+
+_AMOUNT = r"(\d[\d,]*(?:\.\d+)?)\s*"
+
+
+def stated_amount(note: str, metric: Metric) -> float | None:
+    """The one amount in the metric's unit that a person's note states (`约15万元顺延` → 150000),
+    raw like the figures; None when it states none or several (then no guess is made)."""
+    if metric.is_money:
+        found = [float(n.replace(",", "")) * (10000 if unit.startswith("万") else 1)
+                 for n, unit in re.findall(_AMOUNT + "(万元|万|元)", note)]
+    elif metric.is_rate:
+        found = [float(n.replace(",", "")) / 100 for n in re.findall(_AMOUNT + "个百分点", note)]
+    else:
+        found = [float(n.replace(",", "")) for n in re.findall(_AMOUNT + re.escape(metric.unit), note)]
+    return found[0] if len(found) == 1 else None
+
+
+def _unexplained(note: str, gap: float, metric: Metric) -> str:
+    """What a note leaves unexplained of a shortfall `gap`: `说明中提到15万元，其余11.65万元的差距未作说明。`"""
+    stated = stated_amount(note, metric)
+    remainder = gap - stated if stated is not None else 0
+    if remainder <= 0 or _size(remainder, metric) == _size(0, metric):
+        return ""
+    return f"说明中提到{_size(stated, metric)}，其余{_size(remainder, metric)}的差距未作说明。"
+
+
+def variance_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric, note: str = "") -> str:
+    """A person's note (if any) and, beside it, what the data says: the gap against target, the
+    members that made it, the change against last month.
+
+    For an incomplete roll-up the gap is the like-for-like one, over the members with both figures,
+    and who lacks a figure is named; with a note that states less than the gap, the rest is named.
+    """
+    data = _data_reason(row, members, labels, metric, note)
+    return f"{note}\n{data}" if note else data
+
+
+def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric, note: str) -> str:
     if row.status == "no_target":
         return MARK + "本月无目标（或目标为0），无法计算达成率。"
     if row.status == "no_actual":
         return MARK + "本月未报实际完成数据。"
-    gap = _behind(row.variance, metric)
-    size = formats.change(abs(row.variance), metric).lstrip("+")
-    text = MARK + ("与目标持平" if gap == 0 else f"较目标{'差' if gap > 0 else '超出'}{size}")
-    text += f"（达成{formats.achievement(row.achievement)}）。" if pd.notna(row.achievement) else "。"
-    mine = members[members["metric"] == row.metric].dropna(subset=["variance"])
-    behind = _behind(mine["variance"], metric)
-    worst = mine.loc[behind[behind > 0].sort_values(ascending=False).index[:TOP]]
-    best = mine.loc[behind[behind < 0].sort_values().index[:TOP]]
-    if len(worst):
-        text += "缺口主要来自：" + "、".join(_named(worst, labels, metric, False)) + "。"
-    if len(best):
-        text += "超额贡献：" + "、".join(_named(best, labels, metric, False)) + "。"
+    if row.status == STATUS_INCOMPLETE:
+        text = MARK + "数据不全：" + "；".join(data_gaps(row, labels)) + "。"
+        if pd.isna(row.paired_variance):
+            return text + "没有既有目标又已报的成员可比较。"
+        text += f"既有目标又已报的{row.compared}人：" + _against_target(row.paired_variance, row.paired_achievement, metric) + "。"
+        gap = _behind(row.paired_variance, metric)
+    else:
+        text = MARK + _against_target(row.variance, row.achievement, metric) + "。"
+        gap = _behind(row.variance, metric)
+    if note:
+        text += _unexplained(note, gap, metric)
+    text += _attribution(members[members["metric"] == row.metric], labels, metric)
     if pd.notna(row.mom_change):
-        text += f"环比{formats.change(row.mom_change, metric)}。"
+        text += f"环比{mom_text(row, metric)}。"
     return text
+
+
+def _attribution(mine: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
+    """The members with the largest shortfalls and over-achievements, by their like-for-like
+    variance (their own, when their data is complete): a member's missing figure is no shortfall."""
+    mine = mine.dropna(subset=["paired_variance"])
+    behind = _behind(mine["paired_variance"], metric)
+
+    def named(index) -> str:
+        return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}"
+                        for r in mine.loc[index, ["unit", "paired_variance"]].itertuples())
+
+    worst = behind[behind > 0].sort_values(ascending=False).index[:TOP]
+    best = behind[behind < 0].sort_values().index[:TOP]
+    return (f"缺口主要来自：{named(worst)}。" if len(worst) else "") + (f"超额贡献：{named(best)}。" if len(best) else "")
 
 
 def highlight(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
@@ -86,8 +203,8 @@ def highlight(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric
 
 
 def problem(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
-    """Members far below target or silent, else the unit's own shortfall, else `—`."""
-    items = far_below(members, row.metric, labels, metric)
+    """Members far below target and who lacks data, else the unit's own shortfall, else `—`."""
+    items = far_below(members, row.metric, labels, metric) + data_gaps(row, labels)
     if items:
         return MARK + "、".join(items) + "。"
     if row.status == "missed":
@@ -108,6 +225,8 @@ def section_items(rows: pd.DataFrame, members: pd.DataFrame, labels: dict[str, s
             items.append(f"{MARK}{own.replace('达成', '仅达成', 1)}。")
         elif not good and row.status == "no_actual":
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
+        elif not good and row.status == STATUS_INCOMPLETE:
+            items.append(f"{MARK}{metric.name}数据不全：" + "；".join(data_gaps(row, labels)) + "。")
         named = (far_above if good else far_below)(members, row.metric, labels, metric)
         if named:
             items.append(f"{MARK}{metric.name}：" + "、".join(named) + "。")
@@ -116,28 +235,46 @@ def section_items(rows: pd.DataFrame, members: pd.DataFrame, labels: dict[str, s
 
 def ranked_members(members: pd.DataFrame, main: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Members' achievement and variance (unit × main metric), best first by the first main
-    metric, members without it last, ties in org order."""
+    metric, ties in org order. Only like-for-like figures are kept (NaN where a member lacks a
+    figure or its data is incomplete), and such members come last: a gap is never a low rank."""
     units = members["unit"].drop_duplicates()
-    rates = members.pivot(index="unit", columns="metric", values="achievement").reindex(index=units, columns=main)
-    variances = members.pivot(index="unit", columns="metric", values="variance").reindex(index=units, columns=main)
+    comparable = members["status"].isin(COMPARABLE)
+    shown = members.assign(achievement=members["achievement"].where(comparable),
+                           variance=members["variance"].where(comparable))
+    rates = shown.pivot(index="unit", columns="metric", values="achievement").reindex(index=units, columns=main)
+    variances = shown.pivot(index="unit", columns="metric", values="variance").reindex(index=units, columns=main)
     order = rates[main[0]].sort_values(ascending=False, na_position="last", kind="stable").index
     return rates.loc[order], variances.loc[order]
 
 
-def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
-    """Members ranked by achievement of the first main metric (best first, no data last).
+UNRANKED_TEXT = {"no_actual": "未报", "no_target": "无目标"}
 
-    Each entry: rank, name, and for i = 1…3 `rate{i}` and `variance{i}` (`—` past the main metrics).
+
+def _rate_cell(rate: float, row) -> str:
+    """A ranking cell: the like-for-like achievement, else why there is none."""
+    if pd.notna(rate) or row is None:
+        return formats.achievement(rate)
+    return UNRANKED_TEXT.get(row.status) or achievement_text(row)
+
+
+def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
+    """Members ranked by achievement of the first main metric (best first).
+
+    Each entry: rank, name, and for i = 1…3 `rate{i}` and `variance{i}` (`—` past the main
+    metrics). A member without like-for-like figures gets rank `—` and says why (`未报`, `无目标`,
+    or its achievement with its coverage).
     """
     if members.empty or not main:
         return []
     rates, variances = ranked_members(members, main)
+    rows = {(r.unit, r.metric): r for r in members.itertuples()}
     ranked = []
     for position, unit in enumerate(rates.index, start=1):
-        entry = {"rank": str(position), "name": labels.get(unit, unit)}
+        entry = {"rank": str(position) if pd.notna(rates.at[unit, main[0]]) else formats.MISSING,
+                 "name": labels.get(unit, unit)}
         for index in range(1, RANKED_METRICS + 1):
             key = main[index - 1] if index <= len(main) else None
-            entry[f"rate{index}"] = formats.achievement(rates.at[unit, key]) if key else formats.MISSING
+            entry[f"rate{index}"] = _rate_cell(rates.at[unit, key], rows.get((unit, key))) if key else formats.MISSING
             entry[f"variance{index}"] = formats.change(variances.at[unit, key], catalog[key]) if key else formats.MISSING
         ranked.append(entry)
     return ranked

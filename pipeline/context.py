@@ -16,16 +16,21 @@ from .catalog import Catalog
 from .charts import NO_CHART, ChartSpec
 from .errors import DataWarning
 from .schema import LEVEL_NAMES
-from .transform import LEVELS, STATUS_MET, STATUS_MISSED, STATUS_NEAR, rep_names, unit_reps, units
+from .transform import (LEVELS, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
+                        STATUS_NO_TARGET, rep_names, unit_reps, units)
 from .validate import Inputs
 from .values import month_label, shift_month
 
 NOT_GIVEN = "（本月未录入）"
 STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",
-               "no_target": "无目标", "no_actual": "缺实际数据"}
-# Excel's own good / neutral / bad fills, which sales-operations readers already know.
+               STATUS_NO_TARGET: "无目标", STATUS_NO_ACTUAL: "缺实际数据", STATUS_INCOMPLETE: "数据不全"}
+GAP_STATUSES = (STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE)
+# Excel's own good / neutral / bad fills, which sales-operations readers already know; a gap in
+# the data gets plain grey, never a performance colour.
 STATUS_FILL = {STATUS_MET: "C6EFCE", STATUS_NEAR: "FFEB9C", STATUS_MISSED: "FFC7CE"}
 NO_FILL = "F2F2F2"
+INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
+                   "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
@@ -157,29 +162,38 @@ def unit_warnings(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit) ->
     """The warnings about `unit` itself or about any of its reps."""
     reps = set(unit_reps(org, unit.level, unit.unit))
     return list(dict.fromkeys(
-        w.message for w in warnings
-        if (w.level == unit.level and w.unit == unit.unit) or (w.level == "rep" and w.unit in reps)))
+        w.message for w in warnings if w.concerns(unit.level, unit.unit) or (w.level == "rep" and w.unit in reps)))
+
+
+def _data_notes(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit, rows: pd.DataFrame) -> list[str]:
+    """The unit's warnings, how an incomplete figure is to be read, or that the data is complete."""
+    explained = [INCOMPLETE_NOTE] if (rows["status"] == STATUS_INCOMPLETE).any() else []
+    return unit_warnings(warnings, org, unit) + explained or ["本单位本月数据完整，无缺报或异常。"]
 
 
 def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
     counts = rows["status"].value_counts()
     parts = [f"{STATUS_TEXT[s]}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
-    missing = int(counts.get("no_target", 0) + counts.get("no_actual", 0))
+    missing = int(sum(counts.get(s, 0) for s in GAP_STATUSES))
     if missing:
         parts.append(f"数据不全{missing}项")
     return f"本月共考核{len(rows)}项指标：" + ("，".join(parts) if parts else "无可比较的数据") + "。"
 
 
 def achievement_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
-    """Achievement per metric against the 100% line."""
+    """Achievement per metric against the 100% line; an incomplete metric is named without a bar,
+    since its total would draw a gap in the data as a shortfall."""
     shown = rows[rows["achievement"].notna()]
-    return ChartSpec("各项指标达成率", tuple(catalog[key].name for key in shown["metric"]),
-                     (("达成率", tuple(shown["achievement"])),), reference_line=("目标 100%", 1.0))
+    incomplete = shown["status"] == STATUS_INCOMPLETE
+    names = tuple(catalog[key].name + ("（数据不全）" if gap else "") for key, gap in zip(shown["metric"], incomplete))
+    values = tuple(None if gap else float(v) for v, gap in zip(shown["achievement"], incomplete))
+    return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0))
 
 
 def members_chart(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog,
                   member_name: str) -> ChartSpec:
-    """Members' achievement of the first two main metrics, best first by the first."""
+    """Members' achievement of the first two main metrics, best first by the first; a member
+    lacking a figure, or with incomplete data, has no bar and comes last."""
     if members.empty or not main:
         return NO_CHART
     shown = main[:2]
@@ -222,9 +236,11 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
     members = analysis.member_rows(metrics, org, unit.level, unit.unit)
     weakest = _weakest(rows)
 
+    def written(row, section: str) -> str:
+        return "\n".join(_notes(inputs, month, unit, section, row.metric))
+
     def cell(row, section: str, generate) -> str:
-        written = "\n".join(_notes(inputs, month, unit, section, row.metric))
-        return written or generate(row, members, labels, catalog[row.metric])
+        return written(row, section) or generate(row, members, labels, catalog[row.metric])
 
     figures, table2 = [], []
     for r in rows.itertuples():
@@ -233,20 +249,20 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
             "metric": metric.name,
             "target": formats.figure(r.target, metric),
             "actual": formats.figure(r.actual, metric),
-            "achievement": formats.achievement(r.achievement),
+            "achievement": analysis.achievement_text(r),
             "status": r.status,
             "status_text": STATUS_TEXT[r.status] + ("（重点关注）" if r.metric in weakest else ""),
             "fill": STATUS_FILL.get(r.status, NO_FILL),
         }
         figures.append({**shown,
-                        "variance": formats.change(r.variance, metric),
+                        "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
-                        "mom_change": formats.change(r.mom_change, metric)})
+                        "mom_change": analysis.mom_text(r, metric)})
         table2.append({**shown,
-                       "reason": cell(r, "variance_reason", analysis.variance_reason),
+                       "reason": analysis.variance_reason(r, members, labels, metric, written(r, "variance_reason")),
                        "highlight": cell(r, "highlight", analysis.highlight),
                        "problem": cell(r, "problem", analysis.problem),
-                       "next_step": "\n".join(_notes(inputs, month, unit, "next_step", r.metric)) or formats.MISSING})
+                       "next_step": written(r, "next_step") or formats.MISSING})
 
     main = list(rows["metric"][:analysis.RANKED_METRICS])
     member_level = analysis.CHILD_LEVEL.get(unit.level)
@@ -256,7 +272,7 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows, catalog),
         "figures": figures,
-        "data_notes": unit_warnings(warnings, org, unit) or ["本单位本月数据完整，无缺报或异常。"],
+        "data_notes": _data_notes(warnings, org, unit, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
         "reasons": _notes(inputs, month, unit, "variance_reason"),

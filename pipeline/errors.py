@@ -122,14 +122,19 @@ _REASONS = {
 class DataWarning:
     """A gap in the data that does not stop the run (missing actual, unweighted roll-up …).
 
-    `level`/`unit` name the unit it is about (for reps the rep_id); the documents show it in
-    the data notes of that unit and of every unit above it.
+    `level`/`unit` name the unit it is about (for reps the rep_id), `also` further (level, unit)
+    pairs when one line covers several units; the documents show it in the data notes of those
+    units (and, for a rep, of every unit above it).
     """
 
     level: str
     unit: str
     metric: str | None
     message: str
+    also: tuple[tuple[str, str], ...] = ()
+
+    def concerns(self, level: str, unit: str) -> bool:
+        return (level, unit) == (self.level, self.unit) or (level, unit) in self.also
 
     def __str__(self) -> str:
         return self.message

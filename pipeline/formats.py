@@ -51,6 +51,17 @@ def percent(value) -> str:
     return plain_number(_decimal(value) * 100, 1) + "%"
 
 
+def as_shown(value) -> float:
+    """A fraction as `percent` shows it, half-up to 0.1 percentage point: 0.89996 → 0.9.
+
+    Thresholds (met ≥ 100%, near ≥ 90%) compare this, so a status never contradicts its figure.
+    NaN or None gives NaN.
+    """
+    if _missing(value):
+        return math.nan
+    return float((_decimal(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) / 100)
+
+
 def count(value, unit: str) -> str:
     """A count and its counting word → `12家`."""
     if _missing(value):

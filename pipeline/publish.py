@@ -29,7 +29,7 @@ _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 80
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                   "achievement", "status", "prev_actual", "mom_change"]
+                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
 
 
 def without_format_chars(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .catalog import Catalog
 from .errors import DataWarning
 from .validate import COMPANY_UNIT
@@ -15,7 +16,8 @@ from .values import shift_month
 
 LEVELS = ("company", "region", "team", "rep")
 STATUS_MET, STATUS_NEAR, STATUS_MISSED = "met", "near", "missed"
-STATUS_NO_TARGET, STATUS_NO_ACTUAL = "no_target", "no_actual"
+STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE = "no_target", "no_actual", "incomplete"
+COMPARABLE = (STATUS_MET, STATUS_NEAR, STATUS_MISSED)  # statuses whose achievement compares like with like
 NEAR_THRESHOLD = 0.9
 METRIC_COLUMNS = ["level", "unit", "metric", "target", "actual"]
 
@@ -50,43 +52,68 @@ def rep_figures(targets: pd.DataFrame, actuals: pd.DataFrame, month: str) -> pd.
         {"target": "float64", "actual": "float64", "base": "float64"})
 
 
-def _weighted(values: pd.Series, bases: pd.Series) -> float:
-    given = values.notna()
-    if not given.any():
-        return np.nan
-    return float((values[given] * bases[given]).sum() / bases[given].sum())
+FIGURE_COLUMNS = [*METRIC_COLUMNS, "targeted", "reported", "members", "missing", "untargeted",
+                  "paired_target", "paired_actual", "compared", "unweighted", "plain_mean"]
 
 
-def _plain_mean(values: pd.Series) -> float:
-    return float(values.mean()) if values.notna().any() else np.nan
+def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
+    """Per (unit, metric) of `index`, the rep_ids where `mask` holds, as a tuple (empty: none)."""
+    found = joined[mask].groupby(["unit", "metric"], sort=False)["rep_id"].agg(tuple).reindex(index)
+    return found.map(lambda reps: reps if isinstance(reps, tuple) else ())
 
 
-def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str,
-            catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
-    """Target and actual per unit of `level` and metric, from the reps' `figures`.
+def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catalog) -> pd.DataFrame:
+    """Target and actual per unit of `level` and metric, from the reps' `figures`, with coverage.
 
     `sum` metrics add up whatever the members reported (NaN only when nobody did). `ratio`
-    metrics are the base-weighted mean Σ(value·base)/Σbase of the members' values, targets
-    weighted by the same bases; where a member lacks a positive base, the plain mean, with a
-    warning.
+    metrics are the base-weighted mean Σ(value·base)/Σbase over the members with a positive base,
+    targets weighted by the same bases; a member without one is left out of target and actual
+    (`unweighted`); only where no member has a base is it the plain mean (`plain_mean`).
+    `paired_*` are the same over the members that have both a target and an actual (and a base,
+    for a weighted ratio): the like-for-like comparison. `targeted`, `reported`, `members` count
+    the reps with a target, an actual, either; `missing` and `untargeted` name them.
     """
     joined = figures.merge(membership(org, level), on="rep_id", how="inner")
-    rows, warnings = [], []
-    for (unit, key), group in joined.groupby(["unit", "metric"], sort=False):
-        metric = catalog[key]
-        if level == "rep":
-            target, actual = group["target"].iloc[0], group["actual"].iloc[0]
-        elif metric.kind == "sum":
-            target, actual = group["target"].sum(min_count=1), group["actual"].sum(min_count=1)
-        elif (group["base"] > 0).all():
-            target, actual = _weighted(group["target"], group["base"]), _weighted(group["actual"], group["base"])
-        else:
-            target, actual = _plain_mean(group["target"]), _plain_mean(group["actual"])
-            lacking = group.loc[~(group["base"] > 0), "rep_id"].tolist()
-            warnings.append(DataWarning(level, unit, key, (
-                f"「{metric.name}」按简单平均汇总：{'、'.join(lacking)} 没有正的基数（base），无法加权")))
-        rows.append({"level": level, "unit": unit, "metric": key, "target": target, "actual": actual})
-    return pd.DataFrame(rows, columns=METRIC_COLUMNS).astype({"target": "float64", "actual": "float64"}), warnings
+    if joined.empty:
+        return pd.DataFrame(columns=FIGURE_COLUMNS).astype({"target": "float64", "actual": "float64"})
+    target, actual = joined["target"], joined["actual"]
+    has_target, has_actual = target.notna(), actual.notna()
+    both = has_target & has_actual
+    base = joined["base"].where(joined["base"] > 0)
+    # One pass of sums and means per (unit, metric); each metric then takes the form its kind needs.
+    parts = pd.DataFrame({
+        "unit": joined["unit"], "metric": joined["metric"],
+        "targeted": has_target, "reported": has_actual, "members": 1, "weighable": base.notna(),
+        "compared": both, "compared_weighted": both & base.notna(),
+        "t": target, "a": actual, "pt": target.where(both), "pa": actual.where(both),
+        "tb": target * base, "t_base": base.where(has_target), "ab": actual * base, "a_base": base.where(has_actual),
+        "ptb": (target * base).where(both), "pab": (actual * base).where(both), "p_base": base.where(both)})
+    groups = parts.groupby(["unit", "metric"], sort=False)
+    sums, means = groups.sum(min_count=1), groups[["t", "a", "pt", "pa"]].mean()
+    kind = pd.Series([catalog[key].kind for key in sums.index.get_level_values("metric")], index=sums.index)
+    ratio = (kind == "ratio") & (level != "rep")
+    weighted = ratio & (sums["weighable"] > 0)
+    plain = ratio & ~weighted
+
+    def pick(summed: str, numerator: str, denominator: str) -> pd.Series:
+        return pd.Series(np.select([weighted, kind == "ratio"],
+                                   [sums[numerator] / sums[denominator], means[summed]], default=sums[summed]),
+                         index=sums.index)
+
+    frame = pd.DataFrame({
+        "target": pick("t", "tb", "t_base"), "actual": pick("a", "ab", "a_base"),
+        "targeted": sums["targeted"].astype(int), "reported": sums["reported"].astype(int),
+        "members": sums["members"].astype(int),
+        "missing": _listed(joined, has_target & ~has_actual, sums.index),
+        "untargeted": _listed(joined, has_actual & ~has_target, sums.index),
+        "paired_target": pick("pt", "ptb", "p_base"), "paired_actual": pick("pa", "pab", "p_base"),
+        "compared": sums["compared_weighted"].where(weighted, sums["compared"]).astype(int),
+        "unweighted": [reps if w else () for reps, w in zip(_listed(joined, has_actual & base.isna(), sums.index),
+                                                            weighted)],
+        # nothing to weight without actuals (a month not yet reported): no fallback to speak of
+        "plain_mean": plain & (sums["reported"] > 0),
+    }).reset_index()
+    return frame.assign(level=level)[FIGURE_COLUMNS].astype({"target": "float64", "actual": "float64"})
 
 
 def achievement(actual: pd.Series, target: pd.Series, direction: pd.Series) -> pd.Series:
@@ -100,27 +127,59 @@ def achievement(actual: pd.Series, target: pd.Series, direction: pd.Series) -> p
     return pd.Series(ratio, index=actual.index).where(usable)
 
 
-def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.Series) -> pd.Series:
-    """met (≥ 100%), near (≥ 90%), missed, no_target (missing or 0), no_actual."""
-    settled = rate.round(10)
+def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.Series,
+           complete: pd.Series | None = None) -> pd.Series:
+    """met (≥ 100%), near (≥ 90%), missed, no_target (missing or 0), no_actual, or incomplete
+    where `complete` is False (a roll-up with a member that lacks its target or its actual).
+
+    The thresholds apply to the achievement as the documents show it (half-up to 0.1 point),
+    so 89.96% is shown `90%` and is near.
+    """
+    shown = rate.map(formats.as_shown)
+    incomplete = pd.Series(False, index=actual.index) if complete is None else ~complete
     lower_at_zero = (direction == "lower") & (actual == 0) & (target > 0)
     return pd.Series(np.select(
-        [target.isna() | (target == 0), actual.isna(), lower_at_zero,
-         settled >= 1, settled >= NEAR_THRESHOLD],
-        [STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_MET, STATUS_MET, STATUS_NEAR],
+        [target.isna() | (target == 0), actual.isna(), incomplete, lower_at_zero,
+         shown >= 1, shown >= NEAR_THRESHOLD],
+        [STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE, STATUS_MET, STATUS_MET, STATUS_NEAR],
         default=STATUS_MISSED), index=actual.index)
 
 
 def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
                  catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
-    """Target and actual for every level, unit and metric of `month`, with roll-up warnings."""
+    """Target, actual and coverage for every level, unit and metric of `month`, with roll-up warnings."""
     figures = rep_figures(targets, actuals, month)
-    frames, warnings = [], []
-    for level in LEVELS:
-        frame, level_warnings = roll_up(figures, org, level, catalog)
-        frames.append(frame)
-        warnings += level_warnings
-    return _ordered(pd.concat(frames, ignore_index=True), org, catalog), warnings
+    frame = _ordered(pd.concat([roll_up(figures, org, level, catalog) for level in LEVELS], ignore_index=True),
+                     org, catalog)
+    return frame, rollup_warnings(frame, org, catalog)
+
+
+def _bottom_up(pairs) -> list[tuple[str, str]]:
+    """(level, unit) pairs teams first, then regions, then the company, as a rep's warning names them."""
+    return sorted(pairs, key=lambda pair: -LEVELS.index(pair[0]))
+
+
+def rollup_warnings(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> list[DataWarning]:
+    """Per ratio metric: one line for all the units that fell back to the plain mean, and one
+    line per rep left out of weighted roll-ups, naming them."""
+    names, warnings = rep_names(org), []
+    for key in frame["metric"].drop_duplicates():
+        mine, name = frame[frame["metric"] == key], catalog[key].name
+        plain = _bottom_up(zip(mine.loc[mine["plain_mean"], "level"], mine.loc[mine["plain_mean"], "unit"]))
+        if plain:
+            where = "、".join(unit for _, unit in plain)
+            warnings.append(DataWarning(*plain[0], key, (
+                f"「{name}」在{where}没有任何成员填写基数（base），按各成员比率的简单平均汇总（未加权）"),
+                also=tuple(plain[1:])))
+        left_out: dict[str, list[tuple[str, str]]] = {}
+        for level, unit, reps in zip(mine["level"], mine["unit"], mine["unweighted"]):
+            for rep in reps:
+                left_out.setdefault(rep, []).append((level, unit))
+        warnings += [DataWarning("rep", rep, key, (
+            f"{rep} {names[rep]} 的「{name}」没有正的基数（base），"
+            f"未计入{'、'.join(unit for _, unit in _bottom_up(where))}的加权汇总（目标和实际都不计入）"))
+            for rep, where in left_out.items()]
+    return warnings
 
 
 def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
@@ -128,20 +187,27 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     """Contract §2 for every level, unit and metric of `month`.
 
     Columns: level, unit, metric, target, actual, variance, achievement, status, prev_actual,
-    mom_change, plus prev_target and prev_achievement; sorted by level (company first), unit in org order and metric in catalog order.
+    mom_change, targeted, reported; plus achievement_shown, prev_target, prev_achievement, prev_reported, the coverage columns of
+    `roll_up` and paired_variance, paired_achievement (over the members with both figures).
+    Sorted by level (company first), unit in org order and metric in catalog order.
     """
     current, warnings = unit_figures(targets, actuals, org, month, catalog)
     previous, _ = unit_figures(targets, actuals, org, shift_month(month, -1), catalog)
-    previous = previous.rename(columns={"actual": "prev_actual", "target": "prev_target"})
+    previous = previous[[*METRIC_COLUMNS, "reported"]].rename(
+        columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported"})
     frame = current.merge(previous, on=["level", "unit", "metric"], how="left")
     direction = frame["metric"].map(lambda key: catalog[key].direction)
     rate = achievement(frame["actual"], frame["target"], direction)
+    complete = (frame["missing"].map(len) == 0) & (frame["untargeted"].map(len) == 0)
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
-        status=status(frame["actual"], frame["target"], rate, direction),
+        achievement_shown=rate.map(formats.as_shown),  # what the documents print, for thresholds
+        status=status(frame["actual"], frame["target"], rate, direction, complete),
         mom_change=frame["actual"] - frame["prev_actual"],
         prev_achievement=achievement(frame["prev_actual"], frame["prev_target"], direction),
+        paired_variance=frame["paired_actual"] - frame["paired_target"],
+        paired_achievement=achievement(frame["paired_actual"], frame["paired_target"], direction),
     )
     return frame, warnings
 
@@ -158,15 +224,17 @@ def _ordered(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> pd.Dat
 
 def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
                   catalog: Catalog) -> list[DataWarning]:
-    """Each rep's missing actual, missing target and zero target in `month`."""
-    figures = rep_figures(targets, actuals, month).merge(org[["rep_id", "rep_name"]], on="rep_id")
+    """Each rep's missing actual, missing target and zero target in `month`, naming the roll-ups
+    they affect."""
+    figures = rep_figures(targets, actuals, month).merge(org[["rep_id", "rep_name", "team", "region"]], on="rep_id")
     warnings = []
     for row in figures.itertuples(index=False):
         who, name = f"{row.rep_id} {row.rep_name}", catalog[row.metric].name
+        above = f"{row.team}、{row.region}、{COMPANY_UNIT}"
         if pd.isna(row.actual):
-            message = f"{who} 缺少「{name}」的实际完成数据（未计为0，汇总只含已报数据）"
+            message = f"{who} 缺少「{name}」的实际完成数据（未计为0，不算作差距；{above}的此项只汇总已报数据）"
         elif pd.isna(row.target):
-            message = f"{who} 缺少「{name}」的月度目标，无法计算达成率"
+            message = f"{who} 缺少「{name}」的月度目标，无法计算达成率（实际计入{above}的合计，但不参与目标比较）"
         elif row.target == 0:
             message = f"{who} 的「{name}」目标为0，无法计算达成率"
         else:

@@ -175,7 +175,9 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
             continue
         key = (month, rep_id, metric.key)
         if key in seen:
-            rows.problem("metric", f"同一月份、工号和指标出现两次（另一行：{seen[key]}）", metric.name)
+            name = org.loc[org["rep_id"] == rep_id, "rep_name"].iloc[0]
+            rows.problem("metric", f"与 {seen[key]} 重复：{month} {rep_id} {name} 的「{metric.name}」出现两次"
+                                   "（同一月份、工号和指标只能有一行，请删去其中一行）", metric.name)
             continue
         seen[key] = f"{record['_file']} 第{record['_line']}行"
         row = {"month": month, "rep_id": rep_id, "metric": metric.key, value_key: value}

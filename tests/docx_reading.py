@@ -5,6 +5,7 @@ import zipfile
 from pathlib import Path
 
 from docx import Document
+from docx.oxml.ns import qn
 from lxml import etree
 
 
@@ -18,6 +19,20 @@ def table_with_header(path: Path, header: list[str]) -> list[list[str]]:
     found = [t for t in tables(path) if t and t[0] == header]
     assert len(found) == 1, f"expected one table headed {header}, found {len(found)}"
     return found[0]
+
+
+def fill(cell) -> str | None:
+    """The cell's shading colour as Word stores it (`w:shd/@w:fill` in the cell's properties)."""
+    properties = cell._tc.tcPr
+    shading = properties.find(qn("w:shd")) if properties is not None else None
+    return shading.get(qn("w:fill")) if shading is not None else None
+
+
+def rows_with_fill(path: Path, header: list[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """The table headed `header` as {first cell: [(text, fill) of every cell]}."""
+    found = [t for t in Document(path).tables if [c.text for c in t.rows[0].cells] == header]
+    assert len(found) == 1, f"expected one table headed {header}, found {len(found)}"
+    return {row.cells[0].text: [(c.text, fill(c)) for c in row.cells] for row in found[0].rows[1:]}
 
 
 def body_text(path: Path) -> str:

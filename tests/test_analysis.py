@@ -1,7 +1,8 @@
-"""Generated analysis: the right members named, marked 【数据】, and a person's note always wins."""
+"""Generated analysis: the right members named, marked 【数据】, a person's note first."""
 import pandas as pd
+import pytest
 
-from pipeline.analysis import ranking
+from pipeline.analysis import ranking, stated_amount
 from pipeline.catalog import Catalog
 from pipeline.context import Unit, summary_context
 from pipeline.transform import unit_metrics
@@ -39,11 +40,14 @@ def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
     assert row["problem"] == "【数据】乙达成40%（-60万元）。"
 
 
-def test_a_person_note_overrides_the_generated_text():
+def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_which_shows_both():
     data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙休假两周。"),
+                   ("2025-10", "team", "一组", "sales", "problem", "客户预算收紧。"),
                    ("2025-10", "team", "一组", "", "problem", "人手不足。")])
     context = team_summary(data)
-    assert context["table2"][0]["reason"] == "乙休假两周。"
+    assert context["table2"][0]["reason"] == \
+        "乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙 -60万元、丙 -5万元。超额贡献：甲 +50万元。"
+    assert context["table2"][0]["problem"] == "客户预算收紧。"
     assert context["table2"][0]["highlight"].startswith("【数据】")  # other cells still generated
     assert context["problems"] == ["人手不足。"]
 
@@ -54,11 +58,31 @@ def test_section_items_come_from_data_when_nobody_wrote_any():
     assert context["problems"] == ["【数据】销售额：乙达成40%（-60万元）。"]
 
 
-def test_ranking_orders_members_by_achievement_with_silent_members_last():
+def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
     data = inputs()
     metrics, _ = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
     members = metrics[metrics["level"] == "rep"]
     ranked = ranking(members, {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, ["sales"], CATALOG)
     assert [(r["rank"], r["name"], r["rate1"]) for r in ranked] == \
-           [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("4", "丁", "—")]
+           [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("—", "丁", "未报")]
     assert ranked[0]["rate2"] == "—"
+
+
+@pytest.mark.parametrize("note, key, amount", [
+    ("宝钢项目约15万元顺延至11月。", "sales", 150000),
+    ("一家客户资金紧张，5万元回款推迟到11月上旬。", "collection", 50000),
+    ("大单 8,000元 退货", "sales", 8000),
+    ("展会延期，少了2家签约", "new_customers", 2),
+    ("活动取消3个百分点", "repurchase_rate", 0.03),
+    ("A客户10万元、B客户5万元延期", "sales", None),  # several amounts: no guess
+    ("杭州组两个项目签约延期至11月。", "sales", None),  # no amount in 万元/元
+])
+def test_the_amount_a_note_states_is_read_only_when_unambiguous(note, key, amount):
+    found = stated_amount(note, CATALOG[key])
+    assert found == (pytest.approx(amount) if amount is not None else None)
+
+
+def test_a_note_stating_less_than_the_gap_gets_the_rest_named():
+    data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙的大客户约10万元延期。")])
+    assert team_summary(data)["table2"][0]["reason"].split("\n")[1].startswith(
+        "【数据】较目标差15万元（达成95%）。说明中提到10万元，其余5万元的差距未作说明。")

@@ -36,9 +36,10 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     sales = next(row for row in rows if row[0] == "销售额")
     assert "宝钢项目" in sales[4] and "线上渠道" in sales[5] and "流失5家" in sales[6] and "每日跟进" in sales[7]
     events = next(row for row in rows if row[0] == "活动参与量")  # no note: the data speaks, marked as such
-    # 24场 target, 23场 reported; 华东区 13 of 12, 华南区 10 of 12 (S1012 silent); September 22场
-    assert events[4] == "【数据】较目标差1场（达成95.8%）。缺口主要来自：华南区 -2场。超额贡献：华东区 +1场。环比+1场。"
-    assert events[5:] == ["—"] * 3
+    # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
+    assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
+                        "超额贡献：华东区 +1场。环比+1场（已报人数：上月12人，本月11人）。"
+    assert events[5:] == ["—", "【数据】孙浩未报实际完成数据。", "—"]
 
 
 def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):
@@ -77,8 +78,8 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
     text = body_text(path)
     for heading in ["一、数据收集与整理", "二、目标达成分析", "三、问题与经验提炼", "四、下月计划优化"]:
         assert heading in text
-    # 销售额 92.5%, 复购率 91.4%, 回款 94.1%, 活动 95.8% are near; 新客户 80% missed
-    assert "本月共考核5项指标：接近目标4项，未达成1项。" in text
+    # 销售额 92.5%, 复购率 91.4%, 回款 94.1% are near; 新客户 80% missed; 活动 lacks 孙浩's figure
+    assert "本月共考核5项指标：接近目标3项，未达成1项，数据不全1项。" in text
     figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
     assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "-15万元", "176.2万元", "+8.8万元", "接近目标"]
     assert figures[3][4] == "-3个百分点"
@@ -125,14 +126,16 @@ def test_metrics_csv_is_raw_figures_with_a_bom(sample_report):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert list(rows[0]) == ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                             "achievement", "status", "prev_actual", "mom_change"]
+                             "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
     sales = next(r for r in rows if (r["level"], r["metric"]) == ("company", "sales"))
     assert (sales["target"], sales["actual"], sales["variance"], sales["achievement"], sales["status"]) == \
            ("2000000", "1850000", "-150000", "0.925", "near")
+    assert (sales["targeted"], sales["reported"]) == ("12", "12")
     rate = next(r for r in rows if (r["level"], r["metric"]) == ("company", "repurchase_rate"))
     assert float(rate["achievement"]) == 0.32 / 0.35 or abs(float(rate["achievement"]) - 0.32 / 0.35) < 1e-9
     missing = next(r for r in rows if (r["unit"], r["metric"]) == ("S1012", "events"))
-    assert (missing["actual"], missing["achievement"], missing["status"]) == ("", "", "no_actual")
+    assert (missing["actual"], missing["achievement"], missing["status"], missing["targeted"], missing["reported"]) \
+        == ("", "", "no_actual", "1", "0")
     assert {r["level"] for r in rows} == {"company", "region", "team", "rep"}
 
 

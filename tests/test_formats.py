@@ -57,3 +57,16 @@ def test_figure_uses_the_metric_unit(key, value, expected):
 ])
 def test_change_has_its_sign_and_rates_use_percentage_points(key, value, expected):
     assert formats.change(value, CATALOG[key]) == expected
+
+
+@pytest.mark.parametrize("value", [0.89996, 0.99996, 0.89987, 0.0125, 1.005, 0.925, 0.32 / 0.35, 0.89949])
+def test_as_shown_is_the_fraction_the_document_prints(value):
+    # the status thresholds compare this value, so it must be exactly what `percent` writes
+    shown = formats.as_shown(value)
+    assert formats.percent(shown) == formats.percent(value)
+    assert round(shown * 1000, 6) == int(round(shown * 1000, 6))
+
+
+def test_as_shown_settles_the_threshold_cases():
+    assert formats.as_shown(0.89996) >= 0.9 and formats.as_shown(0.99996) >= 1 and formats.as_shown(0.89949) < 0.9
+    assert math.isnan(formats.as_shown(None))

@@ -35,14 +35,38 @@ def test_ratio_rolls_up_weighted_by_base_not_plain_mean():
     assert warnings == []
 
 
-def test_ratio_without_a_positive_base_falls_back_to_plain_mean_with_a_warning():
+def test_a_member_without_a_base_is_left_out_of_the_weighted_roll_up_and_named_once():
     targets, actuals = frames(
         [("2025-10", "A", "repurchase_rate", 0.40), ("2025-10", "B", "repurchase_rate", 0.30)],
         [("2025-10", "A", "repurchase_rate", 0.50, 30), ("2025-10", "B", "repurchase_rate", 0.20, None)])
     metrics, warnings = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    team = row(metrics, "team", "一组", "repurchase_rate")
+    assert (team["target"], team["actual"]) == (pytest.approx(0.40), pytest.approx(0.50))  # A alone, not the plain mean
+    assert team["status"] == "met" and (team["targeted"], team["reported"]) == (2, 2)
+    assert [w.message for w in warnings] == [
+        "B 乙 的「老客户复购率」没有正的基数（base），未计入一组、东区、公司的加权汇总（目标和实际都不计入）"]
+
+
+def test_plain_mean_only_where_no_member_has_a_base_in_one_warning_for_all_units():
+    targets, actuals = frames(
+        [("2025-10", "A", "repurchase_rate", 0.40), ("2025-10", "B", "repurchase_rate", 0.30)],
+        [("2025-10", "A", "repurchase_rate", 0.50, None), ("2025-10", "B", "repurchase_rate", 0.20, None)])
+    metrics, warnings = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
     assert row(metrics, "team", "一组", "repurchase_rate")["actual"] == pytest.approx(0.35)
-    assert [(w.level, w.unit) for w in warnings] == [("company", "公司"), ("region", "东区"), ("team", "一组")]
-    assert "简单平均" in warnings[0].message and "B" in warnings[0].message
+    [warning] = warnings
+    assert warning.message == "「老客户复购率」在一组、东区、公司没有任何成员填写基数（base），按各成员比率的简单平均汇总（未加权）"
+    assert all(warning.concerns(level, unit) for level, unit in [("company", "公司"), ("region", "东区"), ("team", "一组")])
+
+
+def test_a_rate_target_without_an_actual_is_missing_not_a_reason_for_the_plain_mean():
+    targets, actuals = frames(
+        [("2025-10", "A", "repurchase_rate", 0.40), ("2025-10", "B", "repurchase_rate", 0.30)],
+        [("2025-10", "A", "repurchase_rate", 0.50, 30)])
+    metrics, warnings = unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
+    team = row(metrics, "team", "一组", "repurchase_rate")
+    assert (team["target"], team["actual"], team["status"]) == (pytest.approx(0.40), pytest.approx(0.50), "incomplete")
+    assert (team["targeted"], team["reported"], team["missing"]) == (2, 1, ("B",))
+    assert warnings == []  # B's missing actual is reported by data_warnings, once
 
 
 def test_sums_add_up_and_a_missing_actual_is_not_zero():
@@ -72,6 +96,10 @@ def test_sums_add_up_and_a_missing_actual_is_not_zero():
     (30, 25, "lower", 25 / 30, "missed"),
     (0, 25, "lower", None, "met"),            # nothing against a positive target: met, no figure
     (-10, 100, "higher", -0.1, "missed"),
+    (89996, 100000, "higher", 0.89996, "near"),    # shown 90%: near, as the figure says
+    (99996, 100000, "higher", 0.99996, "met"),     # shown 100%: met
+    (89949, 100000, "higher", 0.89949, "missed"),  # shown 89.9%
+    (8998.7, 10000, "higher", 0.89987, "near"),    # 89.987% is printed 90%
 ])
 def test_achievement_and_status(actual, target, direction, rate, state):
     a, t, d = pd.Series([actual], dtype="float64"), pd.Series([target], dtype="float64"), pd.Series([direction])

@@ -86,7 +86,7 @@ def test_a_header_written_in_chinese_is_named_as_written(inputs_copy):
 
 
 @pytest.mark.parametrize("change, warning", [
-    (lambda f: edit(f, "actuals.csv", 86, "38%,12", "38%,"), "按简单平均汇总"),
+    (lambda f: edit(f, "actuals.csv", 86, "38%,12", "38%,"), "S1001 张伟 的「老客户复购率」没有正的基数（base）"),
     (lambda f: edit(f, "targets.csv", 62, "200000", "0"), "目标为0"),
     (lambda f: edit(f, "actuals.csv", 62, "2025-10,S1001,sales,223500,", ""), "缺少「销售额」的实际完成数据"),
     (lambda f: edit(f, "targets.csv", 62, "2025-10,S1001,sales,200000", ""), "缺少「销售额」的月度目标"),
@@ -97,3 +97,11 @@ def test_warnings_go_on_and_strict_stops(change, warning, inputs_copy, tmp_path)
     assert result.exit_code == 0 and warning in result.stderr
     strict = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "b", "--strict")
     assert strict.exit_code == 2 and warning in strict.stderr and not (tmp_path / "b" / "2025-10").exists()
+
+
+def test_a_duplicate_row_names_rep_month_metric_and_both_lines(inputs_copy):
+    append(inputs_copy, "targets.csv", "2025-10,S1002,sales,190000")
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("targets.csv 第122行 列「metric」 值「销售额」：与 targets.csv 第63行 重复：2025-10 S1002 王芳 的「销售额」"
+            "出现两次") in result.stderr
