@@ -49,7 +49,7 @@ def _convert(executable: str, files: list[Path]) -> None:
                            capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
 
 
-def to_pdf(documents: list[Path], workers: int = 2) -> list[Path]:
+def to_pdf(documents: list[Path], workers: int = 2, progress=None) -> list[Path]:
     """A PDF beside each .docx in `documents`, in the same order; PdfError if any is missing."""
     executable = soffice()
     if not has_chinese_font():
