@@ -143,6 +143,8 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progr
         if not path.is_file():
             raise TemplateError(f"找不到模板文件 {path}")
         render.compile_template(path)  # once, before the workers fork
+    if with_pdf:
+        pdf.require()  # refuse before rendering, not after
     tasks = _tasks(month, all_units(inputs.org))
     total = sum(len(paths) for task in tasks for _, paths in task)
     documents, timings = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
@@ -163,6 +165,8 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progr
             started = time.perf_counter()
             paths = [staging / d["path"] for d in documents]
             done = (lambda count: progress("pdf", count, total)) if progress else None
+            if done:
+                done(0)
             for document, made in zip(documents, pdf.to_pdf(paths, workers, done)):
                 document["pdf"] = {"path": made.relative_to(staging).as_posix(),
                                    "sha256": publish.sha256(made.read_bytes())}
