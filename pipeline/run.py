@@ -44,7 +44,7 @@ class Report:
     folder: Path
     documents: list[dict]
     warnings: list[DataWarning]
-    # Seconds: "documents" and "pdf" of the run; "contexts", "render", "write" summed over the workers.
+    # Seconds: "documents" and "pdf" wall; "contexts", "render", "write" CPU, summed over the workers.
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -100,20 +100,20 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total): "documents" 
 
 
 def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[list[dict], dict[str, float]]:
-    """Renders and writes the documents of `task`'s units; their manifest entries and the time
-    spent building contexts, rendering and writing."""
+    """Renders and writes the documents of `task`'s units; their manifest entries and the CPU
+    time spent building contexts, rendering and writing (what other processes take does not count)."""
     documents, spent = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
     for unit, paths in task:
-        started = time.perf_counter()
+        started = time.process_time()
         contexts = job.checked.contexts(unit)
-        spent["contexts"] += time.perf_counter() - started
+        spent["contexts"] += time.process_time() - started
         for kind, path in paths.items():
-            started = time.perf_counter()
+            started = time.process_time()
             data = render.render_bytes(job.templates[kind], contexts[kind])
-            rendered = time.perf_counter()
+            rendered = time.process_time()
             (job.staging / path).write_bytes(data)
             spent["render"] += rendered - started
-            spent["write"] += time.perf_counter() - rendered
+            spent["write"] += time.process_time() - rendered
             documents.append({"level": unit.level, "unit": unit.unit, "kind": kind, "path": path,
                               "sha256": publish.sha256(data)})
     return documents, spent

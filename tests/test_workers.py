@@ -69,5 +69,5 @@ def test_kill_9_mid_run_stops_the_workers_frees_the_lock_and_the_next_run_comple
     assert result.exit_code == 0, result.output
     assert entries(outputs) == ["2025-10"]
     manifest = json.loads((outputs / "2025-10" / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["documents"]) == 2 * (1 + 1 + 5 + 40)
+    assert len(manifest["documents"]) == 2 * (1 + 1 + 4 + 40)  # company, region, teams of 10, reps
     assert all((outputs / "2025-10" / d["path"]).is_file() for d in manifest["documents"])
