@@ -129,6 +129,48 @@ def _tasks(month: str, units: list[Unit]) -> list[list[tuple[Unit, dict[str, str
     return [planned[i:i + UNITS_PER_TASK] for i in range(0, len(planned), UNITS_PER_TASK)]
 
 
+def _templates(templates_dir: Path) -> dict[str, Path]:
+    """The plan and summary templates, each compiled once here, before the workers fork."""
+    templates = {kind: templates_dir / name for kind, name in render.TEMPLATE_FILES.items()}
+    for path in templates.values():
+        if not path.is_file():
+            raise TemplateError(f"找不到模板文件 {path}")
+        render.compile_template(path)
+    return templates
+
+
+def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress) -> tuple[list[dict], dict[str, float]]:
+    """Every document written by the workers; their manifest entries (in unit order) and timings."""
+    total = sum(len(paths) for task in tasks for _, paths in task)
+    for level in dict.fromkeys(unit.level for task in tasks for unit, _ in task):
+        (job.staging / level).mkdir()
+    documents, timings = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
+    started = time.perf_counter()
+    progress("documents", 0, total)
+    with mapped(_write_units, job, tasks, workers) as results:
+        for written, spent in results:  # as each task finishes: memory stays flat
+            documents += written
+            timings = {stage: timings[stage] + spent[stage] for stage in timings}
+            progress("documents", len(documents), total)
+    timings["documents"] = time.perf_counter() - started
+    return documents, timings
+
+
+def _write_pdfs(documents: list[dict], staging: Path, workers: int, progress: Progress) -> float:
+    """A PDF of every document, added to its manifest entry; the seconds it took."""
+    started = time.perf_counter()
+    progress("pdf", 0, len(documents))
+    made = pdf.to_pdf([staging / d["path"] for d in documents], workers,
+                      lambda count: progress("pdf", count, len(documents)))
+    for document, path in zip(documents, made):
+        document["pdf"] = {"path": path.relative_to(staging).as_posix(), "sha256": publish.sha256(path.read_bytes())}
+    return time.perf_counter() - started
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    pass
+
+
 def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progress: Progress | None = None,
                  with_pdf: bool = False, workers: int | None = None) -> Report:
     """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
@@ -137,40 +179,15 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progr
     `with_pdf`, a PDF of each document too, listed under its document in the manifest.
     """
     month, inputs = checked.month, checked.inputs
-    workers = workers or default_workers()
-    templates = {kind: templates_dir / name for kind, name in render.TEMPLATE_FILES.items()}
-    for path in templates.values():
-        if not path.is_file():
-            raise TemplateError(f"找不到模板文件 {path}")
-        render.compile_template(path)  # once, before the workers fork
+    workers, progress = workers or default_workers(), progress or _silent
+    templates = _templates(templates_dir)
     if with_pdf:
         pdf.require()  # refuse before rendering, not after
     tasks = _tasks(month, all_units(inputs.org))
-    total = sum(len(paths) for task in tasks for _, paths in task)
-    documents, timings = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
     with publish.staged_month(outputs_dir, month) as staging:
-        for level in dict.fromkeys(unit.level for task in tasks for unit, _ in task):
-            (staging / level).mkdir()
-        started = time.perf_counter()
-        if progress:
-            progress("documents", 0, total)
-        with mapped(_write_units, _Job(checked, templates, staging), tasks, workers) as results:
-            for written, spent in results:
-                documents += written
-                timings = {stage: timings[stage] + spent[stage] for stage in timings}
-                if progress:
-                    progress("documents", len(documents), total)
-        timings["documents"] = time.perf_counter() - started
+        documents, timings = _write_documents(_Job(checked, templates, staging), tasks, workers, progress)
         if with_pdf:
-            started = time.perf_counter()
-            paths = [staging / d["path"] for d in documents]
-            done = (lambda count: progress("pdf", count, total)) if progress else None
-            if done:
-                done(0)
-            for document, made in zip(documents, pdf.to_pdf(paths, workers, done)):
-                document["pdf"] = {"path": made.relative_to(staging).as_posix(),
-                                   "sha256": publish.sha256(made.read_bytes())}
-            timings["pdf"] = time.perf_counter() - started
+            timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
         publish.write_metrics_csv(staging / "metrics.csv", metrics_rows(checked))
         publish.write_json(staging / "manifest.json", {
             "month": month,
