@@ -82,6 +82,43 @@ templates_option = click.option("--templates", "templates_dir", type=click.Path(
                                 help="Word 模板文件夹（plan.docx, summary.docx）。")
 
 
+class _Progress:
+    """Progress of a report: on a terminal a bar with ETA per phase; otherwise (cron, a log) one
+    line per finished phase with its time. Nothing with --quiet."""
+
+    NAMES = {"documents": "生成文档", "pdf": "生成 PDF"}
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.terminal = quiet, sys.stderr.isatty()
+        self.phase, self.bar, self.started = None, None, 0.0
+
+    def line(self, text: str, started: float) -> None:
+        if not self.quiet:
+            click.echo(f"{text}，用时 {time.perf_counter() - started:.1f} 秒", err=True)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if phase != self.phase:
+            self.close()
+            self.phase, self.started = phase, time.perf_counter()
+            if self.terminal:
+                self.bar = click.progressbar(length=total, label=self.NAMES[phase], show_eta=True, file=sys.stderr)
+                self.bar.__enter__()
+        if self.bar:
+            self.bar.update(done - self.bar.pos)
+        if done == total:
+            if not self.bar:
+                self.line(f"{self.NAMES[phase]} {total} 份", self.started)
+            self.close()
+
+    def close(self) -> None:
+        """Ends the current phase (its bar, when an error cuts it short)."""
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+        self.phase, self.bar = None, None
+
+
 @main.command()
 @month_option
 @inputs_option
@@ -89,22 +126,24 @@ templates_option = click.option("--templates", "templates_dir", type=click.Path(
 @templates_option
 @strict_option
 @click.option("--pdf", "with_pdf", is_flag=True, help="同时用 LibreOffice 生成每份文档的 PDF。")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="同时生成文档（及 PDF）的进程数；默认为本机 CPU 数。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
-def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, quiet):
+def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet):
     """Write every unit's plan and summary, metrics.csv and manifest.json for a month.
 
     Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
     """
     started = time.perf_counter()
-    with _failing_clearly():
-        checked = run.check(month, inputs_dir, strict=strict)
-        _print_warnings(checked.warnings)
-
-        def progress(done, total):
-            if not quiet and sys.stderr.isatty():
-                click.echo(f"\r生成文档 {done}/{total} 个单位", nl=done == total, err=True)
-
-        result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf)
+    progress = _Progress(quiet)
+    try:
+        with _failing_clearly():
+            checked = run.check(month, inputs_dir, strict=strict)
+            progress.line("读取并校验输入", started)
+            _print_warnings(checked.warnings)
+            result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf, workers)
+    finally:
+        progress.close()
     levels = {}
     for document in result.documents:
         levels[document["level"]] = levels.get(document["level"], 0) + 1

@@ -6,51 +6,60 @@ literally. The zip is written with fixed entry times: same context, same bytes.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable, NamedTuple
 
 import jinja2
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
+from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from jinja2 import meta
 from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
 
+from . import wordchart
 from .charts import ChartSpec
 from .errors import TemplateError
-from .stablezip import stable_zip
-from .wordchart import add_chart
+from .stablezip import Member, deflated, stable_zip, write_zip
 
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
 CHART_WIDTH_CM = 16.0
 
 
 class _Chart:
-    """A chart in a template tag: added to the document when the tag renders, as a run."""
+    """A chart in a template tag: `place(spec)` adds it to the document and gives its run."""
 
-    def __init__(self, document: DocxTemplate, spec: ChartSpec):
-        self.document, self.spec = document, spec
+    def __init__(self, place: Callable[[ChartSpec], str], spec: ChartSpec):
+        self.place, self.spec = place, spec
 
     def __html__(self) -> str:
         if not self.spec:
             return ""
-        run = add_chart(self.document.docx.part, self.spec, CHART_WIDTH_CM)
-        return f'</w:t></w:r>{run}<w:r><w:t xml:space="preserve">'
+        return f'</w:t></w:r>{self.place(self.spec)}<w:r><w:t xml:space="preserve">'
 
 
-def prepared(value, document: DocxTemplate):
+def prepared(value, place: Callable[[ChartSpec], str]):
     """`value` with every string made XML-safe and inert to docxtpl's tag post-processing,
-    and every ChartSpec made a chart of `document`."""
+    and every ChartSpec made a chart that `place` adds to the document."""
     if isinstance(value, str):
         return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
     if isinstance(value, ChartSpec):
-        return _Chart(document, value)
+        return _Chart(place, value)
     if isinstance(value, dict):
-        return {key: prepared(item, document) for key, item in value.items()}
+        return {key: prepared(item, place) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [prepared(item, document) for item in value]
+        return [prepared(item, place) for item in value]
     return value
 
 
@@ -71,21 +80,206 @@ def _environment() -> jinja2.Environment:
     return _ENVIRONMENT
 
 
-def render_bytes(template: Path, context: dict) -> bytes:
-    """The .docx rendered from `template` with `context`, as deterministic bytes."""
+@contextlib.contextmanager
+def _template_errors(template: Path):
+    """Any failure while rendering `template` as a TemplateError naming it (and the text near a bad tag)."""
     try:
-        document = DocxTemplate(template)
-        document.init_docx()
-        document.render(prepared(context, document), jinja_env=_environment(), autoescape=True)
-        _order_cell_properties(document.docx.element.body)
+        yield
     except jinja2.TemplateError as error:
         where = "".join(getattr(error, "docx_context", []) or [])
         raise TemplateError(f"模板 {template.name} 无法渲染：{error}" + (f"（附近文字：{where.strip()}）" if where else "")) from error
     except Exception as error:  # a damaged .docx or a tag docxtpl cannot place
         raise TemplateError(f"模板 {template.name} 无法渲染：{type(error).__name__}: {error}") from error
+
+
+def render_bytes_reference(template: Path, context: dict) -> bytes:
+    """The .docx rendered by docxtpl the straightforward way (load, render, save): the
+    yardstick that `render_bytes` must match byte for byte."""
+    with _template_errors(template):
+        document = DocxTemplate(template)
+        document.init_docx()
+        place = functools.partial(_add_chart, document)
+        document.render(prepared(context, place), jinja_env=_environment(), autoescape=True)
+        _order_cell_properties(document.docx.element.body)
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
+
+
+def _add_chart(document: DocxTemplate, spec: ChartSpec) -> str:
+    return wordchart.add_chart(document.docx.part, spec, CHART_WIDTH_CM)
+
+
+def render_bytes(template: Path, context: dict) -> bytes:
+    """The .docx rendered from `template` with `context`, as deterministic bytes.
+
+    The same document as `render_bytes_reference`, from the template compiled once per process.
+    """
+    with _template_errors(template):
+        compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
+        if compiled is None:  # a template the compiled path does not cover
+            return render_bytes_reference(template, context)
+        return compiled.render(context)
+
+
+def compile_template(template: Path) -> None:
+    """Prepares `template` now (before worker processes fork, which then share it); a
+    TemplateError if it cannot be opened."""
+    with _template_errors(template):
+        _compiled(template.resolve(), template.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(path: Path, mtime_ns: int) -> "_Compiled | None":
+    return _Compiled.prepare(path)
+
+
+_TAG = re.compile(r"\{[{%#]")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+class _Slot(NamedTuple):
+    """A zip member that each document fills: `key` names its content, `name` the member."""
+
+    key: object
+    name: str
+
+
+@dataclass
+class _Layout:
+    """The members of a document holding `len(charts)` charts, in python-docx's save order:
+    parts that never change as compressed Members, the others as Slots."""
+
+    members: list
+    charts: list  # wordchart.ChartParts of each chart, in the order they are placed
+
+
+class _Engine(DocxTemplate):
+    """docxtpl's steps, skipping the listing pass where it has nothing to do."""
+
+    def resolve_listing(self, xml):
+        # It only turns \t \a \n \f inside text into runs, breaks and paragraphs.
+        return super().resolve_listing(xml) if _LISTING.search(xml) else xml
+
+
+_LISTING = re.compile("[\t\a\n\f]")
+
+
+class _Compiled:
+    """A template prepared once per process: docxtpl's tag clean-up done, the parts that
+    never change (styles, theme, untagged headers, …) compressed once, and per document only
+    the body, tagged headers and footers, tagged properties and the charts rendered.
+
+    Each step calls the same docxtpl and python-docx code the reference render runs, so the
+    bytes are the same (tests/test_fast_render.py compares them).
+    """
+
+    def __init__(self, path: Path, docx: DocxTemplate):
+        self.path = path
+        self.engine = _Engine(path)  # docxtpl's per-part helpers, never loaded
+        self.body = docx.patch_xml(docx.get_xml())
+        self.skeleton = copy.deepcopy(docx.docx.element)  # the document around the body
+        body = self.skeleton.find(qn("w:body"))
+        for child in list(body):
+            body.remove(child)
+        self.headers = {}  # partname → patched source, headers then footers as docxtpl renders them
+        for uri in (docx.HEADER_URI, docx.FOOTER_URI):
+            for _, part in docx.get_headers_footers(uri):
+                source = docx.patch_xml(docx.get_part_xml(part))
+                if _TAG.search(source):
+                    self.headers[part.partname] = source
+        core = docx.docx.core_properties
+        self.properties = None  # the core-properties element when a property holds a tag
+        if any(_TAG.search(getattr(core, name) or "") for name in _PROPERTIES):
+            self.properties = copy.deepcopy(core._element)
+        self.layouts: dict[int, _Layout] = {}
+
+    @classmethod
+    def prepare(cls, path: Path) -> "_Compiled | None":
+        docx = DocxTemplate(path)
+        docx.init_docx()
+        footnotes = [p for p in docx.docx.part.package.iter_parts() if p.content_type == _FOOTNOTES]
+        if any(_TAG.search(p.blob.decode("utf-8")) for p in footnotes):
+            return None  # docxtpl renders footnotes once per section, in place; left to it
+        return cls(path, docx)
+
+    def render(self, context: dict) -> bytes:
+        charts = []
+
+        def place(spec: ChartSpec) -> str:
+            parts = self.layout(len(charts) + 1).charts[len(charts)]
+            charts.append(spec)
+            return wordchart.chart_run(parts.number, parts.rid, CHART_WIDTH_CM, spec.height_cm)
+
+        values = prepared(context, place)
+        content = {"document": self._document(values)}
+        for partname, source in self.headers.items():
+            rendered = self.engine.render_xml_part(source, None, values, _ENVIRONMENT)
+            content[partname] = serialize_part_xml(parse_xml(rendered.encode("utf-8")))
+        if self.properties is not None:
+            content["core"] = self._properties(values)
+        layout = self.layout(len(charts))
+        for number, (spec, parts) in enumerate(zip(charts, layout.charts)):
+            xml, content[("book", number)] = wordchart.chart_xml(spec)
+            content[("chart", number)] = wordchart.with_workbook_link(xml, parts.book_rid)
+        return write_zip(member if isinstance(member, Member) else deflated(member.name, content[member.key])
+                         for member in layout.members)
+
+    def _document(self, values: dict) -> bytes:
+        """document.xml: the body rendered and fixed as DocxTemplate.render does, in the template's document."""
+        tree = self.engine.fix_tables(self.engine.render_xml_part(self.body, None, values, _ENVIRONMENT))
+        self.engine.docx_ids_index = 1000
+        self.engine.fix_docpr_ids(tree)
+        root = copy.deepcopy(self.skeleton)
+        root.replace(root.find(qn("w:body")), tree)
+        _order_cell_properties(tree)
+        return serialize_part_xml(root)
+
+    def _properties(self, values: dict) -> bytes:
+        element = copy.deepcopy(self.properties)
+        holder = SimpleNamespace(docx=SimpleNamespace(core_properties=CoreProperties(element)))
+        DocxTemplate.render_properties(holder, values, _ENVIRONMENT)
+        return serialize_part_xml(element)
+
+    def layout(self, charts: int) -> _Layout:
+        """The members of a document with `charts` charts: the template loaded by python-docx,
+        its untagged parts rendered as docxtpl would, stand-in chart parts added, and the
+        package walked in the order python-docx saves it."""
+        if charts in self.layouts:
+            return self.layouts[charts]
+        docx = DocxTemplate(self.path)
+        docx.init_docx()
+        for uri in (docx.HEADER_URI, docx.FOOTER_URI):
+            for rid, part in list(docx.get_headers_footers(uri)):
+                if part.partname not in self.headers:
+                    xml = docx.render_xml_part(docx.patch_xml(docx.get_part_xml(part)), part, {}, _ENVIRONMENT)
+                    docx.map_headers_footers_xml(rid, xml.encode("utf-8"))
+        if self.properties is None:
+            docx.render_properties({}, _ENVIRONMENT)
+        docx.render_footnotes({}, _ENVIRONMENT)
+        document_part = docx.docx.part
+        added = [wordchart.add_chart_parts(document_part, b"<chart/>", b"") for _ in range(charts)]
+        package = document_part.package
+        slots = {id(document_part): "document", id(package.part_related_by(RT.CORE_PROPERTIES)): "core"}
+        for number, parts in enumerate(added):
+            slots[id(parts.chart)], slots[id(parts.book)] = ("chart", number), ("book", number)
+        parts = list(package.iter_parts())
+        members = [deflated("[Content_Types].xml", _ContentTypesItem.from_parts(parts).blob),
+                   deflated("_rels/.rels", package.rels.xml)]
+        for part in parts:
+            key = part.partname if part.partname in self.headers else slots.get(id(part))
+            if key is None or (key == "core" and self.properties is None):
+                members.append(deflated(part.partname.membername, part.blob))
+            else:
+                members.append(_Slot(key, part.partname.membername))
+            if len(part.rels):
+                members.append(deflated(part.partname.rels_uri.membername, part.rels.xml))
+        self.layouts[charts] = _Layout(members, added)
+        return self.layouts[charts]
+
+
+# The core properties docxtpl renders (DocxTemplate.render_properties).
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
 # Schema order of <w:tcPr> children; docxtpl's {% cellbg %} puts <w:shd> first, which Word

@@ -1,6 +1,7 @@
 """Orchestration: inputs folder → validated frames → metrics → contexts → documents on disk."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -14,6 +15,7 @@ from .load import read_inputs
 from .transform import data_warnings, unit_figures, unit_metrics
 from .validate import Inputs, validate_inputs, validate_recipients
 from .values import shift_month
+from .workers import default_workers, mapped
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
 
@@ -42,6 +44,8 @@ class Report:
     folder: Path
     documents: list[dict]
     warnings: list[DataWarning]
+    # Seconds: "documents" and "pdf" wall; "contexts", "render", "write" CPU, summed over the workers.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
@@ -82,36 +86,108 @@ def _file_stem(month: str, unit: Unit, kind: str) -> str:
     return publish.safe_name(f"{month}_{label}_{KIND_NAMES[kind]}")
 
 
-def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
-                 progress: Callable[[int, int], None] | None = None, with_pdf: bool = False) -> Report:
-    """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
+@dataclass
+class _Job:
+    """What every worker needs to write documents; it reaches them by fork."""
 
-    With `with_pdf`, a PDF of each document too, listed under its document in the manifest.
-    """
-    month, inputs = checked.month, checked.inputs
+    checked: Checked
+    templates: dict[str, Path]
+    staging: Path
+
+
+UNITS_PER_TASK = 8  # small enough to spread the work evenly, large enough to keep hand-offs rare
+Progress = Callable[[str, int, int], None]  # (phase, done, total): "documents" or "pdf"
+
+
+def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[list[dict], dict[str, float]]:
+    """Renders and writes the documents of `task`'s units; their manifest entries and the CPU
+    time spent building contexts, rendering and writing (what other processes take does not count)."""
+    documents, spent = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
+    for unit, paths in task:
+        started = time.process_time()
+        contexts = job.checked.contexts(unit)
+        spent["contexts"] += time.process_time() - started
+        for kind, path in paths.items():
+            started = time.process_time()
+            data = render.render_bytes(job.templates[kind], contexts[kind])
+            rendered = time.process_time()
+            (job.staging / path).write_bytes(data)
+            spent["render"] += rendered - started
+            spent["write"] += time.process_time() - rendered
+            documents.append({"level": unit.level, "unit": unit.unit, "kind": kind, "path": path,
+                              "sha256": publish.sha256(data)})
+    return documents, spent
+
+
+def _tasks(month: str, units: list[Unit]) -> list[list[tuple[Unit, dict[str, str]]]]:
+    """The units in tasks of UNITS_PER_TASK, each document's path decided here, in unit order,
+    so names (and their -2 suffixes) do not depend on which worker renders what."""
+    taken, planned = set(), []
+    for unit in units:
+        planned.append((unit, {kind: publish.unique_path(Path(unit.level), _file_stem(month, unit, kind), ".docx",
+                                                         taken).as_posix() for kind in KIND_NAMES}))
+    return [planned[i:i + UNITS_PER_TASK] for i in range(0, len(planned), UNITS_PER_TASK)]
+
+
+def _templates(templates_dir: Path) -> dict[str, Path]:
+    """The plan and summary templates, each compiled once here, before the workers fork."""
     templates = {kind: templates_dir / name for kind, name in render.TEMPLATE_FILES.items()}
     for path in templates.values():
         if not path.is_file():
             raise TemplateError(f"找不到模板文件 {path}")
-    units = all_units(inputs.org)
-    documents, taken = [], set()
+        render.compile_template(path)
+    return templates
+
+
+def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress) -> tuple[list[dict], dict[str, float]]:
+    """Every document written by the workers; their manifest entries (in unit order) and timings."""
+    total = sum(len(paths) for task in tasks for _, paths in task)
+    for level in dict.fromkeys(unit.level for task in tasks for unit, _ in task):
+        (job.staging / level).mkdir()
+    documents, timings = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
+    started = time.perf_counter()
+    progress("documents", 0, total)
+    with mapped(_write_units, job, tasks, workers) as results:
+        for written, spent in results:  # as each task finishes: memory stays flat
+            documents += written
+            timings = {stage: timings[stage] + spent[stage] for stage in timings}
+            progress("documents", len(documents), total)
+    timings["documents"] = time.perf_counter() - started
+    return documents, timings
+
+
+def _write_pdfs(documents: list[dict], staging: Path, workers: int, progress: Progress) -> float:
+    """A PDF of every document, added to its manifest entry; the seconds it took."""
+    started = time.perf_counter()
+    progress("pdf", 0, len(documents))
+    made = pdf.to_pdf([staging / d["path"] for d in documents], workers,
+                      lambda count: progress("pdf", count, len(documents)))
+    for document, path in zip(documents, made):
+        document["pdf"] = {"path": path.relative_to(staging).as_posix(), "sha256": publish.sha256(path.read_bytes())}
+    return time.perf_counter() - started
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progress: Progress | None = None,
+                 with_pdf: bool = False, workers: int | None = None) -> Report:
+    """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
+
+    `workers` processes (default: one per CPU) render and write the documents. With
+    `with_pdf`, a PDF of each document too, listed under its document in the manifest.
+    """
+    month, inputs = checked.month, checked.inputs
+    workers, progress = workers or default_workers(), progress or _silent
+    templates = _templates(templates_dir)
+    if with_pdf:
+        pdf.require()  # refuse before rendering, not after
+    tasks = _tasks(month, all_units(inputs.org))
     with publish.staged_month(outputs_dir, month) as staging:
-        for done, unit in enumerate(units, start=1):
-            folder = staging / unit.level
-            folder.mkdir(exist_ok=True)
-            for kind, context in checked.contexts(unit).items():
-                data = render.render_bytes(templates[kind], context)
-                path = publish.unique_path(folder, _file_stem(month, unit, kind), ".docx", taken)
-                path.write_bytes(data)
-                documents.append({"level": unit.level, "unit": unit.unit, "kind": kind,
-                                  "path": path.relative_to(staging).as_posix(), "sha256": publish.sha256(data)})
-            if progress:
-                progress(done, len(units))
+        documents, timings = _write_documents(_Job(checked, templates, staging), tasks, workers, progress)
         if with_pdf:
-            paths = [staging / d["path"] for d in documents]
-            for document, made in zip(documents, pdf.to_pdf(paths)):
-                document["pdf"] = {"path": made.relative_to(staging).as_posix(),
-                                   "sha256": publish.sha256(made.read_bytes())}
+            timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
         publish.write_metrics_csv(staging / "metrics.csv", metrics_rows(checked))
         publish.write_json(staging / "manifest.json", {
             "month": month,
@@ -119,7 +195,7 @@ def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path,
             "warnings": [w.message for w in checked.warnings],
             "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in inputs.files],
         })
-    return Report(month, outputs_dir / month, documents, checked.warnings)
+    return Report(month, outputs_dir / month, documents, checked.warnings, timings)
 
 
 def sample_contexts(sample_inputs: Path, month: str = "2025-10") -> dict[str, dict]:

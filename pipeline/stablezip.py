@@ -1,22 +1,89 @@
-"""Zip archives (.docx, .xlsx) rewritten with fixed entry times, so the same content gives the same bytes."""
+"""Zip archives (.docx, .xlsx) with fixed entry times, so the same content gives the same bytes.
+
+`write_zip` lays out members that are already compressed: a part that is the same in every
+document is deflated once and its compressed bytes copied into each archive. The layout is
+exactly what `zipfile` writes for the same entries (a test holds the two side by side).
+"""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
-from typing import Callable
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_DOS_DATE = (FIXED_ZIP_TIME[0] - 1980) << 9 | FIXED_ZIP_TIME[1] << 5 | FIXED_ZIP_TIME[2]
+_DOS_TIME = 0
+_VERSION = 20  # zip 2.0: deflate
+_SYSTEM = zipfile.ZipInfo().create_system  # as zipfile records it on this platform
+_ATTRIBUTES = 0o600 << 16
+_LOCAL = struct.Struct(zipfile.structFileHeader)
+_CENTRAL = struct.Struct(zipfile.structCentralDir)
+_END = struct.Struct(zipfile.structEndArchive)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One zip entry, its content already deflated."""
+
+    name: str
+    crc: int
+    size: int
+    data: bytes
+
+
+def deflated(name: str, content: bytes) -> Member:
+    """`content` deflated as zipfile does (zlib's default level, raw stream)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return Member(name, zlib.crc32(content), len(content), compressor.compress(content) + compressor.flush())
+
+
+def _encoded(name: str) -> tuple[bytes, int]:
+    try:
+        return name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return name.encode("utf-8"), 0x800  # the language-encoding flag, as zipfile sets it
+
+
+def write_zip(members: Iterable[Member]) -> bytes:
+    """The archive of `members` in order, dated 1980-01-01, byte for byte as zipfile writes it."""
+    body, directory = bytearray(), bytearray()
+    count = 0
+    for member in members:
+        name, flags = _encoded(member.name)
+        fields = (flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, member.crc, len(member.data), member.size)
+        directory += _CENTRAL.pack(zipfile.stringCentralDir, _VERSION, _SYSTEM, _VERSION, 0, *fields,
+                                   len(name), 0, 0, 0, 0, _ATTRIBUTES, len(body)) + name
+        body += _LOCAL.pack(zipfile.stringFileHeader, _VERSION, 0, *fields, len(name), 0) + name + member.data
+        count += 1
+    end = _END.pack(zipfile.stringEndArchive, 0, 0, count, count, len(directory), len(body), 0)
+    return bytes(body + directory + end)
+
+
+def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes as stored, still compressed."""
+    name_length, extra_length = struct.unpack_from("<2H", data, info.header_offset + 26)
+    start = info.header_offset + _LOCAL.size + name_length + extra_length
+    return data[start:start + info.compress_size]
 
 
 def stable_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:
-    """`data`'s entries in the same order, dated 1980-01-01; `rewrite(name, content)` may change one."""
+    """`data`'s entries in the same order, dated 1980-01-01; `rewrite(name, content)` may change one.
+
+    Deflated entries that stay the same are copied still compressed: zipfile (python-docx,
+    XlsxWriter) deflates at the same default level as `deflated`, so this is what
+    recompressing would give, without the cost.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            entry = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, rewrite(info.filename, content) if rewrite else content)
-    return out.getvalue()
+    members = []
+    for info in source.infolist():
+        content = source.read(info.filename) if rewrite or info.compress_type != zipfile.ZIP_DEFLATED else None
+        changed = rewrite(info.filename, content) if rewrite else content
+        if info.compress_type == zipfile.ZIP_DEFLATED and changed == content:
+            members.append(Member(info.filename, info.CRC, info.file_size, _raw(data, info)))
+        else:
+            members.append(deflated(info.filename, changed))
+    return write_zip(members)
+

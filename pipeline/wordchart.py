@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -179,22 +180,42 @@ def _stable_workbook(blob: bytes) -> bytes:
     return stable_zip(blob, fix_stamp)
 
 
-def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:
-    """Adds `spec` as a chart part (with its workbook) to the document; returns the run XML."""
-    package = document_part.package
-    number = sum(1 for p in package.iter_parts() if p.partname.startswith("/word/charts/chart")) + 1
-    xml, workbook = chart_xml(spec)
-    chart = Part(PackURI(f"/word/charts/chart{number}.xml"), CT_CHART, b"", package)
-    book = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Sheet{number}.xlsx"), CT_XLSX, workbook, package)
-    book_rid = chart.relate_to(book, RT.PACKAGE)
+def with_workbook_link(xml: bytes, book_rid: str) -> bytes:
+    """The chart part's XML pointing at its embedded workbook (Word's "Edit Data")."""
     root = etree.fromstring(xml)
     external = _el("c:externalData")
     external.set(f"{{{R}}}id", book_rid)
     _sub(external, "c:autoUpdate", val=0)
     root.append(external)
-    chart._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    rid = document_part.relate_to(chart, RT.CHART)
-    width, height = int(width_cm * EMU_PER_CM), int(spec.height_cm * EMU_PER_CM)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+@dataclass(frozen=True)
+class ChartParts:
+    """Where a chart went in the package: its number, the document's relationship id to it,
+    the workbook's id from the chart, and the two parts."""
+
+    number: int
+    rid: str
+    book_rid: str
+    chart: Part
+    book: Part
+
+
+def add_chart_parts(document_part, xml: bytes, workbook: bytes) -> ChartParts:
+    """Adds a chart part holding `xml` and its `workbook` to the document's package."""
+    package = document_part.package
+    number = sum(1 for p in package.iter_parts() if p.partname.startswith("/word/charts/chart")) + 1
+    chart = Part(PackURI(f"/word/charts/chart{number}.xml"), CT_CHART, b"", package)
+    book = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Sheet{number}.xlsx"), CT_XLSX, workbook, package)
+    book_rid = chart.relate_to(book, RT.PACKAGE)
+    chart._blob = with_workbook_link(xml, book_rid)
+    return ChartParts(number, document_part.relate_to(chart, RT.CHART), book_rid, chart, book)
+
+
+def chart_run(number: int, rid: str, width_cm: float, height_cm: float) -> str:
+    """The run that shows chart `number` (related as `rid`) in the text."""
+    width, height = int(width_cm * EMU_PER_CM), int(height_cm * EMU_PER_CM)
     return (
         '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
         'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
@@ -204,3 +225,9 @@ def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:
         f'<c:chart xmlns:c="{C}" xmlns:r="{R}" r:id="{rid}"/>'
         '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
     )
+
+
+def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:
+    """Adds `spec` as a chart part (with its workbook) to the document; returns the run XML."""
+    parts = add_chart_parts(document_part, *chart_xml(spec))
+    return chart_run(parts.number, parts.rid, width_cm, spec.height_cm)

@@ -1,75 +1,186 @@
-"""Benchmark: wall time and peak memory of a report, on the sample and on a synthetic large org.
+"""Benchmark: a report of a synthetic org, stage by stage, and the render engines side by side.
 
-    python scripts/bench.py [--reps 200] [--pdf]
+    python scripts/bench.py [--reps 2000] [--workers N] [--pdf] [--compare 200]
 
-Writes into a temporary folder; prints one line per stage. Numbers, not assertions.
+Builds the org in a temporary folder and runs the report as `salesreport report` does, then
+renders `--compare` of the same documents three ways in this one process: docxtpl's plain
+load-render-save, the compiled render, and the zip-rewrite floor (compress the parts that
+change, copy the others, no templating at all). Numbers, not assertions.
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import random
-import resource
+import io
+import os
 import shutil
 import tempfile
+import threading
 import time
+import zipfile
 from pathlib import Path
 
-from pipeline.run import check, write_report
+from synthetic_org import synthetic_inputs
+
+from pipeline import render, wordchart
+from pipeline.charts import ChartSpec
+from pipeline.context import all_units
+from pipeline.load import read_inputs
+from pipeline.run import Checked, check, write_report
+from pipeline.stablezip import Member, deflated, write_zip
+from pipeline.validate import validate_inputs
+from pipeline.workers import default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "docx_templates"
+MB = 1024 * 1024
 
 
-def synthetic_inputs(folder: Path, reps: int) -> Path:
-    """An org of `reps` reps in teams of 8 and regions of 5 teams, with two months of data."""
-    folder.mkdir(parents=True)
-    rng = random.Random(7)
-    metrics = {"sales": (150000, 250000), "new_customers": (1, 4), "collection": (100000, 200000), "events": (1, 3)}
-    with (folder / "org.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["rep_id", "rep_name", "team", "region"])
-        for i in range(reps):
-            writer.writerow([f"R{i:05d}", f"代表{i}", f"团队{i // 8}", f"区域{i // 40}"])
-    for name, value in (("targets", "target"), ("actuals", "actual")):
-        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["month", "rep_id", "metric", value, *(["base"] if name == "actuals" else [])])
-            for month in ("2025-09", "2025-10"):
-                for i in range(reps):
-                    for key, (low, high) in metrics.items():
-                        writer.writerow([month, f"R{i:05d}", key, rng.randint(low, high),
-                                         *([""] if name == "actuals" else [])])
-                    rate = f"{rng.randint(20, 45)}%"
-                    writer.writerow([month, f"R{i:05d}", "repurchase_rate", rate,
-                                     *([rng.randint(5, 20)] if name == "actuals" else [])])
-    return folder
+class TreeMemory(threading.Thread):
+    """Peak memory of this process and all its descendants (workers, LibreOffice), sampled:
+    PSS (shared pages split between the processes sharing them) and plain RSS summed."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_pss = self.peak_rss = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            pss = rss = 0
+            for pid in self.tree(os.getpid()):
+                fields = self.rollup(pid)
+                pss, rss = pss + fields.get("Pss", 0), rss + fields.get("Rss", 0)
+            self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+
+    def tree(self, pid: int) -> list[int]:
+        found = [pid]
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # ended meanwhile
+                continue
+            for child in children:
+                found += self.tree(int(child))
+        return found
+
+    @staticmethod
+    def rollup(pid: int) -> dict[str, int]:
+        """Bytes by field of /proc/PID/smaps_rollup."""
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            return {}
+        return {line.split(":")[0]: int(line.split()[1]) * 1024 for line in lines[1:] if line.endswith("kB")}
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
 
 
-def run(label: str, inputs: Path, out: Path, pdf: bool) -> None:
+def timed(function, *arguments):
     started = time.perf_counter()
-    checked = check("2025-10", inputs)
-    loaded = time.perf_counter()
-    report = write_report(checked, out, ROOT / "docx_templates", with_pdf=pdf)
-    done = time.perf_counter()
-    count = len(report.documents)
-    print(f"{label}: {len(checked.inputs.org)} reps, {count} documents | load+compute {loaded - started:.2f}s | "
-          f"render+write {done - loaded:.2f}s ({(done - loaded) / count * 1000:.0f} ms/document) | "
-          f"total {done - started:.2f}s")
+    result = function(*arguments)
+    return result, time.perf_counter() - started
+
+
+def report(inputs: Path, out: Path, workers: int, pdf: bool) -> Checked:
+    """Runs the report and prints its stages; the checked month, for `compare`."""
+    (tables, files), read = timed(read_inputs, inputs, [])
+    _, validated = timed(validate_inputs, tables, files, [])
+    checked, checking = timed(check, "2025-10", inputs)
+    memory, before = TreeMemory(), os.times()
+    memory.start()
+    result, writing = timed(write_report, checked, out, TEMPLATES, None, pdf, workers)
+    memory.stop()
+    after = os.times()
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+    count, spent = len(result.documents), result.timings
+    total = checking + writing
+    print(f"synthetic org: {len(checked.inputs.org)} reps, {count // 2} units → {count} documents, "
+          f"{workers} worker(s)")
+    print(f"  read        {read:7.2f} s")
+    print(f"  validate    {validated:7.2f} s")
+    print(f"  compute     {checking - read - validated:7.2f} s   (check() less the two above)")
+    print(f"  documents   {spent['documents']:7.2f} s wall; CPU summed over the workers: contexts {spent['contexts']:.2f} s, "
+          f"render {spent['render']:.2f} s, write {spent['write']:.2f} s")
+    print(f"              render {spent['render'] / count * 1000:.2f} ms/document, "
+          f"contexts {spent['contexts'] / count * 1000:.2f} ms/document (CPU)")
+    if pdf:
+        print(f"  pdf         {spent['pdf']:7.2f} s   ({spent['pdf'] / count * 1000:.0f} ms/document wall)")
+    print(f"  total       {total:7.2f} s wall, {count / total:.0f} documents/s "
+          f"({count / spent['documents']:.0f}/s in the documents stage)")
+    print(f"  CPU time of the report's process tree (writing): {cpu:.2f} s; wall {writing:.2f} s "
+          f"(a wall far above CPU / workers means other processes took the CPUs)")
+    print(f"  peak memory of the process tree: {memory.peak_pss / MB:.0f} MB PSS "
+          f"({memory.peak_rss / MB:.0f} MB RSS summed over the processes)")
+    return checked
+
+
+def compare(checked: Checked, documents: int) -> None:
+    """The same documents rendered three ways in this process, as ms/document and ratios."""
+    units = all_units(checked.inputs.org)
+    chosen = units[::max(1, len(units) * 2 // documents)][: documents // 2]
+    jobs = [(TEMPLATES / render.TEMPLATE_FILES[kind], context)
+            for unit in chosen for kind, context in checked.contexts(unit).items()]
+    for template in {t for t, _ in jobs}:
+        render.compile_template(template)
+    reference = _per_document([lambda t=t, c=c: render.render_bytes_reference(t, c) for t, c in jobs])
+    compiled = _per_document([lambda t=t, c=c: render.render_bytes(t, c) for t, c in jobs])
+    specs = [spec for _, context in jobs for spec in context.values() if isinstance(spec, ChartSpec) and spec]
+    charts = _per_document([lambda spec=spec: wordchart.chart_xml(spec) for spec in specs]) * len(specs) / len(jobs)
+    floor = _per_document([lambda members=members: write_zip(m if isinstance(m, Member) else deflated(*m)
+                                                             for m in members)
+                           for members in _floor_members(jobs)])
+    print(f"same {len(jobs)} documents, one process, in memory, CPU time:")
+    print(f"  docxtpl load-render-save   {reference:6.2f} ms/document   1.00")
+    print(f"  compiled render            {compiled:6.2f} ms/document   {compiled / reference:.2f}"
+          f"  ({reference / compiled:.1f}× faster)")
+    print(f"    of which charts          {charts:6.2f} ms/document   (chart XML and embedded workbook, "
+          f"{len(specs) / len(jobs):.1f} per document)")
+    print(f"  zip-rewrite floor          {floor:6.2f} ms/document   {floor / reference:.2f}"
+          f"  (compiled = {compiled / floor:.1f}× the floor)")
+
+
+def _per_document(calls) -> float:
+    """CPU milliseconds per call: other processes on the machine do not count."""
+    started = time.process_time()
+    for call in calls:
+        call()
+    return (time.process_time() - started) / len(calls) * 1000
+
+
+def _floor_members(jobs) -> list[list]:
+    """Each document's members: those the same as in its template already compressed, the
+    others as (name, content) to compress: what any renderer has to do at the least."""
+    templates = {t: zipfile.ZipFile(t) for t, _ in jobs}
+    result = []
+    for template, context in jobs:
+        archive = zipfile.ZipFile(io.BytesIO(render.render_bytes(template, context)))
+        same = set(templates[template].namelist())
+        members = []
+        for name in archive.namelist():
+            content = archive.read(name)
+            unchanged = name in same and templates[template].read(name) == content
+            members.append(deflated(name, content) if unchanged else (name, content))
+        result.append(members)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--reps", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--pdf", action="store_true")
+    parser.add_argument("--compare", type=int, default=200, help="documents rendered three ways")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="salesreport-bench-"))
     try:
-        run("sample", ROOT / "inputs", work / "sample", options.pdf)
-        run("synthetic", synthetic_inputs(work / "big", options.reps), work / "big-out", options.pdf)
+        inputs = synthetic_inputs(work / "in", options.reps)
+        checked = report(inputs, work / "out", options.workers, options.pdf)
+        if options.compare:
+            compare(checked, options.compare)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory (RSS): {peak:.0f} MB")
 
 
 if __name__ == "__main__":

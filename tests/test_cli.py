@@ -121,3 +121,12 @@ def test_validate_also_checks_recipients_which_report_does_not_need(tmp_path, in
     result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
     assert result.exit_code == 2 and "recipients.csv 第11行 列「email」" in result.stderr
     assert invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path, "-q").exit_code == 0
+
+
+def test_without_a_terminal_each_phase_prints_one_line_with_its_time(tmp_path):
+    result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "--workers", "2")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("读取并校验输入，用时 ") and line.endswith(" 秒") for line in lines)
+    assert any(line.startswith("生成文档 38 份，用时 ") for line in lines)
+    assert "\r" not in result.stderr

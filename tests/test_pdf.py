@@ -3,6 +3,8 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +51,54 @@ def test_without_a_chinese_font_pdf_refuses_rather_than_printing_boxes(tmp_path,
     result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "--pdf", "-q")
     assert result.exit_code == 4 and "fonts-noto-cjk" in result.stderr
     assert not (tmp_path / "2025-10").exists()
+
+
+@pytest.mark.skipif(NO_PDF, reason="LibreOffice, a CJK font or poppler-utils is not installed here "
+                                   "(.ci/run installs all three)")
+def test_a_document_libreoffice_cannot_load_is_named_and_the_others_are_converted(tmp_path, sample_report):
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    good = [shutil.copy(p, folder) for p in sorted((sample_report / "rep").glob("*.docx"))[:2]]
+    broken = folder / "损坏.docx"
+    broken.write_bytes(b"PK\x03\x04 not a Word file")
+    progress = []
+    with pytest.raises(pdf.PdfError) as error:
+        pdf.to_pdf([Path(good[0]), broken, Path(good[1])], workers=2, progress=progress.append)
+    assert "1 个文件" in str(error.value) and "rep/损坏.docx" in str(error.value)
+    assert all(Path(p).with_suffix(".pdf").stat().st_size > 0 for p in good)
+    assert progress[-1] == 2
+
+
+FAKE_SOFFICE = """#!{python}
+# Stands in for LibreOffice: a new profile first exits 81 (as soffice.bin does), then every
+# file is converted in order, except that one named *卡住* hangs.
+import pathlib, sys, time
+args = sys.argv[1:]
+profile = pathlib.Path(args[0].split("file://", 1)[1])
+if not profile.exists():
+    profile.mkdir(parents=True)
+    sys.exit(81)
+outdir = pathlib.Path(args[args.index("--outdir") + 1])
+for name in args[args.index("--outdir") + 2:]:
+    if "卡住" in name:
+        time.sleep(600)
+    (outdir / (pathlib.Path(name).stem + ".pdf")).write_bytes(b"%PDF-1.4")
+"""
+
+
+def test_a_stuck_conversion_is_stopped_and_named_and_the_rest_still_convert(tmp_path, monkeypatch):
+    fake = tmp_path / "soffice"
+    fake.write_text(FAKE_SOFFICE.format(python=sys.executable), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pdf, "soffice", lambda: str(fake))
+    monkeypatch.setattr(pdf, "has_chinese_font", lambda: True)
+    monkeypatch.setattr(pdf, "STALL_SECONDS", 1.0)
+    documents = [tmp_path / name for name in ("甲.docx", "乙.docx", "卡住.docx", "丁.docx", "戊.docx")]
+    for document in documents:
+        document.write_bytes(b"docx")
+    progress = []
+    with pytest.raises(pdf.PdfError) as error:
+        pdf.to_pdf(documents, workers=2, progress=progress.append)
+    assert "1 个文件" in str(error.value) and "卡住.docx" in str(error.value)
+    assert [d.with_suffix(".pdf").is_file() for d in documents] == [True, True, False, True, True]
+    assert progress == sorted(progress) and progress[-1] == 4

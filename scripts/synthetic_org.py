@@ -1,0 +1,35 @@
+"""A synthetic org for benchmarks and tests: reps in teams of 10, teams in regions of 10, two months.
+
+2,000 reps make 200 teams in 20 regions: 2,221 units, 4,442 documents.
+"""
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+METRICS = {"sales": (150000, 250000), "new_customers": (1, 4), "collection": (100000, 200000), "events": (1, 3)}
+
+
+def synthetic_inputs(folder: Path, reps: int) -> Path:
+    """An inputs folder with `reps` reps' targets and actuals for 2025-09 and 2025-10."""
+    folder.mkdir(parents=True)
+    rng = random.Random(7)
+    with (folder / "org.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["rep_id", "rep_name", "team", "region"])
+        for i in range(reps):
+            writer.writerow([f"R{i:05d}", f"代表{i}", f"团队{i // 10}", f"区域{i // 100}"])
+    for name, value in (("targets", "target"), ("actuals", "actual")):
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["month", "rep_id", "metric", value, *(["base"] if name == "actuals" else [])])
+            for month in ("2025-09", "2025-10"):
+                for i in range(reps):
+                    for key, (low, high) in METRICS.items():
+                        writer.writerow([month, f"R{i:05d}", key, rng.randint(low, high),
+                                         *([""] if name == "actuals" else [])])
+                    rate = f"{rng.randint(20, 45)}%"
+                    writer.writerow([month, f"R{i:05d}", "repurchase_rate", rate,
+                                     *([rng.randint(5, 20)] if name == "actuals" else [])])
+    return folder
