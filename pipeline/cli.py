@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from . import run
-from .errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
-from .schema import LEVEL_NAMES
-from .values import parse_month, shift_month
+from pipeline import run
+from pipeline.errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
+from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.inputs.values import parse_month, shift_month
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -199,7 +199,7 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
     SALESREPORT_SMTP_HOST is set, else .eml files under outputs/outbox/MONTH/. A rerun sends
     only what is not yet delivered or has changed. Example: salesreport distribute --month 2025-10 --dry-run
     """
-    from . import distribute as delivery
+    from pipeline.delivery import distribute as delivery
 
     def show(outcome):
         mail = outcome.mail

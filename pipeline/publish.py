@@ -23,7 +23,7 @@ from pathlib import Path
 import filelock
 import pandas as pd
 
-from .errors import LockedError
+from pipeline.errors import LockedError
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}

@@ -8,14 +8,17 @@ from typing import Callable
 
 import pandas as pd
 
-from . import pdf, publish, render, schema
-from .context import Unit, all_units, plan_context, summary_context
-from .errors import DataWarning, InputError, Problem, Problems, TemplateError
-from .load import read_inputs
-from .transform import data_warnings, unit_figures, unit_metrics
-from .validate import Inputs, validate_inputs, validate_recipients
-from .values import shift_month
-from .workers import default_workers, mapped
+from pipeline.documents import pdf
+from pipeline import publish
+from pipeline.documents import render
+from pipeline.inputs import schema
+from pipeline.documents.context import Unit, all_units, plan_context, summary_context
+from pipeline.errors import DataWarning, InputError, Problem, Problems, TemplateError
+from pipeline.inputs.load import read_inputs
+from pipeline.compute.transform import data_warnings, unit_figures, unit_metrics
+from pipeline.inputs.validate import Inputs, validate_inputs, validate_recipients
+from pipeline.inputs.values import shift_month
+from pipeline.workers import default_workers, mapped
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
 

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import SalesReportError
+from pipeline.errors import SalesReportError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 

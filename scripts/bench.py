@@ -21,13 +21,14 @@ from pathlib import Path
 
 from synthetic_org import synthetic_inputs
 
-from pipeline import render, wordchart
-from pipeline.charts import ChartSpec
-from pipeline.context import all_units
-from pipeline.load import read_inputs
+from pipeline.documents import render
+from pipeline.documents import wordchart
+from pipeline.documents.charts import ChartSpec
+from pipeline.documents.context import all_units
+from pipeline.inputs.load import read_inputs
 from pipeline.run import Checked, check, write_report
-from pipeline.stablezip import Member, deflated, write_zip
-from pipeline.validate import validate_inputs
+from pipeline.documents.stablezip import Member, deflated, write_zip
+from pipeline.inputs.validate import validate_inputs
 from pipeline.workers import default_workers
 
 ROOT = Path(__file__).resolve().parent.parent

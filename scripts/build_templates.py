@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pipeline.stablezip import stable_zip
+from pipeline.documents.stablezip import stable_zip
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"
 HEADER_FILL = "D9E2F3"

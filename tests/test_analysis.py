@@ -2,11 +2,11 @@
 import pandas as pd
 import pytest
 
-from pipeline.analysis import ranking, stated_amount
-from pipeline.catalog import Catalog
-from pipeline.context import Unit, summary_context
-from pipeline.transform import unit_metrics
-from pipeline.validate import Inputs
+from pipeline.compute.analysis import ranking, stated_amount
+from pipeline.inputs.catalog import Catalog
+from pipeline.documents.context import Unit, summary_context
+from pipeline.compute.transform import unit_metrics
+from pipeline.inputs.validate import Inputs
 
 from .conftest import org_frame
 

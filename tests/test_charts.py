@@ -10,9 +10,9 @@ from docx.oxml.ns import qn
 from lxml import etree
 from openpyxl import load_workbook
 
-from pipeline.charts import NO_CHART, ChartSpec
-from pipeline.render import render_bytes
-from pipeline.wordchart import chart_xml
+from pipeline.documents.charts import NO_CHART, ChartSpec
+from pipeline.documents.render import render_bytes
+from pipeline.documents.wordchart import chart_xml
 
 from .conftest import TEMPLATES
 from .test_documents import TABLE2, document

@@ -16,7 +16,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-from pipeline.distribute import distribute
+from pipeline.delivery.distribute import distribute
 
 from .conftest import ROOT, SAMPLE_INPUTS, invoke
 

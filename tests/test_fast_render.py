@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from pipeline.charts import NO_CHART, ChartSpec
-from pipeline.context import all_units
+from pipeline.documents.charts import NO_CHART, ChartSpec
+from pipeline.documents.context import all_units
 from pipeline.errors import TemplateError
-from pipeline.render import TEMPLATE_FILES, render_bytes, render_bytes_reference
+from pipeline.documents.render import TEMPLATE_FILES, render_bytes, render_bytes_reference
 from pipeline.run import check
 
 from .conftest import SAMPLE_INPUTS, TEMPLATES

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from pipeline import formats
-from pipeline.catalog import Catalog
+from pipeline.documents import formats
+from pipeline.inputs.catalog import Catalog
 
 CATALOG = Catalog()
 

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from pipeline import load
+from pipeline.inputs import load
 
 from .conftest import invoke
 from .test_safe_text import write_inputs

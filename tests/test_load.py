@@ -6,8 +6,8 @@ import json
 
 from openpyxl import Workbook
 
-from pipeline.load import decode, family_files
-from pipeline import schema
+from pipeline.inputs.load import decode, family_files
+from pipeline.inputs import schema
 
 from .conftest import SAMPLE_INPUTS, invoke
 

@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from pipeline import ledger as ledger_module
-from pipeline.distribute import distribute
+from pipeline.delivery import ledger as ledger_module
+from pipeline.delivery.distribute import distribute
 from pipeline.publish import staged_month
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke

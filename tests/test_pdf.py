@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import pdf
+from pipeline.documents import pdf
 
 from .conftest import SAMPLE_INPUTS, invoke
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pipeline.publish import safe_name, unique_path
 from pipeline.run import check, write_report
-from pipeline.values import clean_text
+from pipeline.inputs.values import clean_text
 
 from .conftest import TEMPLATES, invoke
 from .docx_reading import assert_well_formed

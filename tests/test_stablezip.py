@@ -3,7 +3,7 @@ import io
 import os
 import zipfile
 
-from pipeline.stablezip import FIXED_ZIP_TIME, deflated, stable_zip, write_zip
+from pipeline.documents.stablezip import FIXED_ZIP_TIME, deflated, stable_zip, write_zip
 
 from .conftest import TEMPLATES
 

@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from pipeline.catalog import Catalog, Metric
-from pipeline.transform import achievement, data_warnings, status, unit_metrics
+from pipeline.inputs.catalog import Catalog, Metric
+from pipeline.compute.transform import achievement, data_warnings, status, unit_metrics
 
 from .conftest import org_frame
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.catalog import Catalog
-from pipeline.values import clean_text, parse_amount, parse_date, parse_month, shift_month
+from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.values import clean_text, parse_amount, parse_date, parse_month, shift_month
 
 CATALOG = Catalog()
 

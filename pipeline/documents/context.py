@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import analysis, formats
-from .catalog import Catalog
-from .charts import NO_CHART, ChartSpec
-from .errors import DataWarning
-from .schema import LEVEL_NAMES
-from .transform import (LEVELS, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
+from pipeline.compute import analysis
+from pipeline.documents import formats
+from pipeline.inputs.catalog import Catalog
+from pipeline.documents.charts import NO_CHART, ChartSpec
+from pipeline.errors import DataWarning
+from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.compute.transform import (LEVELS, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
                         STATUS_NO_TARGET, rep_names, unit_reps, units)
-from .validate import Inputs
-from .values import month_label, shift_month
+from pipeline.inputs.validate import Inputs
+from pipeline.inputs.values import month_label, shift_month
 
 NOT_GIVEN = "（本月未录入）"
 STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",

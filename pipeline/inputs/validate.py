@@ -11,11 +11,11 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import schema
-from .catalog import DIRECTIONS, KINDS, Catalog, Metric
-from .errors import Problem
-from .schema import InputFile, RawTable
-from .values import clean_text, is_blank, parse_amount, parse_date, parse_month, parse_number
+from pipeline.inputs import schema
+from pipeline.inputs.catalog import DIRECTIONS, KINDS, Catalog, Metric
+from pipeline.errors import Problem
+from pipeline.inputs.schema import InputFile, RawTable
+from pipeline.inputs.values import clean_text, is_blank, parse_amount, parse_date, parse_month, parse_number
 
 COMPANY_UNIT = "公司"
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")

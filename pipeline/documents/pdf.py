@@ -23,7 +23,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Callable
 
-from .errors import SalesReportError
+from pipeline.errors import SalesReportError
 
 INSTALL_SOFFICE = "Debian/Ubuntu：apt-get install --no-install-recommends libreoffice-writer-nogui"
 INSTALL_FONT = "Debian/Ubuntu：apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）"

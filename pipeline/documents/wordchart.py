@@ -21,8 +21,8 @@ from pptx.chart.xmlwriter import ChartXmlWriter
 from pptx.enum.chart import XL_CHART_TYPE
 from xlsxwriter import Workbook
 
-from .charts import ChartSpec
-from .stablezip import stable_zip
+from pipeline.documents.charts import ChartSpec
+from pipeline.documents.stablezip import stable_zip
 
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

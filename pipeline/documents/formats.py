@@ -9,7 +9,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
-from .catalog import Metric
+from pipeline.inputs.catalog import Metric
 
 MISSING = "—"
 # Room for any finite float's digits plus the 10 settled decimals: an achievement against a

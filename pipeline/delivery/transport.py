@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping
 
-from .errors import EnvironmentFailure, SalesReportError
-from .publish import remove, safe_name
+from pipeline.errors import EnvironmentFailure, SalesReportError
+from pipeline.publish import remove, safe_name
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there

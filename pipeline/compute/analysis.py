@@ -11,9 +11,9 @@ import re
 
 import pandas as pd
 
-from . import formats
-from .catalog import Catalog, Metric
-from .transform import COMPARABLE, STATUS_INCOMPLETE
+from pipeline.documents import formats
+from pipeline.inputs.catalog import Catalog, Metric
+from pipeline.compute.transform import COMPARABLE, STATUS_INCOMPLETE
 
 MARK = "【数据】"
 FAR_ABOVE, FAR_BELOW = 1.1, 0.8  # achievement that counts as far above / far below target

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 import re
 
-from .catalog import Metric
+from pipeline.inputs.catalog import Metric
 
 # A month, optionally with a day (which must exist) and a time: 2025-10, 2025年10月1日, 2025-10-01 00:00:00.
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月\s*(?:(\d{1,2})\s*日?)?|[-/.]\s*(\d{1,2})\s*日?)?"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import formats
-from .catalog import Catalog
-from .errors import DataWarning
-from .validate import COMPANY_UNIT
-from .values import shift_month
+from pipeline.documents import formats
+from pipeline.inputs.catalog import Catalog
+from pipeline.errors import DataWarning
+from pipeline.inputs.validate import COMPANY_UNIT
+from pipeline.inputs.values import shift_month
 
 LEVELS = ("company", "region", "team", "rep")
 STATUS_MET, STATUS_NEAR, STATUS_MISSED = "met", "near", "missed"

@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EnvironmentFailure, LedgerError
+from pipeline.errors import EnvironmentFailure, LedgerError
 
 SENDING, SENT, FAILED, PENDING = "sending", "sent", "failed", "pending"
 LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to finish

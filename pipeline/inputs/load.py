@@ -18,10 +18,10 @@ from typing import Iterator
 
 import pandas as pd
 
-from . import schema
-from .schema import InputFile, RawTable
-from .errors import Problem
-from .values import is_blank
+from pipeline.inputs import schema
+from pipeline.inputs.schema import InputFile, RawTable
+from pipeline.errors import Problem
+from pipeline.inputs.values import is_blank
 
 SUFFIXES = (".csv", ".xlsx")
 

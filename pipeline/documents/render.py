@@ -28,10 +28,10 @@ from jinja2 import meta
 from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
 
-from . import wordchart
-from .charts import ChartSpec
-from .errors import TemplateError
-from .stablezip import Member, deflated, stable_zip, write_zip
+from pipeline.documents import wordchart
+from pipeline.documents.charts import ChartSpec
+from pipeline.errors import TemplateError
+from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
 
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
 CHART_WIDTH_CM = 16.0

@@ -11,17 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import formats, schema
-from .context import NO_FILL, STATUS_FILL, STATUS_TEXT
-from .errors import EnvironmentFailure, InputError, LedgerError, Problem, SalesReportError
-from .ledger import FAILED, PENDING, SENDING, SENT, Ledger
-from .load import read_table
-from .mail import HeadlineItem, UnitHeadline, compose, message_id
-from .publish import exclusive, month_busy, month_lock, sha256
-from .transform import rep_names
-from .transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment,
+from pipeline.documents import formats
+from pipeline.inputs import schema
+from pipeline.documents.context import NO_FILL, STATUS_FILL, STATUS_TEXT
+from pipeline.errors import EnvironmentFailure, InputError, LedgerError, Problem, SalesReportError
+from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Ledger
+from pipeline.inputs.load import read_table
+from pipeline.delivery.mail import HeadlineItem, UnitHeadline, compose, message_id
+from pipeline.publish import exclusive, month_busy, month_lock, sha256
+from pipeline.compute.transform import rep_names
+from pipeline.delivery.transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment,
                         sender)
-from .validate import resolve_rep, validate_org, validate_recipients
+from pipeline.inputs.validate import resolve_rep, validate_org, validate_recipients
 
 MAX_TRIES = 4  # per mail and run: the first try and three retries
 DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run

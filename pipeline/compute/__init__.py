@@ -1,0 +1,1 @@
+"""Pure pandas computation of the month's figures."""

@@ -1,0 +1,1 @@
+"""Mailing every recipient their documents, exactly once."""

@@ -1,0 +1,1 @@
+"""Document contexts, formatting and rendering of the Word documents."""
