@@ -118,6 +118,18 @@ _REASONS = {
 }
 
 
+class ConfigError(SalesReportError):
+    """Invalid settings: salesreport.toml (or --config) or a SALESREPORT_* environment variable."""
+
+    exit_code = 2
+
+
+class ApprovalError(SalesReportError):
+    """Approval is required (SALESREPORT_REQUIRE_APPROVAL) and some documents to send are not approved."""
+
+    exit_code = 8
+
+
 @dataclass(frozen=True)
 class DataWarning:
     """A gap in the data that does not stop the run (missing actual, unweighted roll-up …).

@@ -16,13 +16,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping
 
-from pipeline.errors import EnvironmentFailure, SalesReportError
+from pipeline import config
+from pipeline.config import ALLOW_PLAINTEXT, DEFAULT_PORTS, SmtpSettings  # noqa: F401 (their names here)
+from pipeline.errors import ConfigError, EnvironmentFailure  # noqa: F401 (ConfigError: its name here)
 from pipeline.publish import remove, safe_name
 
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there
 TIMEOUT_SECONDS = 30  # each reply of a server that is there
-ALLOW_PLAINTEXT = "SALESREPORT_SMTP_ALLOW_PLAINTEXT"
 _TEMPORARY_SUFFIX = ".eml.tmp"
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
@@ -40,18 +40,15 @@ class PermanentFailure(Exception):
     """Not worth retrying: a 5xx reply; the message holds the server's words."""
 
 
-class ConfigError(SalesReportError):
-    exit_code = 2
-
-
-def outbox_file_name(recipient: str) -> str:
+def outbox_file_name(recipient: str, label: str = "") -> str:
     """`<address>.eml`; an address a file name cannot hold as it is (`a/b@…`, `a?b@…`, very long)
     gets its safe form plus ` (8 hex of its sha256)`. A space never occurs in a valid address,
-    so no two recipients share a file."""
+    so no two recipients share a file. A `label` (a mail's part, an alert's time) is added
+    as ` [label]`, so the parts of one mail have a file each."""
     name = safe_name(recipient)
     if name != recipient:
         name = f"{name} ({hashlib.sha256(recipient.encode()).hexdigest()[:8]})"
-    return f"{name}.eml"
+    return f"{name} [{safe_name(label)}].eml" if label else f"{name}.eml"
 
 
 def _real_folder(folder: Path) -> None:
@@ -79,10 +76,10 @@ class Outbox:
         for leftover in self.folder.glob(f"*{_TEMPORARY_SUFFIX}"):
             remove(leftover)
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: EmailMessage, recipient: str, label: str = "") -> None:
         """Written to a new temporary file (created exclusively, never through a link) and renamed
         into place, so a reader sees the whole mail or none; on any failure the file is gone."""
-        path = self.folder / outbox_file_name(recipient)
+        path = self.folder / outbox_file_name(recipient, label)
         temporary = self.folder / f".{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}"
         handle = os.open(temporary, _EXCLUSIVE, 0o666)  # new or nothing; the umask applies as to any file
         try:
@@ -130,7 +127,7 @@ class Smtp:
                 connection.close()
             raise ConnectionFailure(f"无法连接 {self.host}:{self.port}：{type(error).__name__}: {error}") from None
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: EmailMessage, recipient: str, label: str = "") -> None:
         connection = self._connect()
         try:
             with connection:
@@ -154,24 +151,17 @@ def _classified(code: int, reply) -> Exception:
     return failure(f"{code} {text}")
 
 
-def from_environment(env: Mapping[str, str], outbox: Path) -> Outbox | Smtp:
-    """SMTP when SALESREPORT_SMTP_HOST is set, else the outbox."""
-    host = env.get("SALESREPORT_SMTP_HOST", "").strip()
-    if not host:
+def from_settings(smtp: SmtpSettings | None, outbox: Path) -> Outbox | Smtp:
+    """SMTP when a server is set, else the outbox folder `outbox`."""
+    if smtp is None:
         return Outbox(outbox)
-    security = env.get("SALESREPORT_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
-    if security not in DEFAULT_PORTS:
-        raise ConfigError(f"SALESREPORT_SMTP_SECURITY 应为 none、starttls 或 ssl，而不是「{security}」")
-    port_text = env.get("SALESREPORT_SMTP_PORT", "").strip()
-    if port_text and not port_text.isdigit():
-        raise ConfigError(f"SALESREPORT_SMTP_PORT 应为端口号，而不是「{port_text}」")
-    port = int(port_text) if port_text else DEFAULT_PORTS[security]
-    user, password = env.get("SALESREPORT_SMTP_USER") or None, env.get("SALESREPORT_SMTP_PASSWORD") or None
-    if security == "none" and (user or password) and env.get(ALLOW_PLAINTEXT, "").strip().lower() not in ("1", "yes", "true"):
-        raise ConfigError("SALESREPORT_SMTP_SECURITY=none 时登录密码会以明文经网络发送，已拒绝。请改用 starttls 或 ssl；"
-                          f"若确实只在可信的本机或内网中继上使用，请同时设置 {ALLOW_PLAINTEXT}=1")
-    return Smtp(host, port, security, user, password)
+    return Smtp(smtp.host, smtp.port, smtp.security, smtp.user, smtp.password)
+
+
+def from_environment(env: Mapping[str, str], outbox: Path) -> Outbox | Smtp:
+    """SMTP when SALESREPORT_SMTP_HOST is set, else the outbox; ConfigError for bad settings."""
+    return from_settings(config.options(env).smtp, outbox)
 
 
 def sender(env: Mapping[str, str] = os.environ) -> str:
-    return env.get("SALESREPORT_MAIL_FROM", "").strip() or "salesreport@localhost"
+    return config.options(env).sender

@@ -21,6 +21,11 @@ COMPANY_UNIT = "公司"
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
+def is_email(text: str) -> bool:
+    """Whether `text` is a mail address as org.csv and recipients.csv must hold it."""
+    return bool(_EMAIL.match(text))
+
+
 @dataclass
 class Inputs:
     """The validated inputs; frames keep `_file` and `_line` for later messages."""

@@ -1,0 +1,201 @@
+"""Settings: `salesreport.toml` (or --config FILE) under the SALESREPORT_* environment variables.
+
+The file holds flat keys, each an environment variable's name without `SALESREPORT_`, in lower
+case. A variable set (to a non-empty value) wins over the file. The SMTP password is read only
+from SALESREPORT_SMTP_PASSWORD. Every value is checked when the settings are loaded, and a
+message names where the bad one came from: the file and its line, or the variable.
+"""
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from pipeline.errors import ConfigError
+from pipeline.inputs.validate import is_email
+
+PREFIX = "SALESREPORT_"
+FILE_NAME = "salesreport.toml"
+KEYS = ("smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_allow_plaintext", "mail_from",
+        "alert_to", "require_approval", "attach", "max_mail_mb", "archive_months")
+PASSWORD = "SALESREPORT_SMTP_PASSWORD"
+ALLOW_PLAINTEXT = "SALESREPORT_SMTP_ALLOW_PLAINTEXT"
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+ATTACH_FORMATS = ("docx", "pdf", "xlsx")
+DEFAULT_MAX_MAIL_MB = 20
+DEFAULT_ARCHIVE_MONTHS = 24
+DEFAULT_SENDER = "salesreport@localhost"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+class Environment(dict):
+    """The SALESREPORT_* settings (variable → text) and where each value from the file came from."""
+
+    def __init__(self, values: Mapping[str, str], origins: Mapping[str, str]):
+        super().__init__(values)
+        self.origins = dict(origins)
+
+
+def where(env: Mapping[str, str], variable: str) -> str:
+    """`salesreport.toml 第3行 attach` for a value from the file, else the variable's name."""
+    return getattr(env, "origins", {}).get(variable, variable)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # none | starttls | ssl
+    user: str | None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Options:
+    smtp: SmtpSettings | None  # None: the outbox
+    sender: str = DEFAULT_SENDER
+    alert_to: tuple[str, ...] = ()
+    require_approval: bool = False
+    attach: tuple[str, ...] = ("docx",)
+    max_mail_bytes: int = DEFAULT_MAX_MAIL_MB * 1_000_000
+    archive_months: int = DEFAULT_ARCHIVE_MONTHS
+
+
+def load(environ: Mapping[str, str], path: Path | None = None, folder: Path = Path(".")) -> Environment:
+    """The settings of `path` (or `folder/salesreport.toml` when there is one) with the
+    SALESREPORT_* variables of `environ` over them; ConfigError listing every bad value."""
+    file = path if path is not None else folder / FILE_NAME
+    values, origins = _read(file) if path is not None or file.is_file() else ({}, {})
+    for name, value in environ.items():
+        if name.startswith(PREFIX) and value.strip():
+            values[name] = value
+            origins.pop(name, None)
+    env = Environment(values, origins)
+    options(env)
+    return env
+
+
+def _read(file: Path) -> tuple[dict[str, str], dict[str, str]]:
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件 {file}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"配置文件 {file} 无法读取：{error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"配置文件 {file} 不是有效的 TOML：{error}") from None
+    lines = text.splitlines()
+    values, origins, problems = {}, {}, []
+    for key, value in data.items():
+        line = _line_of(lines, key)
+        at = f"{file} 第{line}行" if line else str(file)
+        if key == "smtp_password":
+            problems.append(f"{at}：smtp_password 不能写在配置文件里，密码只从环境变量 {PASSWORD} 读取")
+        elif key not in KEYS:
+            problems.append(f"{at}：未知的设置「{key}」（可用的设置：{'、'.join(KEYS)}）")
+        elif (shown := _as_text(value)) is None:
+            problems.append(f"{at}：{key} 应为文字、数字、true/false 或它们的列表")
+        else:
+            values[PREFIX + key.upper()] = shown
+            origins[PREFIX + key.upper()] = f"{at} {key}"
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return values, origins
+
+
+def _line_of(lines: list[str], key: str) -> int | None:
+    """The line where `key` is set (or opens a table), as an editor numbers it."""
+    name = re.escape(key)
+    pattern = re.compile(rf"""^\s*\[*\s*(?:{name}|"{name}"|'{name}')\s*[=.\]]""")
+    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+
+
+def _as_text(value) -> str | None:
+    """A TOML value as the environment variable would hold it; None for tables, dates and such."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return ",".join(str(v) for v in value)
+    return None
+
+
+def options(env: Mapping[str, str]) -> Options:
+    """The typed settings of `env`; ConfigError naming where every bad value came from."""
+    problems: list[str] = []
+
+    def text(name: str) -> str:
+        return env.get(PREFIX + name, "").strip()
+
+    def bad(name: str, what: str) -> None:
+        problems.append(f"{where(env, PREFIX + name)}：{what}")
+
+    alert_to = tuple(a.strip() for a in text("ALERT_TO").split(",") if a.strip())
+    for address in alert_to:
+        if not is_email(address):
+            bad("ALERT_TO", f"「{address}」不是有效的邮箱地址")
+    attach = tuple(dict.fromkeys(a.strip().lower() for a in text("ATTACH").split(",") if a.strip())) or ("docx",)
+    if set(attach) - set(ATTACH_FORMATS):
+        bad("ATTACH", f"应为 docx、pdf、xlsx 中的一个或几个（用逗号分隔），而不是「{text('ATTACH')}」")
+    options = Options(_smtp(env, bad), text("MAIL_FROM") or DEFAULT_SENDER, alert_to,
+                      _flag(text("REQUIRE_APPROVAL"), "REQUIRE_APPROVAL", bad), attach,
+                      _max_mail_bytes(text("MAX_MAIL_MB"), bad), _archive_months(text("ARCHIVE_MONTHS"), bad))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return options
+
+
+def _flag(value: str, name: str, bad) -> bool:
+    if value.lower() not in _TRUE + _FALSE + ("",):
+        bad(name, f"应为 1 或 0（true/false），而不是「{value}」")
+    return value.lower() in _TRUE
+
+
+def _max_mail_bytes(value: str, bad) -> int:
+    """Megabytes of 1,000,000 bytes, fractions allowed, as whole bytes."""
+    if not value:
+        return DEFAULT_MAX_MAIL_MB * 1_000_000
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes <= 0:
+        bad("MAX_MAIL_MB", f"应为大于 0 的数（单位 MB，1 MB = 1,000,000 字节，可带小数），而不是「{value}」")
+        return DEFAULT_MAX_MAIL_MB * 1_000_000
+    return int(megabytes * 1_000_000)
+
+
+def _archive_months(value: str, bad) -> int:
+    if not value:
+        return DEFAULT_ARCHIVE_MONTHS
+    if not value.isdigit() or int(value) < 1:
+        bad("ARCHIVE_MONTHS", f"应为至少 1 的整数（月数），而不是「{value}」")
+        return DEFAULT_ARCHIVE_MONTHS
+    return int(value)
+
+
+def _smtp(env: Mapping[str, str], bad) -> SmtpSettings | None:
+    """SMTP when SALESREPORT_SMTP_HOST is set, else None (the outbox)."""
+    host = env.get(PREFIX + "SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get(PREFIX + "SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in DEFAULT_PORTS:
+        bad("SMTP_SECURITY", f"应为 none、starttls 或 ssl，而不是「{security}」")
+        security = "starttls"
+    port_text = env.get(PREFIX + "SMTP_PORT", "").strip()
+    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+        bad("SMTP_PORT", f"应为端口号，而不是「{port_text}」")
+        port_text = ""
+    user, password = env.get(PREFIX + "SMTP_USER") or None, env.get(PASSWORD) or None
+    allowed = env.get(ALLOW_PLAINTEXT, "").strip().lower() in _TRUE
+    if security == "none" and (user or password) and not allowed:
+        bad("SMTP_SECURITY", "为 none 时登录密码会以明文经网络发送，已拒绝。请改用 starttls 或 ssl；"
+                             f"若确实只在可信的本机或内网中继上使用，请同时设置 {ALLOW_PLAINTEXT}=1")
+    return SmtpSettings(host, int(port_text) if port_text else DEFAULT_PORTS[security], security, user, password)
