@@ -8,6 +8,11 @@ is a mail that never reached a server (it was down): not sent, to be sent by the
 Rows are keyed on the kind of transport (`smtp` or `outbox`), not on the server's name: a
 delivery is a delivery whichever relay carried it, so `localhost` after `127.0.0.1` sends nothing
 twice, while writing the outbox still does not count as delivery by SMTP.
+
+A mail too large for one message goes as parts: each part is a row of its own (`part` of
+`parts`), so exactly-once holds per part. Beside the deliveries, the ledger keeps the
+approvals (which documents' sha256 someone approved, who, when) and what each recipient
+received (every attachment of every delivered mail, by sha256), which `status` shows.
 """
 from __future__ import annotations
 
@@ -15,29 +20,53 @@ import contextlib
 import errno
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import EnvironmentFailure, LedgerError
 
 SENDING, SENT, FAILED, PENDING = "sending", "sent", "failed", "pending"
 LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to finish
-_VERSION = 1  # PRAGMA user_version: 1 = transports keyed by kind
+_VERSION = 2  # PRAGMA user_version: 1 = transports keyed by kind, 2 = mails in parts
+_NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
-_SCHEMA = """
+_DELIVERIES = f"""
 CREATE TABLE IF NOT EXISTS deliveries (
     transport   TEXT NOT NULL,   -- smtp | outbox
     month       TEXT NOT NULL,
     recipient   TEXT NOT NULL,
-    documents   TEXT NOT NULL,   -- the attached documents' sha256, sorted, comma-separated
+    part        INTEGER NOT NULL DEFAULT 1,
+    parts       INTEGER NOT NULL DEFAULT 1,
+    documents   TEXT NOT NULL,   -- the sha256 of the part's documents (and workbook), sorted, comma-separated
     message_id  TEXT NOT NULL,
     status      TEXT NOT NULL,   -- sending | sent | failed | pending
     attempts    INTEGER NOT NULL DEFAULT 0,
     is_update   INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT,
-    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    PRIMARY KEY (transport, month, recipient)
+    updated_at  TEXT NOT NULL DEFAULT ({_NOW}),
+    PRIMARY KEY (transport, month, recipient, part)
 )
+"""
+_OTHERS = f"""
+CREATE TABLE IF NOT EXISTS approvals (
+    month       TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL DEFAULT ({_NOW}),
+    PRIMARY KEY (month, sha256)
+);
+CREATE TABLE IF NOT EXISTS received (
+    transport   TEXT NOT NULL,
+    month       TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,   -- the attachment's file name ('' for mails recorded before version 2)
+    sha256      TEXT NOT NULL,   -- of the attachment's bytes: its copy in outputs/archive/MONTH/SHA256/
+    identity    TEXT NOT NULL,   -- the document's sha256 (a .docx), pdf:SHA256 (its PDF), xlsx:… (the workbook)
+    sent_at     TEXT NOT NULL DEFAULT ({_NOW})
+);
+CREATE INDEX IF NOT EXISTS received_by_month ON received (month, transport, recipient);
 """
 
 
@@ -47,6 +76,48 @@ class Entry:
     message_id: str
     status: str
     attempts: int
+    part: int = 1
+    parts: int = 1
+    last_error: str | None = None
+
+    @property
+    def hashes(self) -> set[str]:
+        return set(filter(None, self.documents.split(",")))
+
+
+@dataclass(frozen=True)
+class Received:
+    recipient: str
+    message_id: str
+    name: str
+    sha256: str
+    identity: str
+    sent_at: str
+
+
+@dataclass
+class Delivered:
+    """What a recipient has of a month: per attachment name the last version delivered."""
+
+    by_name: dict[str, str] = field(default_factory=dict)  # name → identity
+    unnamed: set[str] = field(default_factory=set)  # identities recorded before version 2, without names
+
+    def has(self, name: str, identity: str) -> bool:
+        if name in self.by_name:
+            return self.by_name[name] == identity
+        return identity in self.unnamed
+
+    def replaces(self, name: str) -> bool:
+        """Whether sending `name` replaces a version delivered earlier (an update)."""
+        return name in self.by_name or bool(self.unnamed)
+
+
+@dataclass(frozen=True)
+class Approval:
+    sha256: str
+    path: str
+    approved_by: str
+    approved_at: str
 
 
 class Ledger:
@@ -64,9 +135,13 @@ class Ledger:
         with self._guard():
             self._db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)  # autocommit
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(_SCHEMA)
-            if self._db.execute("PRAGMA user_version").fetchone()[0] < _VERSION:
+            self._db.execute(_DELIVERIES)
+            self._db.executescript(_OTHERS)
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version < 1:
                 self._key_by_kind()
+            if version < _VERSION:
+                self._in_parts()
 
     @contextlib.contextmanager
     def _guard(self):
@@ -78,60 +153,150 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
-    def _key_by_kind(self) -> None:
-        """Rows of older versions are keyed `smtp://host:port`: fold them into `smtp`, keeping per
-        recipient and month the latest `sent` row (else the latest `sending`, else the latest)."""
+    @contextlib.contextmanager
+    def _transaction(self):
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            rows = self._db.execute("SELECT rowid, month, recipient, status, updated_at FROM deliveries"
-                                    " WHERE transport LIKE 'smtp://%' OR transport = 'smtp'").fetchall()
-            best: dict[tuple[str, str], tuple] = {}
-            for rowid, month, recipient, status, updated_at in rows:
-                rank = (status == SENT, status == SENDING, updated_at, rowid)
-                if (month, recipient) not in best or rank > best[month, recipient]:
-                    best[month, recipient] = rank
-            keep = {rank[-1] for rank in best.values()}
-            self._db.executemany("DELETE FROM deliveries WHERE rowid = ?", [(r[0],) for r in rows if r[0] not in keep])
-            self._db.execute("UPDATE deliveries SET transport = 'smtp' WHERE transport LIKE 'smtp://%'")
-            self._db.execute(f"PRAGMA user_version = {_VERSION}")
+            yield
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
 
-    def get(self, transport: str, month: str, recipient: str) -> Entry | None:
+    def _key_by_kind(self) -> None:
+        """Rows of version 0 are keyed `smtp://host:port`: fold them into `smtp`, keeping per
+        recipient and month the latest `sent` row (else the latest `sending`, else the latest)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        part = "part" if "part" in columns else "1"
+        with self._transaction():
+            rows = self._db.execute(f"SELECT rowid, month, recipient, {part}, status, updated_at FROM deliveries"
+                                    " WHERE transport LIKE 'smtp://%' OR transport = 'smtp'").fetchall()
+            best: dict[tuple, tuple] = {}
+            for rowid, *key, status, updated_at in rows:
+                rank = (status == SENT, status == SENDING, updated_at, rowid)
+                if tuple(key) not in best or rank > best[tuple(key)]:
+                    best[tuple(key)] = rank
+            keep = {rank[-1] for rank in best.values()}
+            self._db.executemany("DELETE FROM deliveries WHERE rowid = ?", [(r[0],) for r in rows if r[0] not in keep])
+            self._db.execute("UPDATE deliveries SET transport = 'smtp' WHERE transport LIKE 'smtp://%'")
+            self._db.execute("PRAGMA user_version = 1")
+
+    def _in_parts(self) -> None:
+        """Version 2 keys rows by part too: a table of version 1 is copied over, each mail as part 1 of 1."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        with self._transaction():
+            if "part" not in columns:
+                self._db.execute("ALTER TABLE deliveries RENAME TO deliveries_v1")
+                self._db.execute(_DELIVERIES)
+                self._db.execute("INSERT INTO deliveries (transport, month, recipient, documents, message_id, status,"
+                                 " attempts, is_update, last_error, updated_at) SELECT transport, month, recipient,"
+                                 " documents, message_id, status, attempts, is_update, last_error, updated_at"
+                                 " FROM deliveries_v1")
+                self._db.execute("DROP TABLE deliveries_v1")
+                sent = self._db.execute("SELECT transport, month, recipient, message_id, documents, updated_at"
+                                        " FROM deliveries WHERE status = 'sent'").fetchall()
+                self._db.executemany(
+                    "INSERT INTO received (transport, month, recipient, message_id, name, sha256, identity, sent_at)"
+                    " VALUES (?, ?, ?, ?, '', ?, ?, ?)",
+                    [(t, m, r, i, h, h, at) for t, m, r, i, documents, at in sent for h in documents.split(",") if h])
+            self._db.execute(f"PRAGMA user_version = {_VERSION}")
+
+    def get(self, transport: str, month: str, recipient: str, part: int = 1) -> Entry | None:
+        return self.parts(transport, month, recipient).get(part)
+
+    def parts(self, transport: str, month: str, recipient: str) -> dict[int, Entry]:
+        """The recipient's rows for the month, by part."""
         with self._guard():
-            row = self._db.execute(
-                "SELECT documents, message_id, status, attempts FROM deliveries"
-                " WHERE transport = ? AND month = ? AND recipient = ?", (transport, month, recipient)).fetchone()
-        return Entry(*row) if row else None
+            rows = self._db.execute(
+                f"SELECT {_ENTRY} FROM deliveries WHERE transport = ? AND month = ? AND recipient = ?",
+                (transport, month, recipient)).fetchall()
+        return {row[4]: Entry(*row) for row in rows}
+
+    def month(self, transport: str, month: str) -> dict[str, list[Entry]]:
+        """Every recipient's rows for the month, in order of part."""
+        with self._guard():
+            rows = self._db.execute(f"SELECT recipient, {_ENTRY} FROM deliveries WHERE transport = ? AND month = ?"
+                                    " ORDER BY recipient, part", (transport, month)).fetchall()
+        found: dict[str, list[Entry]] = {}
+        for recipient, *entry in rows:
+            found.setdefault(recipient.casefold(), []).append(Entry(*entry))
+        return found
 
     def sending(self, transport: str, month: str, recipient: str, documents: str, message_id: str,
-                is_update: bool) -> None:
+                is_update: bool, part: int = 1, parts: int = 1) -> None:
         """Record the attempt before the mail leaves."""
         with self._guard():
             self._db.execute(
-                "INSERT INTO deliveries (transport, month, recipient, documents, message_id, status, attempts,"
-                " is_update) VALUES (?, ?, ?, ?, ?, 'sending', 1, ?)"
-                " ON CONFLICT (transport, month, recipient) DO UPDATE SET documents = excluded.documents,"
-                " message_id = excluded.message_id, status = 'sending', attempts = attempts + 1,"
-                " is_update = excluded.is_update, last_error = NULL,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                (transport, month, recipient, documents, message_id, int(is_update)))
+                "INSERT INTO deliveries (transport, month, recipient, part, parts, documents, message_id, status,"
+                " attempts, is_update) VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?)"
+                " ON CONFLICT (transport, month, recipient, part) DO UPDATE SET parts = excluded.parts,"
+                " documents = excluded.documents, message_id = excluded.message_id, status = 'sending',"
+                " attempts = attempts + 1, is_update = excluded.is_update, last_error = NULL,"
+                f" updated_at = {_NOW}",
+                (transport, month, recipient, part, parts, documents, message_id, int(is_update)))
 
-    def finished(self, transport: str, month: str, recipient: str, status: str, error: str | None = None) -> None:
+    def finished(self, transport: str, month: str, recipient: str, status: str, error: str | None = None,
+                 part: int = 1) -> None:
         """Record the result: sent, failed with the server's reply, or pending (never reached a server)."""
         with self._guard():
             self._db.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-                " WHERE transport = ? AND month = ? AND recipient = ?",
-                (status, error, transport, month, recipient))
+                f"UPDATE deliveries SET status = ?, last_error = ?, updated_at = {_NOW}"
+                " WHERE transport = ? AND month = ? AND recipient = ? AND part = ?",
+                (status, error, transport, month, recipient, part))
 
-    def rows(self, month: str) -> list[tuple]:
+    def failed_before_sending(self, transport: str, month: str, recipient: str, documents: str, error: str) -> None:
+        """A mail that cannot be sent at all (an attachment too large for any mail): part 1 failed."""
+        self.sending(transport, month, recipient, documents, "", False)
+        self.finished(transport, month, recipient, FAILED, error)
+
+    def delivered(self, transport: str, month: str, recipient: str, part: int, message_id: str,
+                  attachments: list[tuple[str, str, str]]) -> None:
+        """Record the part as sent and each of its attachments, (name, sha256, identity), as received, at once."""
+        with self._guard(), self._transaction():
+            self._db.execute(
+                f"UPDATE deliveries SET status = 'sent', last_error = NULL, updated_at = {_NOW}"
+                " WHERE transport = ? AND month = ? AND recipient = ? AND part = ?",
+                (transport, month, recipient, part))
+            self._db.executemany(
+                "INSERT INTO received (transport, month, recipient, message_id, name, sha256, identity)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(transport, month, recipient, message_id, *attachment) for attachment in attachments])
+
+    def received(self, transport: str, month: str) -> list[Received]:
+        """Everything delivered for the month, oldest first."""
         with self._guard():
-            return self._db.execute(
-                "SELECT transport, recipient, status, attempts, is_update, last_error FROM deliveries"
-                " WHERE month = ? ORDER BY transport, recipient", (month,)).fetchall()
+            rows = self._db.execute(
+                "SELECT recipient, message_id, name, sha256, identity, sent_at FROM received"
+                " WHERE transport = ? AND month = ? ORDER BY rowid", (transport, month)).fetchall()
+        return [Received(*row) for row in rows]
+
+    def delivered_to(self, transport: str, month: str) -> dict[str, Delivered]:
+        """Per recipient (case-folded) what they have of the month."""
+        found: dict[str, Delivered] = {}
+        for row in self.received(transport, month):
+            have = found.setdefault(row.recipient.casefold(), Delivered())
+            if row.name:
+                have.by_name[row.name] = row.identity
+            else:
+                have.unnamed.add(row.identity)
+        return found
+
+    def approve(self, month: str, documents: list[tuple[str, str]], by: str) -> int:
+        """Record `documents`, (sha256, path), as approved by `by`; how many were not approved before."""
+        with self._guard(), self._transaction():
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO approvals (month, sha256, path, approved_by) VALUES (?, ?, ?, ?)",
+                                 [(month, digest, path, by) for digest, path in documents])
+            return self._db.total_changes - before
+
+    def approvals(self, month: str) -> dict[str, Approval]:
+        with self._guard():
+            rows = self._db.execute("SELECT sha256, path, approved_by, approved_at FROM approvals WHERE month = ?",
+                                    (month,)).fetchall()
+        return {row[0]: Approval(*row) for row in rows}
+
+
+_ENTRY = "documents, message_id, status, attempts, part, parts, last_error"
 
 
 def _explained(path: Path, error: sqlite3.Error) -> Exception:
