@@ -3,19 +3,48 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import getpass
+import io
 import os
+import shlex
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
-from pipeline import run
+from pipeline import config, run
 from pipeline.errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
 from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.inputs.validate import is_email
 from pipeline.inputs.values import parse_month, shift_month
 
 PROJECT = Path(__file__).resolve().parent.parent
+ALERTED = ("report", "validate", "distribute")  # a non-zero exit of these sends an alert
+MAX_RANGE = 120  # months in one --month range
+
+
+class _Run:
+    """The command under way: what it printed (for an alert) and what it was asked."""
+
+    def __init__(self, args: list[str] | None = None):
+        self.args = args or []
+        self.command: str | None = None
+        self.month: str | None = None
+        self.outputs: Path = Path("outputs")
+        self.config: Path | None = None
+        self.printed: list[str] = []
+
+
+_run = _Run()
+
+
+def say(text: str, err: bool = False) -> None:
+    """click.echo, remembered for the alert."""
+    click.echo(text, err=err)
+    _run.printed.append(text)
 
 
 def previous_month(today: dt.date | None = None) -> str:
@@ -32,8 +61,25 @@ def _month(ctx, param, value):
         raise click.BadParameter(f"{value}: {error}") from error
 
 
+def _months(ctx, param, value) -> list[str]:
+    """A month, or a range `2025-09..2025-11` of consecutive months."""
+    if value is None or ".." not in value:
+        return [_month(ctx, param, value)]
+    first, last = (_month(ctx, param, part.strip()) for part in value.split("..", 1))
+    months = [first]
+    while months[-1] < last and len(months) <= MAX_RANGE:
+        months.append(shift_month(months[-1], 1))
+    if first > last or len(months) > MAX_RANGE:
+        raise click.BadParameter(f"{value}: 范围应从早到晚，且最多 {MAX_RANGE} 个月")
+    return months
+
+
 month_option = click.option("--month", callback=_month,
                             help="报告月份，如 2025-10；省略时为上一个自然月。")
+months_option = click.option("--month", "months", callback=_months,
+                             help="月份，如 2025-10，或范围 2025-09..2025-11；省略时为上一个自然月。")
+config_option = click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+                             help=f"配置文件；省略时读取当前目录的 {config.FILE_NAME}（如有）。环境变量优先。")
 inputs_option = click.option("--inputs", "inputs_dir", type=click.Path(path_type=Path), default=Path("inputs"),
                              show_default=True, help="输入文件夹。")
 outputs_option = click.option("--outputs", "outputs_dir", type=click.Path(path_type=Path),
@@ -45,11 +91,11 @@ def _fail(error: SalesReportError) -> None:
     if isinstance(error, InputError):
         listed = len(error.problems)
         only = f"（只列出前 {listed} 个）" if error.total > listed else ""
-        click.echo(f"输入数据有 {error.total} 个问题，未生成任何文件{only}：", err=True)
+        say(f"输入数据有 {error.total} 个问题，未生成任何文件{only}：", err=True)
         for problem in error.problems:
-            click.echo(f"  - {problem}", err=True)
+            say(f"  - {problem}", err=True)
     else:
-        click.echo(f"错误：{error}", err=True)
+        say(f"错误：{error}", err=True)
     sys.exit(error.exit_code)
 
 
@@ -67,12 +113,90 @@ def _failing_clearly():
 
 def _print_warnings(warnings) -> None:
     if warnings:
-        click.echo(f"数据警告 {len(warnings)} 条（已写入 manifest.json 和相关总结的数据说明）:", err=True)
+        say(f"数据警告 {len(warnings)} 条（已写入 manifest.json 和相关总结的数据说明）:", err=True)
         for warning in warnings:
-            click.echo(f"  ! {warning}", err=True)
+            say(f"  ! {warning}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _settings(config_path: Path | None) -> config.Environment:
+    """salesreport.toml (or --config) under the environment; ConfigError (exit 2) for a bad value."""
+    return config.load(os.environ, config_path)
+
+
+def _rerun_command() -> str:
+    """The command as it was given, with the month it ran for when it was left to the default."""
+    args = list(_run.args)
+    if _run.month and not any(a == "--month" or a.startswith("--month=") for a in args):
+        args += ["--month", _run.month]
+    return shlex.join(["salesreport", *args])
+
+
+def _alert(exit_code: int) -> None:
+    """Sends the failure alert, if one is configured, and prints where it went or why it did not."""
+    from pipeline.delivery import alert
+
+    try:
+        env = _settings(_run.config)
+    except SalesReportError:  # the file is what failed: the environment alone may still say where to alert
+        env = config.Environment({k: v for k, v in os.environ.items() if k.startswith(config.PREFIX)}, {})
+    line = alert.send(env, _run.outputs, _run.command, _run.month, exit_code, "\n".join(_run.printed),
+                      _rerun_command())
+    if line:
+        click.echo(line, err=True)
+
+
+class _Group(click.Group):
+    """Runs a command; when report, validate or distribute exits non-zero — a usage error, a
+    failure, even a crash — the failure alert goes out before the exit, which it never changes."""
+
+    def main(self, args=None, *rest, **options):
+        global _run
+        _run = _Run(list(args) if args is not None else sys.argv[1:])
+        return super().main(args, *rest, **options)
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        _run.command = name
+        return name, command, rest
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException as error:  # shown here rather than by click, so that the alert holds it
+            shown = io.StringIO()
+            error.show(shown)
+            say(shown.getvalue().rstrip("\n"), err=True)
+            self._alerted(error.exit_code)
+            sys.exit(error.exit_code)
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            self._alerted(code)
+            raise
+        except Exception:
+            _run.printed.append(traceback.format_exc())
+            self._alerted(1)
+            raise
+
+    @staticmethod
+    def _alerted(code: int) -> None:
+        if code and _run.command in ALERTED:
+            _alert(code)
+
+
+def _noting(function):
+    """Notes the command's month, outputs folder and configuration, for its alert."""
+    @functools.wraps(function)
+    def noted(**params):
+        _run.month = params.get("month") or (params.get("months") or [None])[-1]
+        _run.outputs = params.get("outputs_dir") or _run.outputs
+        _run.config = params.get("config_path")
+        return function(**params)
+    return noted
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """salesreport: 从 CRM 导出数据生成销售团队月度工作计划与总结（Word）。"""
 
@@ -94,7 +218,7 @@ class _Progress:
 
     def line(self, text: str, started: float) -> None:
         if not self.quiet:
-            click.echo(f"{text}，用时 {time.perf_counter() - started:.1f} 秒", err=True)
+            say(f"{text}，用时 {time.perf_counter() - started:.1f} 秒", err=True)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         if self.quiet:
@@ -129,7 +253,9 @@ class _Progress:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="同时生成文档（及 PDF）的进程数；默认为本机 CPU 数。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
-def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet):
+@config_option
+@_noting
+def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet, config_path):
     """Write every unit's plan and summary, metrics.csv and manifest.json for a month.
 
     Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
@@ -138,6 +264,7 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, work
     progress = _Progress(quiet)
     try:
         with _failing_clearly():
+            _settings(config_path)
             checked = run.check(month, inputs_dir, strict=strict)
             progress.line("读取并校验输入", started)
             _print_warnings(checked.warnings)
@@ -148,24 +275,27 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, work
     for document in result.documents:
         levels[document["level"]] = levels.get(document["level"], 0) + 1
     shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
-    click.echo(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
+    say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
                f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
-    click.echo(f"输出： {result.folder}  (metrics.csv, manifest.json)")
+    say(f"输出： {result.folder}  (metrics.csv, manifest.json)")
 
 
 @main.command()
 @month_option
 @inputs_option
 @strict_option
-def validate(month, inputs_dir, strict):
-    """Check the inputs for a month (recipients.csv too) and print every problem and warning; writes nothing.
+@config_option
+@_noting
+def validate(month, inputs_dir, strict, config_path):
+    """Check the inputs for a month (recipients.csv too) and the settings; print every problem and warning; writes nothing.
 
     Example: salesreport validate --month 2025-10 --inputs inputs
     """
     with _failing_clearly():
+        _settings(config_path)
         checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
     _print_warnings(checked.warnings)
-    click.echo(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
+    say(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
                f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
 
 
@@ -179,11 +309,20 @@ def check_templates(templates_dir):
     """
     problems = run.check_templates(templates_dir, PROJECT / "inputs")
     if problems:
-        click.echo(f"模板有 {len(problems)} 个问题：", err=True)
+        say(f"模板有 {len(problems)} 个问题：", err=True)
         for problem in problems:
-            click.echo(f"  - {problem}", err=True)
+            say(f"  - {problem}", err=True)
         sys.exit(TemplateError.exit_code)
-    click.echo(f"模板检查通过：{templates_dir}")
+    say(f"模板检查通过：{templates_dir}")
+
+
+def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: bool) -> None:
+    if (preview is None) != (to is None):
+        raise click.UsageError("--preview 和 --to 要一起使用：--preview 收件人地址 --to 预览发往的地址")
+    if preview is not None and (dry_run or resend):
+        raise click.UsageError("--preview 不能与 --dry-run 或 --resend 一起使用")
+    if to is not None and not is_email(to):
+        raise click.BadParameter(f"「{to}」不是有效的邮箱地址", param_hint="--to")
 
 
 @main.command()
@@ -192,44 +331,151 @@ def check_templates(templates_dir):
 @outputs_option
 @click.option("--dry-run", is_flag=True, help="只列出每位收件人会收到哪些文档，不发送、不记录。")
 @click.option("--resend", is_flag=True, help="已发送过的也再发一次。")
-def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
+@click.option("--preview", metavar="RECIPIENT", default=None,
+              help="预览：把此收件人（邮箱地址）会收到的邮件，标记【预览】，发到 --to 的地址；不记录、不需审批。")
+@click.option("--to", metavar="ADDRESS", default=None, help="预览邮件发往的地址（与 --preview 一起用）。")
+@config_option
+@_noting
+def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
     """Mail each recipient their own units' documents for a month, once.
 
     Recipients come from recipients.csv (level, unit, email) and org.csv's email. SMTP when
     SALESREPORT_SMTP_HOST is set, else .eml files under outputs/outbox/MONTH/. A rerun sends
-    only what is not yet delivered or has changed. Example: salesreport distribute --month 2025-10 --dry-run
+    only what is not yet delivered or has changed. Settings also from salesreport.toml.
+    Example: salesreport distribute --month 2025-10 --dry-run;
+    salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
     """
     from pipeline.delivery import distribute as delivery
+
+    _check_preview(preview, to, dry_run, resend)
+    if preview is not None:
+        with _failing_clearly():
+            mail, parts, transport = delivery.preview(month, inputs_dir, outputs_dir, _settings(config_path),
+                                                      preview, to)
+        split = f"，分 {parts} 封" if parts > 1 else ""
+        say(f"{month}: 已把 {mail.recipient} 的邮件（{len(mail.documents)} 份文档{split}）作为预览发到 {to}"
+            f"（{transport}）；未记录为发送。")
+        return
 
     def show(outcome):
         mail = outcome.mail
         names = "、".join(Path(d["path"]).name for d in mail.documents)
         if outcome.status == "dry-run":
-            click.echo(f"将发送 {mail.recipient}（{len(mail.documents)} 份）：{names}")
+            say(f"将发送 {mail.recipient}（{len(mail.documents)} 份）：{names}")
         elif outcome.status == "sent":
             notes = "，更新" if outcome.is_update else ""
+            notes += f"，分 {outcome.parts} 封" if outcome.parts > 1 else ""
             notes += "，上次结果未知，已用相同 Message-ID 重发" if outcome.resent_unknown else ""
-            click.echo(f"已发送 {mail.recipient}（{len(mail.documents)} 份{notes}）")
+            say(f"已发送 {mail.recipient}（{len(outcome.attached)} 个附件{notes}）")
         elif outcome.status == "skipped":
-            click.echo(f"跳过 {mail.recipient}（已发送过，文档未变）")
+            say(f"跳过 {mail.recipient}（已发送过，文档未变）")
         elif outcome.status == "pending":
-            click.echo(f"待发 {mail.recipient}（未发送）", err=True)
+            say(f"待发 {mail.recipient}（未发送）", err=True)
         else:
-            click.echo(f"失败 {mail.recipient}：{outcome.error}", err=True)
+            say(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
     with _failing_clearly():
-        result = delivery.distribute(month, inputs_dir, outputs_dir, os.environ, dry_run, resend, report=show)
+        result = delivery.distribute(month, inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
+                                     report=show)
     for warning in result.warnings:
-        click.echo(f"  ! {warning}", err=True)
+        say(f"  ! {warning}", err=True)
     if dry_run:
-        click.echo(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
+        say(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
         return
     if result.stopped:
-        click.echo(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
-                   "服务器恢复后重新运行 distribute 即可（已发送的不会重发）", err=True)
+        say(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
+            "服务器恢复后重新运行 distribute 即可（已发送的不会重发）", err=True)
     unknown = sum(1 for o in result.outcomes if o.resent_unknown)
-    click.echo(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
-               f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
-               + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
+    say(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
+        f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
+        + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
     if result.count("failed") or result.count("pending"):
         sys.exit(delivery.DeliveryError.exit_code)
+
+
+_STATES = {"delivered": "已送达", "pending": "待发送", "failed": "失败", "awaiting_approval": "待审批"}
+
+
+def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: bool) -> None:
+    mail = recipient.mail
+    who = f"{mail.recipient}（{mail.name}）" if mail.name else mail.recipient
+    line = f"  {_STATES[recipient.state]} {who}：{len(mail.documents)} 份"
+    if recipient.missing:
+        line += f"，缺 {len(recipient.missing)} 份" + ("（其中有更新）" if recipient.has_older else "")
+        line += "；上次发送结果未知，下次 distribute 会重发" if recipient.unknown else ""
+        line += f"；{recipient.error}" if recipient.error else ""
+    say(line)
+    if with_received:
+        from pipeline.delivery.status import archived
+
+        for got in recipient.received:
+            kept = archived(outputs_dir, month, got)
+            where = str(kept) if kept else "（归档已按保留期删除）"
+            sent = dt.datetime.strptime(got.sent_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).astimezone()
+            say(f"      {sent:%Y-%m-%d %H:%M:%S}  {got.name}  sha256 {got.sha256[:12]}  {where}")
+
+
+@main.command()
+@months_option
+@inputs_option
+@outputs_option
+@config_option
+@click.option("--received", "with_received", is_flag=True,
+              help="同时列出每位收件人收到的每个附件：时间、文件名、sha256 和归档位置。")
+def status(months, inputs_dir, outputs_dir, config_path, with_received):
+    """Say, per month, when the documents were made and per recipient what is delivered, pending,
+    failed or awaiting approval. Exits 0 only when every recipient has every current document.
+
+    Example (cron): salesreport status --month 2025-10 || mail -s "salesreport" ops@example.com
+    """
+    from pipeline.delivery import distribute as delivery
+    from pipeline.delivery.status import month_status
+
+    complete = True
+    for month in months:
+        with _failing_clearly():
+            found = month_status(month, inputs_dir, outputs_dir, _settings(config_path))
+        complete &= found.complete
+        if found.problem:
+            say(f"{month}: {found.problem}——未送达")
+            continue
+        say(f"{month}: 文档生成于 {found.made_at:%Y-%m-%d %H:%M:%S}（{found.documents} 份），发送方式 {found.transport}")
+        for recipient in found.recipients:
+            _show_recipient(recipient, outputs_dir, month, with_received)
+        counts = "，".join(f"{_STATES[state]} {found.count(state)}" for state in _STATES)
+        verdict = "全部送达" if found.complete else "未全部送达"
+        say(f"{month}: {len(found.recipients)} 位收件人，{counts}——{verdict}")
+    if not complete:
+        sys.exit(delivery.DeliveryError.exit_code)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name known (a container, a service account without one)
+        return "unknown"
+
+
+@main.command()
+@months_option
+@inputs_option
+@outputs_option
+@config_option
+@click.option("--by", default=None, help="审批人姓名；默认为当前登录用户。")
+def approve(months, inputs_dir, outputs_dir, config_path, by):
+    """Approve the month's current documents for distribute (needed when SALESREPORT_REQUIRE_APPROVAL=1).
+
+    Records each document's sha256, who and when in outputs/deliveries.sqlite; a document that
+    changes afterwards (a new report) needs approving again. Example: salesreport approve --month 2025-10 --by 王经理
+    """
+    from pipeline.delivery.distribute import plan_month
+    from pipeline.delivery.status import approve as approve_month
+
+    by = (by or "").strip() or _login_name()
+    for month in months:
+        with _failing_clearly():
+            _settings(config_path)
+            mails = plan_month(month, inputs_dir, outputs_dir).mails
+            documents, added, made_at = approve_month(month, outputs_dir, by)
+        say(f"{month}: {by} 已审批 {len(documents)} 份文档（其中新审批 {added} 份；文档生成于 "
+            f"{made_at:%Y-%m-%d %H:%M:%S}），distribute 可发给 {len(mails)} 位收件人")

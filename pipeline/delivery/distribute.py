@@ -1,33 +1,44 @@
 """Distribution (contract §6): each recipient one mail per month with exactly their units' documents.
 
-files → recipients and the month's manifest → one planned mail per address → ledger-guarded send.
+files → recipients and the month's manifest → one planned mail per address → what the recipient
+does not have yet → its attachments (SALESREPORT_ATTACH) → parts within SALESREPORT_MAX_MAIL_MB →
+approval checked → archived, then sent under the ledger's guard.
 """
 from __future__ import annotations
 
 import csv
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from pipeline import config
+from pipeline.delivery import archive, attachments
+from pipeline.delivery.attachments import Item, Maker
+from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
+from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, compose, message_id
+from pipeline.delivery.parts import TooLarge, split
+from pipeline.delivery.transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure,
+                                         from_settings)
 from pipeline.documents import formats
-from pipeline.inputs import schema
 from pipeline.documents.context import NO_FILL, STATUS_FILL, STATUS_TEXT
-from pipeline.errors import EnvironmentFailure, InputError, LedgerError, Problem, SalesReportError
-from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Ledger
+from pipeline.errors import (ApprovalError, EnvironmentFailure, InputError, LedgerError, Problem,
+                             SalesReportError)
+from pipeline.inputs import schema
+from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
-from pipeline.delivery.mail import HeadlineItem, UnitHeadline, compose, message_id
-from pipeline.publish import exclusive, month_busy, month_lock, sha256
 from pipeline.compute.transform import rep_names
-from pipeline.delivery.transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment,
-                        sender)
-from pipeline.inputs.validate import resolve_rep, validate_org, validate_recipients
+from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
+from pipeline.publish import exclusive, month_busy, month_lock
 
 MAX_TRIES = 4  # per mail and run: the first try and three retries
 DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run
 HEADLINE_METRICS = 3
+SHOWN = 10  # documents named in a message; the rest are counted
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
+_TEXT_COLUMNS = ("month", "level", "unit", "metric", "metric_name", "status")
 
 
 class DeliveryError(SalesReportError):
@@ -55,6 +66,8 @@ class Outcome:
     is_update: bool = False
     resent_unknown: bool = False
     error: str | None = None
+    parts: int = 0  # messages sent for this mail in this run
+    attached: list[str] = field(default_factory=list)  # the file names sent
 
 
 @dataclass
@@ -75,6 +88,17 @@ def read_manifest(outputs_dir: Path, month: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def read_metrics(outputs_dir: Path, month: str) -> list[dict]:
+    """metrics.csv's rows, text as the inputs had it (without the `'` that guards a formula-like cell)."""
+    with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for column in _TEXT_COLUMNS:
+            if row[column][:1] == "'" and row[column][1:2] in ("=", "+", "-", "@"):
+                row[column] = row[column][1:]
+    return rows
+
+
 def read_people(inputs_dir: Path):
     """The org and recipients.csv rows, validated; InputError lists every problem."""
     problems: list[Problem] = []
@@ -83,6 +107,14 @@ def read_people(inputs_dir: Path):
     if problems:
         raise InputError(problems)
     return org, recipients
+
+
+def read_catalog(inputs_dir: Path) -> Catalog:
+    problems: list[Problem] = []
+    catalog = validate_catalog(read_table(inputs_dir, schema.METRIC_CATALOG, problems, []), problems)
+    if problems:
+        raise InputError(problems)
+    return catalog
 
 
 def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
@@ -115,7 +147,7 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> l
     """Each unit's achievement of its first metrics, with the summary's colours."""
     result = []
     for level, unit in mail.units:
-        rows = [r for r in metrics_rows if r["level"] == level and r["unit"].lstrip("'") == unit][:HEADLINE_METRICS]
+        rows = [r for r in metrics_rows if r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
         items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
                                    STATUS_TEXT.get(r["status"], r["status"]), STATUS_FILL.get(r["status"], NO_FILL))
                       for r in rows)
@@ -123,15 +155,32 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> l
     return result
 
 
-def _attachments(month_dir: Path, mail: Mail) -> list[tuple[str, bytes]]:
-    files = []
-    for document in mail.documents:
-        data = (month_dir / document["path"]).read_bytes()
-        if sha256(data) != document["sha256"]:
-            raise InputError([Problem(str(month_dir / document["path"]), None, None, None,
-                                      "与 manifest.json 的 sha256 不符（文件在报告后被改动？），请重新运行 report")])
-        files.append((Path(document["path"]).name, data))
-    return files
+@dataclass
+class Month:
+    """A month ready to send: its mails and what composing them needs."""
+
+    month: str
+    outputs_dir: Path
+    mails: list[Mail]
+    warnings: list[str]
+    labels: dict[str, str]  # rep_id → name
+    metrics_rows: list[dict]
+    catalog: Catalog
+
+    def maker(self) -> Maker:
+        return Maker(self.month, self.outputs_dir / self.month, self.metrics_rows, self.labels, self.catalog)
+
+    def items(self, mail: Mail, formats: tuple[str, ...]) -> list[Item]:
+        return attachments.plan(mail.documents, mail.units, formats, self.month, self.metrics_rows)
+
+
+def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
+    """The mails of `month` (recipients from the inputs, documents from the report) and the warnings."""
+    manifest = read_manifest(outputs_dir, month)
+    org, recipients = read_people(inputs_dir)
+    mails, warnings = plan_mails(manifest, org, recipients)
+    return Month(month, outputs_dir, mails, warnings, rep_names(org), read_metrics(outputs_dir, month),
+                 read_catalog(inputs_dir))
 
 
 @dataclass
@@ -148,12 +197,12 @@ class Breaker:
 
 
 def _send_with_retries(transport, message, recipient: str, retry_delay: float,
-                       sleep: Callable[[float], None], breaker: Breaker) -> str | None:
+                       sleep: Callable[[float], None], breaker: Breaker, label: str = "") -> str | None:
     """None when sent, else the last error; temporary failures are retried with back-off.
     ServerDown when the breaker finds the server down."""
     for attempt in range(1, MAX_TRIES + 1):
         try:
-            transport.send(message, recipient)
+            transport.send(message, recipient, label)
             breaker.failures = 0
             return None
         except PermanentFailure as error:
@@ -171,11 +220,19 @@ def _send_with_retries(transport, message, recipient: str, retry_delay: float,
     return None
 
 
-def _plan(month: str, inputs_dir: Path, outputs_dir: Path):
-    """The mails of `month`, the warnings, and the org (for the reps' names)."""
-    manifest = read_manifest(outputs_dir, month)
-    org, recipients = read_people(inputs_dir)
-    return (*plan_mails(manifest, org, recipients), org)
+def _named(documents: list[dict]) -> str:
+    names = [Path(d["path"]).name for d in documents]
+    return "、".join(names[:SHOWN]) + (f" 等（共 {len(names)} 份）" if len(names) > SHOWN else "")
+
+
+def require_approved(ledger: Ledger, month: str, items: list[Item]) -> None:
+    """ApprovalError naming the documents among `items` that nobody approved (as they are now)."""
+    approved = ledger.approvals(month)
+    waiting = {i.document["sha256"]: i.document for i in items if i.document and i.document["sha256"] not in approved}
+    if waiting:
+        raise ApprovalError(f"{month}：已开启审批（SALESREPORT_REQUIRE_APPROVAL），{len(waiting)} 份要发送的文档尚未审批"
+                            f"（或审批后有改动），未发送任何邮件：{_named(list(waiting.values()))}。"
+                            f"检查文档后运行 salesreport approve --month {month}，再运行 distribute")
 
 
 def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], dry_run: bool = False,
@@ -185,47 +242,53 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
 
     The month's lock (shared with `report`) is held from before the manifest is read to the
     end, so a report of the same month can never swap the documents mid-way: one of the two
-    refuses at its start. A full or read-only disk or an unusable ledger stops the run with an
-    EnvironmentFailure or LedgerError saying how many mails are still to be sent.
+    refuses at its start. With approval required, documents not approved stop the run before
+    anything is sent (ApprovalError). A full or read-only disk or an unusable ledger stops the
+    run with an EnvironmentFailure or LedgerError saying how many mails are still to be sent.
     """
-    transport: Outbox | Smtp = from_environment(env, outputs_dir / "outbox" / month)
+    options = config.options(env)
+    transport: Outbox | Smtp = from_settings(options.smtp, outputs_dir / "outbox" / month)
+    report = report or (lambda outcome: None)
     if dry_run:
-        mails, warnings, _ = _plan(month, inputs_dir, outputs_dir)
-        result = Result(transport.describe(), [Outcome(mail, "dry-run") for mail in mails], warnings)
+        planned = plan_month(month, inputs_dir, outputs_dir)
+        result = Result(transport.describe(), [Outcome(mail, "dry-run") for mail in planned.mails], planned.warnings)
         for outcome in result.outcomes:
-            if report:
-                report(outcome)
+            report(outcome)
         return result
     with exclusive(month_lock(outputs_dir, month), month_busy(month)), \
             exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY):
-        mails, warnings, org = _plan(month, inputs_dir, outputs_dir)
-        result = Result(transport.describe(), warnings=warnings)
-        with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
-            metrics_rows = list(csv.DictReader(handle))
-        transport.prepare()
+        planned = plan_month(month, inputs_dir, outputs_dir)
+        result = Result(transport.describe(), warnings=planned.warnings)
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
         try:
-            delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
-                                 rep_names(org), resend, retry_delay, sleep or time.sleep, Breaker())
-            _deliver_all(delivery, mails, result, report or (lambda outcome: None))
+            run = _Delivery(planned, transport, ledger, options, resend, retry_delay, sleep or time.sleep, Breaker(),
+                            ledger.delivered_to(transport.name, month))
+            todo = [(mail, run.to_send(mail)) for mail in planned.mails]
+            if options.require_approval:
+                require_approved(ledger, month, [item for _, items in todo for item in items])
+            transport.prepare()
+            run.maker.convert([item for _, items in todo for item in items])
+            _deliver_all(run, todo, result, report)
         finally:
             ledger.close()
+    archive.prune(outputs_dir, options.archive_months)
     return result
 
 
-def _deliver_all(delivery: "_Delivery", mails: list[Mail], result: Result, report: Callable[[Outcome], None]) -> None:
+def _deliver_all(delivery: "_Delivery", todo: list[tuple[Mail, list[Item]]], result: Result,
+                 report: Callable[[Outcome], None]) -> None:
     """Each mail in turn; a server found down leaves this and every later mail pending."""
-    for index, mail in enumerate(mails):
+    for index, (mail, items) in enumerate(todo):
         try:
-            outcome = delivery.deliver(mail)
+            outcome = delivery.deliver(mail, items)
         except ServerDown as error:
             result.stopped = str(error)
-            for rest in mails[index:]:
+            for rest, _ in todo[index:]:
                 result.outcomes.append(Outcome(rest, PENDING))
                 report(result.outcomes[-1])
             return
         except (OSError, EnvironmentFailure, LedgerError) as error:
-            raise _stopped(error, result, len(mails) - index) from None
+            raise _stopped(error, result, len(todo) - index) from None
         result.outcomes.append(outcome)
         report(outcome)
 
@@ -237,51 +300,153 @@ def _stopped(error: Exception, result: Result, unsent: int) -> SalesReportError:
                          f"{unsent} 封未发送（含出错的这一封）。问题解决后重新运行 distribute，已发送的不会重发。")
 
 
+def _identities(chunk: list[Attachment]) -> list[str]:
+    return sorted(a.identity for a in chunk)
+
+
 @dataclass
 class _Delivery:
-    """What every mail of one run shares: where the documents are, how they go, the ledger."""
+    """What every mail of one run shares: the month, how mails go, the ledger, what each recipient has."""
 
-    month: str
-    month_dir: Path
+    planned: Month
     transport: Outbox | Smtp
     ledger: Ledger
-    sender: str
-    metrics_rows: list[dict]
-    labels: dict[str, str]
+    options: config.Options
     resend: bool
     retry_delay: float
     sleep: Callable[[float], None]
     breaker: Breaker
+    delivered: dict[str, Delivered]
 
-    def deliver(self, mail: Mail) -> Outcome:
-        """Skip what the ledger has as delivered; otherwise record, send, record the result."""
-        hashes = sorted(d["sha256"] for d in mail.documents)
-        documents = ",".join(hashes)
-        previous = self.ledger.get(self.transport.name, self.month, mail.recipient)
-        delivered = previous is not None and previous.status == SENT
-        if delivered and previous.documents == documents and not self.resend:
+    def __post_init__(self):
+        self.maker = self.planned.maker()
+
+    def to_send(self, mail: Mail) -> list[Item]:
+        """The mail's items the recipient does not have as they are now (all of them with --resend)."""
+        items = self.planned.items(mail, self.options.attach)
+        have = self.delivered.get(mail.recipient.casefold(), Delivered())
+        return items if self.resend else [i for i in items if not have.has(i.name, i.identity)]
+
+    def deliver(self, mail: Mail, items: list[Item]) -> Outcome:
+        """Skip what the recipient has; otherwise the rest in as many parts as the size limit asks."""
+        if not items:
             return Outcome(mail, "skipped")
-        is_update = delivered and previous.documents != documents
-        unknown = previous is not None and previous.status == SENDING and previous.documents == documents
-        if unknown:  # same Message-ID, so the server can drop the copy it may already have
-            msg_id = previous.message_id
-        elif delivered and not is_update:  # --resend: a deliberate new mail
-            msg_id = message_id(self.month, mail.recipient, [*hashes, f"resend-{previous.attempts}"])
-        else:
-            msg_id = message_id(self.month, mail.recipient, hashes)
-        message = compose(self.sender, mail.recipient, mail.name, self.month,
-                          headlines(mail, self.metrics_rows, self.labels), _attachments(self.month_dir, mail),
-                          msg_id, is_update)
-        key = (self.transport.name, self.month, mail.recipient)
-        self.ledger.sending(*key, documents, msg_id, is_update)
+        have = self.delivered.get(mail.recipient.casefold(), Delivered())
+        is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
+        files = [self.maker.attachment(item) for item in items]
+        rows = self.ledger.parts(self.transport.name, self.planned.month, mail.recipient)
+        unknown, files = _in_flight(rows, files)
+        build = self._builder(mail, is_update, rows)
+        parts = [(chunk, build(chunk, entry.part, entry.parts, entry.message_id)) for chunk, entry in unknown]
         try:
-            error = _send_with_retries(self.transport, message, mail.recipient, self.retry_delay, self.sleep,
-                                       self.breaker)
+            parts += split(files, build, self.options.max_mail_bytes) if files else []
+        except TooLarge as error:
+            self.ledger.failed_before_sending(self.transport.name, self.planned.month, mail.recipient,
+                                              ",".join(_identities(files)), str(error))
+            return Outcome(mail, FAILED, is_update, error=str(error))
+        outcome = Outcome(mail, SENT, is_update, resent_unknown=bool(unknown))
+        for chunk, message in parts:
+            error = self._send_part(mail.recipient, chunk, message, is_update)
+            if error:
+                outcome.status, outcome.error = FAILED, error
+                break
+            outcome.parts += 1
+            outcome.attached += [a.name for a in chunk]
+        return outcome
+
+    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry]):
+        """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
+        deliberate --resend of a delivered part a new one), unless `msg_id` is given."""
+        lines = headlines(mail, self.planned.metrics_rows, self.planned.labels)
+
+        def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
+            if msg_id is None:
+                marks = [f"part {part}/{count}"] if count > 1 else []
+                previous = rows.get(part)
+                if self.resend and previous is not None and previous.status == SENT:
+                    marks.append(f"resend-{previous.attempts}")
+                msg_id = message_id(self.planned.month, mail.recipient, [*_identities(chunk), *marks])
+            return compose(self.options.sender, mail.recipient, mail.name, self.planned.month, lines, chunk, msg_id,
+                           is_update, Marks(is_update, part, count))
+        return build
+
+    def _send_part(self, recipient: str, chunk: list[Attachment], message, is_update: bool) -> str | None:
+        """Archive, record, send, record the result; None when sent, else the error."""
+        msg_id = message["Message-ID"]
+        part, count = _part_of(message)
+        for attachment in chunk:
+            archive.keep(self.planned.outputs_dir, self.planned.month, attachment)
+        key = (self.transport.name, self.planned.month, recipient)
+        self.ledger.sending(*key, ",".join(_identities(chunk)), msg_id, is_update, part, count)
+        try:
+            error = _send_with_retries(self.transport, message, recipient, self.retry_delay, self.sleep,
+                                       self.breaker, f"{part} of {count}" if count > 1 else "")
         except ServerDown as down:  # never reached a server: not sent, not in flight
-            self.ledger.finished(*key, PENDING, str(down))
+            self.ledger.finished(*key, PENDING, str(down), part)
             raise
         except OSError as failure:  # the outbox's disk: nothing was written
-            self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)))
+            self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)), part)
             raise
-        self.ledger.finished(*key, FAILED if error else SENT, error)
-        return Outcome(mail, FAILED if error else SENT, is_update, unknown, error)
+        if error:
+            self.ledger.finished(*key, FAILED, error, part)
+        else:
+            self.ledger.delivered(*key, part, msg_id, [(a.name, a.sha256, a.identity) for a in chunk])
+        return error
+
+
+def _part_of(message) -> tuple[int, int]:
+    """(part, parts) from the X-Salesreport-Part header; (1, 1) for a mail in one piece."""
+    mark = message.get("X-Salesreport-Part")
+    return tuple(int(n) for n in str(mark).split("/")) if mark else (1, 1)
+
+
+def _in_flight(rows: dict[int, Entry], files: list[Attachment]):
+    """Parts a killed run left `sending` whose attachments are all to be sent again: each goes again as
+    it was (same part, same Message-ID), so the server can drop a copy it already has. The rest of `files`."""
+    unknown = []
+    for entry in sorted(rows.values(), key=lambda e: e.part):
+        chunk = [f for f in files if f.identity in entry.hashes]
+        if entry.status == SENDING and chunk and set(_identities(chunk)) == entry.hashes:
+            unknown.append((chunk, entry))
+            files = [f for f in files if f not in chunk]
+    return unknown, files
+
+
+def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], recipient: str,
+            to: str) -> tuple[Mail, int, str]:
+    """Send `recipient`'s whole mail, marked 【预览】, to `to` through the configured transport (the
+    outbox under outputs/outbox/preview-MONTH/); the ledger is neither read nor written, and no
+    approval is needed. The mail, the number of messages and the transport."""
+    options = config.options(env)
+    transport = from_settings(options.smtp, outputs_dir / "outbox" / f"preview-{month}")
+    with exclusive(month_lock(outputs_dir, month), month_busy(month)):
+        planned = plan_month(month, inputs_dir, outputs_dir)
+        mail = next((m for m in planned.mails if m.recipient.casefold() == recipient.strip().casefold()), None)
+        if mail is None:
+            known = "、".join(m.recipient for m in planned.mails[:SHOWN])
+            raise InputError([Problem("--preview", None, None, recipient,
+                                      f"不是 {month} 的收件人（收件人有：{known}{' 等' if len(planned.mails) > SHOWN else ''}）")])
+        maker = planned.maker()
+        items = planned.items(mail, options.attach)
+        maker.convert(items)
+        lines = headlines(mail, planned.metrics_rows, planned.labels)
+        token = secrets.token_hex(8)
+
+        def build(chunk: list[Attachment], part: int, count: int):
+            msg_id = message_id(month, to, [*_identities(chunk), f"preview {token} {part}/{count}"])
+            return compose(options.sender, to, mail.name, month, lines, chunk, msg_id, False,
+                           Marks(False, part, count, preview_for=mail.recipient))
+        try:
+            parts = split([maker.attachment(i) for i in items], build, options.max_mail_bytes)
+        except TooLarge as error:
+            raise DeliveryError(f"预览未发送：{error}") from None
+        transport.prepare()
+        for number, (_, message) in enumerate(parts, 1):
+            try:
+                error = _send_with_retries(transport, message, to, 2.0, time.sleep, Breaker(),
+                                           f"{number} of {len(parts)}" if len(parts) > 1 else "")
+            except ServerDown as down:
+                error = str(down)
+            if error:
+                raise DeliveryError(f"预览未能发送到 {to}：{error}")
+    return mail, len(parts), transport.describe()

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import formataddr, formatdate, make_msgid
 
 from pipeline.inputs.values import month_label
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+MIME_TYPES = {"docx": DOCX_TYPE, "pdf": ("application", "pdf"),
+              "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
 _UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_UNITS_IN_SUBJECT = 3
 
@@ -32,6 +34,28 @@ class HeadlineItem:
 class UnitHeadline:
     label: str
     items: tuple[HeadlineItem, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes = field(repr=False)
+    kind: str  # docx | pdf | xlsx
+    identity: str  # what the ledger knows it by: its document's sha256 (docx, pdf), the workbook's own (xlsx)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What sets a mail apart from the plain monthly one."""
+
+    is_update: bool = False
+    part: int = 1
+    parts: int = 1
+    preview_for: str | None = None  # a test send of this recipient's mail
 
 
 def header_text(text: str) -> str:
@@ -53,17 +77,28 @@ def message_id(month: str, recipient: str, hashes: list[str]) -> str:
     return f"<{digest[:40]}@salesreport>"
 
 
-def subject(month: str, labels: list[str], is_update: bool) -> str:
+def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None = None) -> str:
+    marks = marks or Marks(is_update)
     shown = "、".join(labels[:MAX_UNITS_IN_SUBJECT])
     if len(labels) > MAX_UNITS_IN_SUBJECT:
         shown += f"等{len(labels)}个单位"
-    return header_text(f"{'【更新】' if is_update else ''}【{month}】{shown} 销售月度工作计划与总结")
+    prefix = ("【预览】" if marks.preview_for else "") + ("【更新】" if is_update else "")
+    suffix = f"（{marks.part}/{marks.parts}）" if marks.parts > 1 else ""
+    return header_text(f"{prefix}【{month}】{shown} 销售月度工作计划与总结{suffix}")
 
 
-def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool) -> str:
+def _part_note(marks: Marks) -> str:
+    return (f"本邮件是第 {marks.part}/{marks.parts} 封：附件超过单封邮件的大小上限，分 {marks.parts} 封发送。"
+            if marks.parts > 1 else "")
+
+
+def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
+           marks: Marks = Marks()) -> str:
     lines = [f"{greeting}，您好：", ""]
     if is_update:
         lines += ["本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。", ""]
+    if marks.parts > 1:
+        lines += [_part_note(marks), ""]
     lines += [f"附件是{month_label(month)}的销售月度工作计划与总结，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
     lines.append("本月要点（达成率）：")
     for headline in headlines:
@@ -73,7 +108,8 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
     return "\n".join(lines) + "\n"
 
 
-def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool) -> str:
+def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
+          marks: Marks = Marks()) -> str:
     e = html.escape
     rows = []
     for headline in headlines:
@@ -82,6 +118,7 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
         rows.append(f'<tr><th style="text-align:left;padding:4px 8px;border:1px solid #ccc">{e(headline.label)}</th>'
                     f"{cells}</tr>")
     update = "<p><b>本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。</b></p>" if is_update else ""
+    update += f"<p>{e(_part_note(marks))}</p>" if marks.parts > 1 else ""
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
@@ -91,22 +128,45 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
 
 
 def compose(sender: str, recipient: str, name: str, month: str, headlines: list[UnitHeadline],
-            attachments: list[tuple[str, bytes]], msg_id: str, is_update: bool) -> EmailMessage:
-    """The mail to `recipient`: subject naming the units, plain and HTML body, the documents attached."""
+            attachments: list[Attachment], msg_id: str, is_update: bool, marks: Marks | None = None) -> EmailMessage:
+    """The mail to `recipient`: subject naming the units, plain and HTML body, the files attached.
+
+    A preview (`marks.preview_for`) is the same mail addressed to the person checking it.
+    """
+    marks = marks or Marks(is_update)
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((display_name(name), recipient)) if display_name(name) else recipient
-    message["Subject"] = subject(month, [h.label for h in headlines], is_update)
+    message["To"] = formataddr((display_name(name), recipient)) if display_name(name) and not marks.preview_for \
+        else recipient
+    message["Subject"] = subject(month, [h.label for h in headlines], is_update, marks)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = msg_id
     message["X-Salesreport-Month"] = month
     if is_update:
         message["X-Salesreport-Update"] = "yes"
-    greeting = header_text(name) or recipient
-    names = [header_text(file_name) for file_name, _ in attachments]
-    message.set_content(_plain(greeting, month, names, headlines, is_update))
-    message.add_alternative(_html(greeting, month, names, headlines, is_update), subtype="html")
-    for file_name, (_, data) in zip(names, attachments):
+    if marks.parts > 1:
+        message["X-Salesreport-Part"] = f"{marks.part}/{marks.parts}"
+    if marks.preview_for:
+        message["X-Salesreport-Preview-For"] = header_text(marks.preview_for)
+    greeting = header_text(name) or (marks.preview_for or recipient)
+    names = [header_text(attachment.name) for attachment in attachments]
+    message.set_content(_plain(greeting, month, names, headlines, is_update, marks))
+    message.add_alternative(_html(greeting, month, names, headlines, is_update, marks), subtype="html")
+    for file_name, attachment in zip(names, attachments):
         # a non-ASCII file name is written RFC 2231-encoded (filename*=utf-8''…) by the email package
-        message.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=file_name)
+        maintype, subtype = MIME_TYPES[attachment.kind]
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=file_name)
+    return message
+
+
+def compose_alert(sender: str, recipients: list[str], subject_text: str, body: str) -> EmailMessage:
+    """A plain-text alert to the people who run the job."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = header_text(subject_text)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="salesreport")
+    message["X-Salesreport-Alert"] = "yes"
+    message.set_content(body)
     return message

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Mapping
 
 from pipeline import config
-from pipeline.config import ALLOW_PLAINTEXT, DEFAULT_PORTS, SmtpSettings  # noqa: F401 (their names here)
-from pipeline.errors import ConfigError, EnvironmentFailure  # noqa: F401 (ConfigError: its name here)
+from pipeline.config import SmtpSettings
+from pipeline.errors import EnvironmentFailure
 from pipeline.publish import remove, safe_name
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there

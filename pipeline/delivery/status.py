@@ -1,0 +1,119 @@
+"""What has gone out for a month (`salesreport status`) and approving a month's documents (`approve`).
+
+Reads the report's manifest, the recipients and the ledger; writes nothing but approvals. A
+recipient is complete when they have every current document of the month, as .docx or .pdf.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from pipeline import config
+from pipeline.delivery import archive
+from pipeline.delivery.attachments import pdf_name
+from pipeline.delivery.distribute import Mail, plan_month, read_manifest
+from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
+from pipeline.delivery.transport import from_settings
+
+DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
+
+
+@dataclass
+class RecipientStatus:
+    mail: Mail
+    state: str  # delivered | pending | failed | awaiting_approval
+    missing: list[dict]  # the current documents they do not have
+    has_older: bool = False  # they have an earlier version of a missing document
+    unknown: bool = False  # a mail's fate is unknown (a killed run): the next distribute resends it
+    error: str | None = None
+    received: list[Received] = field(default_factory=list)
+
+
+@dataclass
+class MonthStatus:
+    month: str
+    transport: str
+    made_at: dt.datetime | None = None
+    documents: int = 0
+    recipients: list[RecipientStatus] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problem: str | None = None  # why there is nothing to check (no report)
+
+    @property
+    def complete(self) -> bool:
+        return self.problem is None and all(r.state == DELIVERED for r in self.recipients)
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.recipients if r.state == state)
+
+
+def _has(have: Delivered, document: dict) -> bool:
+    digest = document["sha256"]
+    return have.has(Path(document["path"]).name, digest) or have.has(pdf_name(document), f"pdf:{digest}")
+
+
+def _state(mail: Mail, have: Delivered, rows: list[Entry], approvals: dict[str, Approval],
+           require_approval: bool) -> RecipientStatus:
+    missing = [d for d in mail.documents if not _has(have, d)]
+    if not missing:
+        return RecipientStatus(mail, DELIVERED, [])
+    older = any(have.replaces(Path(d["path"]).name) or have.replaces(pdf_name(d)) for d in missing)
+    unknown = any(row.status == SENDING for row in rows)
+    failed = [row for row in rows if row.status == FAILED]
+    if require_approval and any(d["sha256"] not in approvals for d in missing):
+        state = AWAITING
+    else:
+        state = FAILING if failed else PENDING
+    return RecipientStatus(mail, state, missing, older, unknown, failed[-1].last_error if failed else None)
+
+
+def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str]) -> MonthStatus:
+    """Per recipient of `month` what they have of its current documents, by the configured transport."""
+    options = config.options(env)
+    transport = from_settings(options.smtp, outputs_dir / "outbox" / month)
+    status = MonthStatus(month, transport.describe())
+    manifest_path = outputs_dir / month / "manifest.json"
+    if not manifest_path.is_file():
+        status.problem = f"还没有 {month} 的报告（找不到 {manifest_path}）"
+        return status
+    planned = plan_month(month, inputs_dir, outputs_dir)
+    status.made_at = dt.datetime.fromtimestamp(manifest_path.stat().st_mtime).astimezone()
+    status.documents = len({d["sha256"] for m in planned.mails for d in m.documents})
+    status.warnings = planned.warnings
+    ledger_path = outputs_dir / "deliveries.sqlite"
+    delivered, rows, approvals, received = {}, {}, {}, []
+    if ledger_path.exists():
+        ledger = Ledger(ledger_path)
+        try:
+            delivered, rows = ledger.delivered_to(transport.name, month), ledger.month(transport.name, month)
+            approvals, received = ledger.approvals(month), ledger.received(transport.name, month)
+        finally:
+            ledger.close()
+    for mail in planned.mails:
+        key = mail.recipient.casefold()
+        recipient = _state(mail, delivered.get(key, Delivered()), rows.get(key, []), approvals,
+                           options.require_approval)
+        recipient.received = [r for r in received if r.recipient.casefold() == key]
+        status.recipients.append(recipient)
+    return status
+
+
+def archived(outputs_dir: Path, month: str, received: Received) -> Path | None:
+    """The archived copy of what was received, if it is still kept."""
+    path = archive.path(outputs_dir, month, received.sha256, received.name)
+    return path if path.is_file() else None
+
+
+def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt.datetime]:
+    """Approves the month's current documents (their sha256, with who and when, in the ledger):
+    the documents, how many were not approved before, and when the report made them."""
+    manifest = read_manifest(outputs_dir, month)
+    made_at = dt.datetime.fromtimestamp((outputs_dir / month / "manifest.json").stat().st_mtime).astimezone()
+    ledger = Ledger(outputs_dir / "deliveries.sqlite")
+    try:
+        added = ledger.approve(month, [(d["sha256"], d["path"]) for d in manifest["documents"]], by)
+    finally:
+        ledger.close()
+    return manifest["documents"], added, made_at
