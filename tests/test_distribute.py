@@ -149,17 +149,23 @@ def test_a_permanent_refusal_fails_that_one_and_a_rerun_retries_only_it(smtp, ou
     assert len(smtp.messages) == 20
 
 
-def test_a_killed_run_rerun_delivers_all_and_nothing_recorded_twice(smtp, outputs):
-    smtp.hold = "east.head@example.com"  # the server takes this mail but the client never hears back
-    env = {**os.environ, **smtp.env, "PYTHONPATH": str(ROOT)}
+def killed_once_held(server, outputs, env):
+    """Runs distribute in a process with `env` and kills it once the server holds the mail to
+    `server.hold` (it has the mail, the client never hears back)."""
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "distribute", "--month", "2025-10",
                                 "--inputs", str(SAMPLE_INPUTS), "--outputs", str(outputs)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 60
-    while not smtp.to("east.head@example.com") and time.monotonic() < deadline:
+    while not server.to(server.hold) and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.communicate()
+
+
+def test_a_killed_run_rerun_delivers_all_and_nothing_recorded_twice(smtp, outputs):
+    smtp.hold = "east.head@example.com"  # the server takes this mail but the client never hears back
+    killed_once_held(smtp, outputs, smtp.env)
     before = {rcpt[0] for rcpt, _ in smtp.messages}
     smtp.hold = None
     result = run(outputs, smtp.env)

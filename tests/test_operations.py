@@ -23,7 +23,8 @@ from pipeline.documents import pdf
 
 from .conftest import SAMPLE_INPUTS, invoke
 from .docx_reading import fill
-from .test_distribute import Server, attached, expected_documents, free_port, outputs  # noqa: F401 (fixture)
+from .test_distribute import (Server, attached, expected_documents, free_port, killed_once_held,  # noqa: F401
+                              outputs)
 
 HAS_PDF = bool((shutil.which("soffice") or shutil.which("libreoffice")) and pdf.has_chinese_font()
                and shutil.which("pdftotext"))
@@ -141,6 +142,9 @@ def test_a_bad_value_names_where_it_came_from(outputs, tmp_path, monkeypatch):
     monkeypatch.setenv("SALESREPORT_MAX_MAIL_MB", "0")
     assert "SALESREPORT_MAX_MAIL_MB：应为大于 0 的数" in cli("distribute", outputs, "--config", settings).stderr
     assert "找不到配置文件" in cli("distribute", outputs, "--config", tmp_path / "missing.toml").stderr
+    settings.write_text('attach = "docx"\nmax_mail_mb = 10 MB\n', encoding="utf-8")
+    broken = cli("distribute", outputs, "--config", settings)
+    assert broken.exit_code == 2 and "不是有效的 TOML" in broken.stderr and "line 2" in broken.stderr
 
 
 # --- 1. alerts ---------------------------------------------------------------------------------
@@ -468,6 +472,21 @@ def test_a_failed_part_is_the_only_one_sent_again(smtp, outputs, monkeypatch):
     assert attached(part_one) | attached(retry) == expected_documents(outputs)["east.head@example.com"]
     assert not attached(part_one) & attached(retry)
     assert cli("status", outputs).exit_code == 0
+
+
+def test_a_part_whose_fate_a_killed_run_left_unknown_goes_again_with_its_message_id(smtp, outputs, monkeypatch):
+    smtp.hold = "east.head@example.com"  # the server takes part 1 but the client never hears back
+    monkeypatch.setenv("SALESREPORT_MAX_MAIL_MB", str(LIMIT_MB))
+    killed_once_held(smtp, outputs, {})
+    smtp.hold = None
+    [unknown] = smtp.to("east.head@example.com")
+    assert unknown["Subject"].endswith("（1/2）")
+    result = cli("distribute", outputs)
+    assert result.exit_code == 0 and "上次结果未知，已用相同 Message-ID 重发" in result.output
+    first, again, rest = smtp.to("east.head@example.com")
+    assert again["Message-ID"] == first["Message-ID"] and attached(again) == attached(first)
+    assert attached(first) | attached(rest) == expected_documents(outputs)["east.head@example.com"]
+    assert not attached(first) & attached(rest)
 
 
 def test_an_attachment_too_large_for_any_mail_fails_that_recipient_by_name(smtp, outputs, monkeypatch):
