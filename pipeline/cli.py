@@ -399,9 +399,9 @@ _STATES = {"delivered": "已送达", "pending": "待发送", "failed": "失败",
 def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: bool) -> None:
     mail = recipient.mail
     who = f"{mail.recipient}（{mail.name}）" if mail.name else mail.recipient
-    line = f"  {_STATES[recipient.state]} {who}：{len(mail.documents)} 份"
+    line = f"  {_STATES[recipient.state]} {who}：{recipient.attachments} 个附件"
     if recipient.missing:
-        line += f"，缺 {len(recipient.missing)} 份" + ("（其中有更新）" if recipient.has_older else "")
+        line += f"，缺 {len(recipient.missing)} 个" + ("（其中有更新）" if recipient.has_older else "")
         line += "；上次发送结果未知，下次 distribute 会重发" if recipient.unknown else ""
         line += f"；{recipient.error}" if recipient.error else ""
     say(line)

@@ -243,18 +243,30 @@ def test_status_fails_until_everyone_has_every_current_document(smtp, outputs, i
     before = cli("status", outputs, inputs=inputs_copy)
     assert before.exit_code == 5
     assert "2025-10: 文档生成于" in before.output and "（38 份）" in before.output
-    assert "待发送 ceo@example.com（林总）：2 份，缺 2 份" in before.output
+    assert "待发送 ceo@example.com（林总）：2 个附件，缺 2 个" in before.output
     assert "20 位收件人，已送达 0，待发送 20，失败 0，待审批 0——未全部送达" in before.output
     assert cli("distribute", outputs, inputs=inputs_copy).exit_code == 0
     after = cli("status", outputs, inputs=inputs_copy)
     assert after.exit_code == 0, after.output
-    assert "已送达 ceo@example.com（林总）：2 份" in after.output and "全部送达" in after.output
+    assert "已送达 ceo@example.com（林总）：2 个附件" in after.output and "全部送达" in after.output
     change_a_team_note(inputs_copy)
     report(outputs, inputs_copy)
     changed = cli("status", outputs, inputs=inputs_copy)
     assert changed.exit_code == 5
-    assert "待发送 sz.lead@example.com（深圳组主管）：2 份，缺 1 份（其中有更新）" in changed.output
-    assert "已送达 gz.lead@example.com（广州组主管）：2 份" in changed.output
+    assert "待发送 sz.lead@example.com（深圳组主管）：2 个附件，缺 1 个（其中有更新）" in changed.output
+    assert "已送达 gz.lead@example.com（广州组主管）：2 个附件" in changed.output
+
+
+def test_a_format_added_later_sends_only_the_new_attachments_and_status_waits_for_them(smtp, outputs, monkeypatch):
+    assert cli("distribute", outputs).exit_code == 0
+    monkeypatch.setenv("SALESREPORT_ATTACH", "docx,xlsx")
+    waiting = cli("status", outputs)
+    assert waiting.exit_code == 5 and "待发送 ceo@example.com（林总）：3 个附件，缺 1 个" in waiting.output
+    assert cli("distribute", outputs).exit_code == 0
+    _, workbook = smtp.to("ceo@example.com")
+    assert [p.get_filename() for p in workbook.iter_attachments()] == ["2025-10_销售指标.xlsx"]
+    assert not workbook["Subject"].startswith("【更新】")
+    assert cli("status", outputs).exit_code == 0
 
 
 def test_status_names_a_failure_with_the_servers_reply(smtp, outputs):
@@ -262,7 +274,7 @@ def test_status_names_a_failure_with_the_servers_reply(smtp, outputs):
     assert cli("distribute", outputs).exit_code == 5
     result = cli("status", outputs)
     assert result.exit_code == 5
-    assert "失败 ceo@example.com（林总）：2 份，缺 2 份；550 5.1.1 mailbox unavailable" in result.output
+    assert "失败 ceo@example.com（林总）：2 个附件，缺 2 个；550 5.1.1 mailbox unavailable" in result.output
 
 
 def test_status_of_a_range_catches_a_month_that_never_ran(smtp, outputs):

@@ -1,7 +1,8 @@
 """What has gone out for a month (`salesreport status`) and approving a month's documents (`approve`).
 
 Reads the report's manifest, the recipients and the ledger; writes nothing but approvals. A
-recipient is complete when they have every current document of the month, as .docx or .pdf.
+recipient is complete when they have, as it is now, everything distribute would send them: every
+current document of the month in the formats of SALESREPORT_ATTACH (and the workbook).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.delivery import archive
-from pipeline.delivery.attachments import pdf_name
+from pipeline.delivery.attachments import Item
 from pipeline.delivery.distribute import Mail, plan_month, read_manifest
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
 from pipeline.delivery.transport import from_settings
@@ -24,8 +25,9 @@ DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "await
 class RecipientStatus:
     mail: Mail
     state: str  # delivered | pending | failed | awaiting_approval
-    missing: list[dict]  # the current documents they do not have
-    has_older: bool = False  # they have an earlier version of a missing document
+    attachments: int  # what the mail carries now (SALESREPORT_ATTACH)
+    missing: list[Item]  # what of it they do not have as it is now
+    has_older: bool = False  # they have an earlier version of something missing (an update)
     unknown: bool = False  # a mail's fate is unknown (a killed run): the next distribute resends it
     error: str | None = None
     received: list[Received] = field(default_factory=list)
@@ -49,24 +51,21 @@ class MonthStatus:
         return sum(1 for r in self.recipients if r.state == state)
 
 
-def _has(have: Delivered, document: dict) -> bool:
-    digest = document["sha256"]
-    return have.has(Path(document["path"]).name, digest) or have.has(pdf_name(document), f"pdf:{digest}")
-
-
-def _state(mail: Mail, have: Delivered, rows: list[Entry], approvals: dict[str, Approval],
+def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], approvals: dict[str, Approval],
            require_approval: bool) -> RecipientStatus:
-    missing = [d for d in mail.documents if not _has(have, d)]
+    """Whether the recipient has what distribute would send them now, and if not, why not."""
+    missing = [i for i in items if not have.has(i.name, i.identity)]
     if not missing:
-        return RecipientStatus(mail, DELIVERED, [])
-    older = any(have.replaces(Path(d["path"]).name) or have.replaces(pdf_name(d)) for d in missing)
+        return RecipientStatus(mail, DELIVERED, len(items), [])
+    older = any(have.replaces(i.name) for i in missing)
     unknown = any(row.status == SENDING for row in rows)
     failed = [row for row in rows if row.status == FAILED]
-    if require_approval and any(d["sha256"] not in approvals for d in missing):
+    if require_approval and any(i.document and i.document["sha256"] not in approvals for i in missing):
         state = AWAITING
     else:
         state = FAILING if failed else PENDING
-    return RecipientStatus(mail, state, missing, older, unknown, failed[-1].last_error if failed else None)
+    return RecipientStatus(mail, state, len(items), missing, older, unknown,
+                           failed[-1].last_error if failed else None)
 
 
 def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str]) -> MonthStatus:
@@ -93,8 +92,8 @@ def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[s
             ledger.close()
     for mail in planned.mails:
         key = mail.recipient.casefold()
-        recipient = _state(mail, delivered.get(key, Delivered()), rows.get(key, []), approvals,
-                           options.require_approval)
+        recipient = _state(mail, planned.items(mail, options.attach), delivered.get(key, Delivered()),
+                           rows.get(key, []), approvals, options.require_approval)
         recipient.received = [r for r in received if r.recipient.casefold() == key]
         status.recipients.append(recipient)
     return status
