@@ -3,10 +3,11 @@ import pandas as pd
 import pytest
 
 from pipeline.compute.analysis import ranking, stated_amount
+from pipeline.compute.org import Unit
+from pipeline.compute.transform import compute_month
+from pipeline.documents.context import summary_context
 from pipeline.inputs.catalog import Catalog
-from pipeline.documents.context import Unit, summary_context
-from pipeline.compute.transform import unit_metrics
-from pipeline.inputs.validate import Inputs
+from pipeline.model import Inputs
 
 from .conftest import org_frame
 
@@ -27,9 +28,7 @@ def inputs(notes=()):
 
 
 def team_summary(data):
-    metrics, warnings = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
-    empty = metrics.iloc[0:0]
-    return summary_context(data, metrics, warnings, Unit("team", "一组", "一组"), "2025-10", empty)
+    return summary_context(compute_month(data, "2025-10"), Unit("team", "一组", "一组"))
 
 
 def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
@@ -59,8 +58,7 @@ def test_section_items_come_from_data_when_nobody_wrote_any():
 
 
 def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
-    data = inputs()
-    metrics, _ = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
+    metrics = compute_month(inputs(), "2025-10").metrics
     members = metrics[metrics["level"] == "rep"]
     ranked = ranking(members, {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, ["sales"], CATALOG)
     assert [(r["rank"], r["name"], r["rate1"]) for r in ranked] == \

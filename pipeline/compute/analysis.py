@@ -11,25 +11,24 @@ import re
 
 import pandas as pd
 
+from pipeline.compute.org import CHILD_LEVEL, Org
 from pipeline.documents import formats
 from pipeline.inputs.catalog import Catalog, Metric
-from pipeline.compute.transform import COMPARABLE, STATUS_INCOMPLETE
+from pipeline.status import (COMPARABLE, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NO_ACTUAL,
+                             STATUS_NO_TARGET)
 
 MARK = "【数据】"
 FAR_ABOVE, FAR_BELOW = 1.1, 0.8  # achievement that counts as far above / far below target
 TOP = 2  # members named per sentence
 RANKED_METRICS = 3  # columns of the ranking table
-CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep"}
 
 
-def member_rows(metrics: pd.DataFrame, org: pd.DataFrame, level: str, unit: str) -> pd.DataFrame:
+def member_rows(metrics: pd.DataFrame, org: Org, level: str, unit: str) -> pd.DataFrame:
     """The metric rows of the unit's direct members (company → regions → teams → reps)."""
     child = CHILD_LEVEL.get(level)
     if child is None:
         return metrics.iloc[0:0]
-    column = "rep_id" if child == "rep" else child
-    scope = org if level == "company" else org[org[level] == unit]
-    return metrics[(metrics["level"] == child) & metrics["unit"].isin(set(scope[column]))]
+    return metrics[(metrics["level"] == child) & metrics["unit"].isin(set(org.members(level, unit)))]
 
 
 def _behind(variance: pd.Series | float, metric: Metric):
@@ -156,9 +155,9 @@ def variance_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: 
 
 
 def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric, note: str) -> str:
-    if row.status == "no_target":
+    if row.status == STATUS_NO_TARGET:
         return MARK + "本月无目标（或目标为0），无法计算达成率。"
-    if row.status == "no_actual":
+    if row.status == STATUS_NO_ACTUAL:
         return MARK + "本月未报实际完成数据。"
     if row.status == STATUS_INCOMPLETE:
         text = MARK + "数据不全：" + "；".join(data_gaps(row, labels)) + "。"
@@ -197,7 +196,7 @@ def highlight(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric
     items = far_above(members, row.metric, labels, metric)
     if items:
         return MARK + "、".join(items) + "。"
-    if row.status == "met":
+    if row.status == STATUS_MET:
         return MARK + f"本项达成{formats.achievement(row.achievement)}。".replace("达成—", "达成目标")
     return formats.MISSING
 
@@ -207,7 +206,7 @@ def problem(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) 
     items = far_below(members, row.metric, labels, metric) + data_gaps(row, labels)
     if items:
         return MARK + "、".join(items) + "。"
-    if row.status == "missed":
+    if row.status == STATUS_MISSED:
         return f"{MARK}本项仅达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）。"
     return formats.MISSING
 
@@ -219,11 +218,11 @@ def section_items(rows: pd.DataFrame, members: pd.DataFrame, labels: dict[str, s
     for row in rows.itertuples():
         metric = catalog[row.metric]
         own = f"{metric.name}达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）"
-        if good and row.status == "met":
+        if good and row.status == STATUS_MET:
             items.append(f"{MARK}{own}。")
-        elif not good and row.status == "missed":
+        elif not good and row.status == STATUS_MISSED:
             items.append(f"{MARK}{own.replace('达成', '仅达成', 1)}。")
-        elif not good and row.status == "no_actual":
+        elif not good and row.status == STATUS_NO_ACTUAL:
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
         elif not good and row.status == STATUS_INCOMPLETE:
             items.append(f"{MARK}{metric.name}数据不全：" + "；".join(data_gaps(row, labels)) + "。")
@@ -247,7 +246,7 @@ def ranked_members(members: pd.DataFrame, main: list[str]) -> tuple[pd.DataFrame
     return rates.loc[order], variances.loc[order]
 
 
-UNRANKED_TEXT = {"no_actual": "未报", "no_target": "无目标"}
+UNRANKED_TEXT = {STATUS_NO_ACTUAL: "未报", STATUS_NO_TARGET: "无目标"}
 
 
 def _rate_cell(rate: float, row) -> str:

@@ -8,40 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.documents import formats
-from pipeline.inputs.catalog import Catalog
 from pipeline.errors import DataWarning
-from pipeline.inputs.validate import COMPANY_UNIT
+from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.values import shift_month
+from pipeline.model import Inputs, MonthData
+from pipeline.status import (STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
+                             STATUS_NO_TARGET)
 
-LEVELS = ("company", "region", "team", "rep")
-STATUS_MET, STATUS_NEAR, STATUS_MISSED = "met", "near", "missed"
-STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE = "no_target", "no_actual", "incomplete"
-COMPARABLE = (STATUS_MET, STATUS_NEAR, STATUS_MISSED)  # statuses whose achievement compares like with like
 NEAR_THRESHOLD = 0.9
 METRIC_COLUMNS = ["level", "unit", "metric", "target", "actual"]
-
-
-def units(org: pd.DataFrame, level: str) -> list[str]:
-    """The units of `level` in the order org.csv first names them (rep_ids for reps)."""
-    if level == "company":
-        return [COMPANY_UNIT]
-    column = "rep_id" if level == "rep" else level
-    return list(dict.fromkeys(org[column]))
-
-
-def rep_names(org: pd.DataFrame) -> dict[str, str]:
-    """rep_id → the rep's name, what a reader calls a rep."""
-    return dict(zip(org["rep_id"], org["rep_name"]))
-
-
-def membership(org: pd.DataFrame, level: str) -> pd.DataFrame:
-    """rep_id → the unit of `level` it belongs to, as columns `rep_id`, `unit`."""
-    if level == "company":
-        unit = pd.Series(COMPANY_UNIT, index=org.index)
-    else:
-        unit = org["rep_id" if level == "rep" else level]
-    return pd.DataFrame({"rep_id": org["rep_id"], "unit": unit})
 
 
 def rep_figures(targets: pd.DataFrame, actuals: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -62,7 +39,7 @@ def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series
     return found.map(lambda reps: reps if isinstance(reps, tuple) else ())
 
 
-def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catalog) -> pd.DataFrame:
+def roll_up(figures: pd.DataFrame, org: Org, level: str, catalog: Catalog) -> pd.DataFrame:
     """Target and actual per unit of `level` and metric, from the reps' `figures`, with coverage.
 
     `sum` metrics add up whatever the members reported (NaN only when nobody did). `ratio`
@@ -73,7 +50,7 @@ def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catal
     for a weighted ratio): the like-for-like comparison. `targeted`, `reported`, `members` count
     the reps with a target, an actual, either; `missing` and `untargeted` name them.
     """
-    joined = figures.merge(membership(org, level), on="rep_id", how="inner")
+    joined = figures.merge(org.membership(level), on="rep_id", how="inner")
     if joined.empty:
         return pd.DataFrame(columns=FIGURE_COLUMNS).astype({"target": "float64", "actual": "float64"})
     target, actual = joined["target"], joined["actual"]
@@ -145,7 +122,7 @@ def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.
         default=STATUS_MISSED), index=actual.index)
 
 
-def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
+def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str,
                  catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
     """Target, actual and coverage for every level, unit and metric of `month`, with roll-up warnings."""
     figures = rep_figures(targets, actuals, month)
@@ -159,10 +136,10 @@ def _bottom_up(pairs) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: -LEVELS.index(pair[0]))
 
 
-def rollup_warnings(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> list[DataWarning]:
+def rollup_warnings(frame: pd.DataFrame, org: Org, catalog: Catalog) -> list[DataWarning]:
     """Per ratio metric: one line for all the units that fell back to the plain mean, and one
     line per rep left out of weighted roll-ups, naming them."""
-    names, warnings = rep_names(org), []
+    names, warnings = org.names, []
     for key in frame["metric"].drop_duplicates():
         mine, name = frame[frame["metric"] == key], catalog[key].name
         plain = _bottom_up(zip(mine.loc[mine["plain_mean"], "level"], mine.loc[mine["plain_mean"], "unit"]))
@@ -182,7 +159,7 @@ def rollup_warnings(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) ->
     return warnings
 
 
-def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
+def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str,
                  catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
     """Contract §2 for every level, unit and metric of `month`.
 
@@ -212,21 +189,21 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     return frame, warnings
 
 
-def _ordered(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def _ordered(frame: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
     """`frame` sorted by level (company first), unit in org order, metric in catalog order."""
-    order = {(level, unit): i for i, (level, unit) in
-             enumerate((level, unit) for level in LEVELS for unit in units(org, level))}
+    order = {(unit.level, unit.unit): i for i, unit in enumerate(org.all_units())}
     metric_order = {key: i for i, key in enumerate(catalog.keys())}
     keys = [(order.get((level, unit), len(order)), metric_order[metric])
             for level, unit, metric in zip(frame["level"], frame["unit"], frame["metric"])]
     return frame.assign(_key=keys).sort_values("_key", kind="stable").drop(columns="_key").reset_index(drop=True)
 
 
-def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
+def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str,
                   catalog: Catalog) -> list[DataWarning]:
     """Each rep's missing actual, missing target and zero target in `month`, naming the roll-ups
     they affect."""
-    figures = rep_figures(targets, actuals, month).merge(org[["rep_id", "rep_name", "team", "region"]], on="rep_id")
+    figures = rep_figures(targets, actuals, month).merge(org.frame[["rep_id", "rep_name", "team", "region"]],
+                                                         on="rep_id")
     warnings = []
     for row in figures.itertuples(index=False):
         who, name = f"{row.rep_id} {row.rep_name}", catalog[row.metric].name
@@ -243,7 +220,11 @@ def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFram
     return warnings
 
 
-def unit_reps(org: pd.DataFrame, level: str, unit: str) -> list[str]:
-    """The rep_ids that belong to `unit` of `level`."""
-    members = membership(org, level)
-    return members.loc[members["unit"] == unit, "rep_id"].tolist()
+def compute_month(inputs: Inputs, month: str) -> MonthData:
+    """Everything `month`'s documents and metrics.csv show, computed once: the figures of every
+    unit (with last month's), next month's targets, and the data warnings."""
+    org = Org(inputs.org)
+    metrics, warnings = unit_metrics(inputs.targets, inputs.actuals, org, month, inputs.catalog)
+    warnings = data_warnings(inputs.targets, inputs.actuals, org, month, inputs.catalog) + warnings
+    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, org, shift_month(month, 1), inputs.catalog)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings)

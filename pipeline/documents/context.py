@@ -1,69 +1,50 @@
 """Document contexts: what each plan and summary shows, as plain dicts of display text.
 
-Pure: takes the validated inputs and the computed metrics and returns, per unit and kind, the
-dict that the Word template renders. All figures are formatted here (contract §3).
+Pure: takes the computed month (model.MonthData) and a unit and returns, per kind, the dict
+that the Word template renders. All figures are formatted here (contract §3).
 """
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 
 from pipeline.compute import analysis
+from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats
-from pipeline.inputs.catalog import Catalog
 from pipeline.documents.charts import NO_CHART, ChartSpec
-from pipeline.errors import DataWarning
+from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
-from pipeline.compute.transform import (LEVELS, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
-                        STATUS_NO_TARGET, rep_names, unit_reps, units)
-from pipeline.inputs.validate import Inputs
 from pipeline.inputs.values import month_label, shift_month
+from pipeline.model import MonthData
+from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
+                             status_fill, status_text)
 
 NOT_GIVEN = "（本月未录入）"
-STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",
-               STATUS_NO_TARGET: "无目标", STATUS_NO_ACTUAL: "缺实际数据", STATUS_INCOMPLETE: "数据不全"}
-GAP_STATUSES = (STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE)
-# Excel's own good / neutral / bad fills, which sales-operations readers already know; a gap in
-# the data gets plain grey, never a performance colour.
-STATUS_FILL = {STATUS_MET: "C6EFCE", STATUS_NEAR: "FFEB9C", STATUS_MISSED: "FFC7CE"}
-NO_FILL = "F2F2F2"
 INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
                    "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
-@dataclass(frozen=True)
-class Unit:
-    level: str
-    unit: str  # the key: rep_id for reps, the name otherwise
-    label: str  # what a reader calls it: the rep's name, the team's name …
+def contexts(data: MonthData, unit: Unit) -> dict[str, dict]:
+    """The plan's and the summary's context of `unit`."""
+    return {"plan": plan_context(data, unit), "summary": summary_context(data, unit)}
 
 
-def all_units(org: pd.DataFrame) -> list[Unit]:
-    """Every unit of every level, company first, in org order."""
-    names = rep_names(org)
-    return [Unit(level, unit, names.get(unit, unit) if level == "rep" else unit)
-            for level in LEVELS for unit in units(org, level)]
-
-
-def _scope(unit: Unit, org: pd.DataFrame) -> str:
+def _scope(unit: Unit, org: Org) -> str:
     """Where the unit sits and what it holds, e.g. `华东区 · 上海一组（3名销售代表）`."""
-    reps = unit_reps(org, unit.level, unit.unit)
+    reps = org.reps(unit.level, unit.unit)
     if unit.level == "rep":
-        row = org.loc[org["rep_id"] == unit.unit].iloc[0]
-        return f"{row['region']} · {row['team']} · {row['rep_name']}（工号 {row['rep_id']}）"
+        rep = unit.unit
+        return f"{org.unit_of(rep, 'region')} · {org.unit_of(rep, 'team')} · {org.names[rep]}（工号 {rep}）"
     if unit.level == "team":
-        region = org.loc[org["team"] == unit.unit, "region"].iloc[0]
-        return f"{region} · {unit.label}（{len(reps)}名销售代表）"
-    teams = org.loc[org["rep_id"].isin(reps), "team"].nunique()
+        return f"{org.team_region[unit.unit]} · {unit.label}（{len(reps)}名销售代表）"
     prefix = "全公司" if unit.level == "company" else unit.label
-    return f"{prefix}（{teams}个团队，{len(reps)}名销售代表）"
+    return f"{prefix}（{org.teams(unit.level, unit.unit)}个团队，{len(reps)}名销售代表）"
 
 
-def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
+def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
     return {
         "month": month,
         "month_label": month_label(month),
@@ -78,8 +59,8 @@ def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
     }
 
 
-def _notes(inputs: Inputs, month: str, unit: Unit, section: str, metric: str = "") -> list[str]:
-    return inputs.note_texts.get((month, unit.level, unit.unit, section, metric), [])
+def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:
+    return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
 def _or_not_given(items: list[str]) -> list[str]:
@@ -108,10 +89,10 @@ def _due_text(due: dt.date) -> str:
     return f"{due.month}月{due.day}日前"
 
 
-def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) -> dict:
+def plan_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作计划 of `unit`: goals, Table 1, strategy, weekly milestones, risks."""
-    catalog, org = inputs.catalog, inputs.org
-    rows = _unit_rows(metrics, unit)
+    catalog, org, month, tasks = data.inputs.catalog, data.org, data.month, data.inputs.tasks
+    rows = _unit_rows(data.metrics, unit)
     goals = [{
         "metric": catalog[r.metric].name,
         "target": formats.figure(r.target, catalog[r.metric]),
@@ -121,9 +102,9 @@ def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) 
     } for r in rows.itertuples()]
     targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows.itertuples()}
 
-    names = rep_names(org)
-    reps = set(unit_reps(org, unit.level, unit.unit))
-    tasks = inputs.tasks[(inputs.tasks["month"] == month) & inputs.tasks["owner"].isin(reps)]
+    names = org.names
+    reps = set(org.reps(unit.level, unit.unit))
+    tasks = tasks[(tasks["month"] == month) & tasks["owner"].isin(reps)]
     tasks = tasks.sort_values(["due", "_line"], kind="stable")
     placeholder = {"task": "（暂未分解任务）", "owner": formats.MISSING, "due": formats.MISSING,
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
@@ -151,30 +132,30 @@ def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) 
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": table1,
-        "strategies": _or_not_given(_notes(inputs, month, unit, "strategy")),
-        "resources": _or_not_given(_notes(inputs, month, unit, "resources")),
+        "strategies": _or_not_given(_notes(data, unit, "strategy")),
+        "resources": _or_not_given(_notes(data, unit, "resources")),
         "weeks": weeks,
-        "risks": _or_not_given(_notes(inputs, month, unit, "risk")),
-        "responses": _or_not_given(_notes(inputs, month, unit, "response")),
+        "risks": _or_not_given(_notes(data, unit, "risk")),
+        "responses": _or_not_given(_notes(data, unit, "response")),
     }
 
 
-def unit_warnings(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit) -> list[str]:
+def unit_warnings(data: MonthData, unit: Unit) -> list[str]:
     """The warnings about `unit` itself or about any of its reps."""
-    reps = set(unit_reps(org, unit.level, unit.unit))
-    return list(dict.fromkeys(
-        w.message for w in warnings if w.concerns(unit.level, unit.unit) or (w.level == "rep" and w.unit in reps)))
+    reps = set(data.org.reps(unit.level, unit.unit))
+    return list(dict.fromkeys(w.message for w in data.warnings
+                              if w.concerns(unit.level, unit.unit) or (w.level == "rep" and w.unit in reps)))
 
 
-def _data_notes(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit, rows: pd.DataFrame) -> list[str]:
+def _data_notes(data: MonthData, unit: Unit, rows: pd.DataFrame) -> list[str]:
     """The unit's warnings, how an incomplete figure is to be read, or that the data is complete."""
     explained = [INCOMPLETE_NOTE] if (rows["status"] == STATUS_INCOMPLETE).any() else []
-    return unit_warnings(warnings, org, unit) + explained or ["本单位本月数据完整，无缺报或异常。"]
+    return unit_warnings(data, unit) + explained or ["本单位本月数据完整，无缺报或异常。"]
 
 
 def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
     counts = rows["status"].value_counts()
-    parts = [f"{STATUS_TEXT[s]}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
+    parts = [f"{status_text(s)}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
     missing = int(sum(counts.get(s, 0) for s in GAP_STATUSES))
     if missing:
         parts.append(f"数据不全{missing}项")
@@ -225,20 +206,19 @@ def _weakest(rows: pd.DataFrame) -> set[str]:
     return set() if behind.empty else {behind.loc[behind["achievement"].idxmin(), "metric"]}
 
 
-def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWarning],
-                    unit: Unit, month: str, next_targets: pd.DataFrame) -> dict:
+def summary_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month.
 
     Table 2 cells and the lists of 三 that no person wrote are filled from the data (【数据】).
     """
-    catalog, org = inputs.catalog, inputs.org
-    rows = _unit_rows(metrics, unit)
-    labels = rep_names(org)
-    members = analysis.member_rows(metrics, org, unit.level, unit.unit)
+    catalog, org, month = data.inputs.catalog, data.org, data.month
+    rows = _unit_rows(data.metrics, unit)
+    labels = org.names
+    members = analysis.member_rows(data.metrics, org, unit.level, unit.unit)
     weakest = _weakest(rows)
 
     def written(row, section: str) -> str:
-        return "\n".join(_notes(inputs, month, unit, section, row.metric))
+        return "\n".join(_notes(data, unit, section, row.metric))
 
     def cell(row, section: str, generate) -> str:
         return written(row, section) or generate(row, members, labels, catalog[row.metric])
@@ -252,8 +232,8 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
             "actual": formats.figure(r.actual, metric),
             "achievement": analysis.achievement_text(r),
             "status": r.status,
-            "status_text": STATUS_TEXT[r.status] + ("（重点关注）" if r.metric in weakest else ""),
-            "fill": STATUS_FILL.get(r.status, NO_FILL),
+            "status_text": status_text(r.status) + ("（重点关注）" if r.metric in weakest else ""),
+            "fill": status_fill(r.status),
         }
         figures.append({**shown,
                         "variance": analysis.variance_text(r, metric),
@@ -266,26 +246,26 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
                        "next_step": written(r, "next_step") or formats.MISSING})
 
     main = list(rows["metric"][:analysis.RANKED_METRICS])
-    member_level = analysis.CHILD_LEVEL.get(unit.level)
+    member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
-    upcoming = _unit_rows(next_targets, unit)
+    upcoming = _unit_rows(data.next_targets, unit)
     return {
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows, catalog),
         "figures": figures,
-        "data_notes": _data_notes(warnings, org, unit, rows),
+        "data_notes": _data_notes(data, unit, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
-        "reasons": _notes(inputs, month, unit, "variance_reason"),
+        "reasons": _notes(data, unit, "variance_reason"),
         "member_name": member_name,
         "chart_members": members_chart(members, labels, main, catalog, member_name),
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
-        "highlights": _notes(inputs, month, unit, "highlight")
+        "highlights": _notes(data, unit, "highlight")
                       or analysis.section_items(rows, members, labels, catalog, good=True) or [NOT_GIVEN],
-        "problems": _notes(inputs, month, unit, "problem")
+        "problems": _notes(data, unit, "problem")
                     or analysis.section_items(rows, members, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(inputs, month, unit, "next_step")),
+        "next_steps": _or_not_given(_notes(data, unit, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in upcoming.itertuples() if pd.notna(r.target)],
     }

@@ -1,0 +1,52 @@
+"""The data the stages hand on: the validated inputs, and the month computed from them.
+
+Below every stage: plain containers, no I/O and no rules of their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.errors import DataWarning
+from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.schema import InputFile
+
+if TYPE_CHECKING:  # the hierarchy is built by compute; here it is only named
+    from pipeline.compute.org import Org
+
+
+@dataclass
+class Inputs:
+    """The validated inputs; frames keep `_file` and `_line` for later messages."""
+
+    catalog: Catalog
+    org: pd.DataFrame  # rep_id, rep_name, team, region, email
+    targets: pd.DataFrame  # month, rep_id, metric, target
+    actuals: pd.DataFrame  # month, rep_id, metric, actual, base
+    tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
+    notes: pd.DataFrame  # month, level, unit, metric, section, text
+    files: list[InputFile] = field(default_factory=list)
+
+    @cached_property
+    def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
+        """Note texts by (month, level, unit, section, metric), in file order; built once."""
+        index: dict[tuple[str, str, str, str, str], list[str]] = {}
+        notes = self.notes
+        for key in zip(notes["month"], notes["level"], notes["unit"], notes["section"], notes["metric"], notes["text"]):
+            index.setdefault(key[:5], []).append(key[5])
+        return index
+
+
+@dataclass
+class MonthData:
+    """A month's valid inputs and what was computed from them, once (compute.transform.compute_month)."""
+
+    month: str
+    inputs: Inputs
+    org: Org
+    metrics: pd.DataFrame  # every level, unit and metric of the month (transform.unit_metrics)
+    next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
+    warnings: list[DataWarning] = field(default_factory=list)
