@@ -15,7 +15,7 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import InputFile
 
 if TYPE_CHECKING:  # the hierarchy is built by compute; here it is only named
-    from pipeline.compute.org import Org
+    from pipeline.compute.org import Org, Unit
 
 
 @dataclass
@@ -41,6 +41,20 @@ class Inputs:
 
 
 @dataclass
+class UnitData:
+    """What one unit's documents show, gathered for every unit at once (compute.by_unit).
+
+    Rows are the metrics frame's rows as named tuples (`row.target`, `row.status` …).
+    """
+
+    rows: list = field(default_factory=list)  # its own rows, in catalog order
+    members: list = field(default_factory=list)  # its direct members' rows, in org order, each in catalog order
+    next_rows: list = field(default_factory=list)  # its rows of next month's figures
+    tasks: list = field(default_factory=list)  # the month's tasks of its reps, by deadline, then file line
+    warnings: list[str] = field(default_factory=list)  # the warnings about it or any of its reps, once each
+
+
+@dataclass
 class MonthData:
     """A month's valid inputs and what was computed from them, once (compute.transform.compute_month)."""
 
@@ -50,3 +64,8 @@ class MonthData:
     metrics: pd.DataFrame  # every level, unit and metric of the month (transform.unit_metrics)
     next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
     warnings: list[DataWarning] = field(default_factory=list)
+    units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
+
+    def of(self, unit: Unit) -> UnitData:
+        """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""
+        return self.units.get((unit.level, unit.unit)) or UnitData()

@@ -13,8 +13,9 @@ import pandas as pd
 from pipeline.inputs.schema import COMPANY_UNIT, LEVELS
 
 CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep"}
+PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 
-__all__ = ["CHILD_LEVEL", "COMPANY_UNIT", "LEVELS", "Org", "Unit"]
+__all__ = ["CHILD_LEVEL", "COMPANY_UNIT", "LEVELS", "PARENT_LEVEL", "Org", "Unit"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,12 @@ class Org:
         """The unit of `level` that `rep` belongs to."""
         return self._rep_units[level][rep]
 
-    def members(self, level: str, unit: str) -> list[str]:
-        """The unit's direct members (company → regions → teams → reps), in org order."""
-        child = CHILD_LEVEL.get(level)
-        if child is None:
-            return []
-        return list(dict.fromkeys(self.unit_of(rep, child) for rep in self.reps(level, unit)))
+    def parent(self, level: str, unit: str) -> tuple[str, str] | None:
+        """The (level, unit) directly above the unit; None for the company or a unit not in the org."""
+        reps = self.reps(level, unit)
+        if level not in PARENT_LEVEL or not reps:
+            return None
+        return PARENT_LEVEL[level], self.unit_of(reps[0], PARENT_LEVEL[level])
 
     def teams(self, level: str, unit: str) -> int:
         """How many teams the unit spans."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.documents import formats
 from pipeline.errors import DataWarning
@@ -34,9 +35,13 @@ FIGURE_COLUMNS = [*METRIC_COLUMNS, "targeted", "reported", "members", "missing",
 
 
 def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
-    """Per (unit, metric) of `index`, the rep_ids where `mask` holds, as a tuple (empty: none)."""
-    found = joined[mask].groupby(["unit", "metric"], sort=False)["rep_id"].agg(tuple).reindex(index)
-    return found.map(lambda reps: reps if isinstance(reps, tuple) else ())
+    """Per (unit, metric) of `index`, the rep_ids where `mask` holds, as a tuple (empty: none).
+    One pass in plain Python: a groupby aggregating to tuples calls Python per group anyway."""
+    chosen = joined[mask]
+    found: dict[tuple[str, str], list[str]] = {}
+    for unit, metric, rep in zip(chosen["unit"], chosen["metric"], chosen["rep_id"]):
+        found.setdefault((unit, metric), []).append(rep)
+    return pd.Series([tuple(found.get(key, ())) for key in index], index=index, dtype=object)
 
 
 def roll_up(figures: pd.DataFrame, org: Org, level: str, catalog: Catalog) -> pd.DataFrame:
@@ -222,9 +227,11 @@ def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month:
 
 def compute_month(inputs: Inputs, month: str) -> MonthData:
     """Everything `month`'s documents and metrics.csv show, computed once: the figures of every
-    unit (with last month's), next month's targets, and the data warnings."""
+    unit (with last month's), next month's targets, the data warnings, and each unit's share of
+    them gathered for its documents."""
     org = Org(inputs.org)
     metrics, warnings = unit_metrics(inputs.targets, inputs.actuals, org, month, inputs.catalog)
     warnings = data_warnings(inputs.targets, inputs.actuals, org, month, inputs.catalog) + warnings
     next_targets, _ = unit_figures(inputs.targets, inputs.actuals, org, shift_month(month, 1), inputs.catalog)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings)
+    units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units)
