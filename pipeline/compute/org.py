@@ -79,7 +79,8 @@ class Org:
         """How many teams the unit spans."""
         return len({self.unit_of(rep, "team") for rep in self.reps(level, unit)})
 
-    def membership(self, level: str) -> pd.DataFrame:
-        """rep_id → the unit of `level` it belongs to, as columns `rep_id`, `unit`."""
-        return pd.DataFrame({"rep_id": self.frame["rep_id"],
-                             "unit": pd.Series(self._column(level), index=self.frame.index, dtype=object)})
+    def membership(self) -> pd.DataFrame:
+        """Every rep's unit at every level, company first: columns `rep_id`, `level`, `unit`."""
+        return pd.DataFrame({"rep_id": self.frame["rep_id"].tolist() * len(LEVELS),
+                             "level": [level for level in LEVELS for _ in range(len(self.frame))],
+                             "unit": [unit for level in LEVELS for unit in self._column(level)]})
