@@ -1,5 +1,5 @@
 """The org hierarchy of org.csv, indexed once: levels, units in org order, each unit's reps and
-direct members, and what a reader calls a unit.
+the unit above it, and what a reader calls a unit.
 
 Pure. Company → regions → teams → reps; a rep's unit key is its rep_id, every other unit's key
 is its name, and the company's one unit is COMPANY_UNIT.
