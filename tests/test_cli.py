@@ -99,12 +99,6 @@ def test_bad_month_option_is_a_usage_error():
     assert result.exit_code == 2 and "October" in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["report"], ["validate"]])
-def test_every_command_has_help(command):
-    result = invoke(*command, "--help")
-    assert result.exit_code == 0 and "Usage" in result.output
-    if command:
-        assert "Example" in result.output
 
 
 def test_python_dash_m_runs_the_cli(tmp_path):
