@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import sys
 import time
@@ -137,6 +138,12 @@ class _Command(click.Command):
 
 class _Group(_Command, click.Group):
     command_class = _Command
+
+    def main(self, *args, **kwargs):
+        for stream in (sys.stdout, sys.stderr):  # a log file on Windows is in its code page (cp1252 …):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+                stream.reconfigure(errors="backslashreplace")  # a character it lacks must not end the run
+        return super().main(*args, **kwargs)
 
     def resolve_command(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):

@@ -124,3 +124,13 @@ def test_without_a_terminal_each_phase_prints_one_line_with_its_time(tmp_path):
     assert any(line.startswith("读取并校验输入，用时 ") and line.endswith(" 秒") for line in lines)
     assert any(line.startswith("生成文档 38 份，用时 ") for line in lines)
     assert "\r" not in result.stderr
+
+
+def test_a_log_in_a_code_page_without_chinese_gets_escapes_not_a_traceback(tmp_path):
+    """Windows writes redirected output in its ANSI code page; cp1252 holds no Chinese."""
+    completed = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--month", "2025-10",
+                                "--inputs", str(SAMPLE_INPUTS)], capture_output=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "cp1252"})
+    assert completed.returncode == 0, completed.stderr
+    assert b"Traceback" not in completed.stderr
+    assert "输入数据有效".encode("unicode_escape") in completed.stdout
