@@ -16,6 +16,7 @@ from pipeline.errors import EnvironmentFailure, InputError, SalesReportError, Te
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.values import parse_month, shift_month
 
+
 def previous_month(today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     return shift_month(f"{today.year:04d}-{today.month:02d}", -1)
@@ -164,10 +165,12 @@ def main():
     """
 
 
-def _at_least_one(ctx, param, value):
-    if value is not None and value < 1:
-        raise click.BadParameter(f"{value}：至少为 1")
-    return value
+def _positive(ctx, param, value):
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(f"{value}：应为正整数，如 2")
+    return int(value)
 
 
 def _templates(ctx, param, value):
@@ -224,7 +227,7 @@ class _Progress:
 @templates_option
 @strict_option
 @click.option("--pdf", "with_pdf", is_flag=True, help="同时用 LibreOffice 生成每份文档的 PDF。")
-@click.option("--workers", type=int, callback=_at_least_one, metavar="N",
+@click.option("--workers", callback=_positive, metavar="N",
               help="同时生成文档（及 PDF）的进程数；默认为本机 CPU 数。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
 def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet):
@@ -354,7 +357,7 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend):
 
 
 @main.command(short_help="建立一个可直接修改的工作文件夹：示例数据、模板和配置文件。")
-@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 def init(folder):
     """在 DIR 中建立一个可直接修改的工作文件夹：inputs/（示例数据，附各文件说明 README.md）、docx_templates/（Word 模板）和带注释的 salesreport.toml（所有配置项，均已注释掉）。
 

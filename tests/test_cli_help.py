@@ -47,6 +47,6 @@ def test_a_usage_mistake_is_explained_in_chinese():
     result = invoke("reprot")
     assert result.exit_code == 2 and "错误：没有命令 reprot" in result.stderr
     result = invoke("report", "--workers", "0")
-    assert result.exit_code == 2 and "'--workers' 的值无效：0：至少为 1" in result.stderr
+    assert result.exit_code == 2 and "'--workers' 的值无效：0：应为正整数" in result.stderr
     result = invoke("init")
     assert result.exit_code == 2 and "错误：缺少 'DIR'" in result.stderr

@@ -79,3 +79,10 @@ def test_without_a_local_folder_the_packaged_templates_are_used(tmp_path, monkey
     assert result.exit_code == 0 and "模板检查通过" in result.output
     result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "-q")
     assert result.exit_code == 0 and (tmp_path / "outputs" / "2025-10" / "metrics.csv").is_file()
+
+
+def test_init_where_a_file_stands_in_the_way_says_so(tmp_path):
+    (tmp_path / "demo").write_text("not a folder", encoding="utf-8")
+    result = invoke("init", tmp_path / "demo")
+    assert result.exit_code == 6 and "路径中有一部分是文件而不是文件夹" in result.stderr
+    assert (tmp_path / "demo").read_text(encoding="utf-8") == "not a folder"
