@@ -97,6 +97,7 @@ class EnvironmentFailure(SalesReportError):
     def from_os_error(cls, error: OSError, doing: str = "") -> "EnvironmentFailure":
         """A user's sentence for `error`: which file, what happened, what to do."""
         reason = _REASONS.get(error.errno, error.strerror or str(error))
+        reason = _WINDOWS_REASONS.get(getattr(error, "winerror", None), reason)
         where = " ".join(str(part) for part in (doing, error.filename) if part)
         return cls(f"{where}：{reason}" if where else reason)
 
@@ -159,6 +160,14 @@ _REASONS = {
     errno.EPERM: "操作不被允许，请检查文件夹的权限或换一个输出文件夹（--outputs）",
     errno.ELOOP: "是符号链接，不是本程序创建的，拒绝跟随；请检查并删除它",
     errno.EIO: "磁盘读写错误（I/O error），请检查磁盘",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹，请换一个路径",
+    errno.EEXIST: "已存在，请换一个名字或先移走它",
+}
+# Windows refuses to rename a folder or file that a program holds open (ERROR_SHARING_VIOLATION,
+# often ERROR_ACCESS_DENIED): a month folder with a document open in Word cannot be replaced.
+_WINDOWS_REASONS = {
+    5: "没有权限，或文件正被另一个程序使用（例如在 Word 中打开）：请检查权限或关闭它后重新运行",
+    32: "文件正被另一个程序使用（例如在 Word 中打开），请关闭它后重新运行",
 }
 
 

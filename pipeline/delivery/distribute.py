@@ -45,6 +45,7 @@ class Outcome:
     is_update: bool = False
     resent_unknown: bool = False
     error: str | None = None
+    via: str = ""  # the transport's name: "outbox" (written to a file) or "smtp"
 
 
 @dataclass
@@ -242,7 +243,7 @@ class _Delivery:
         previous = self.ledger.get(self.transport.name, self.month, mail.recipient)
         delivered = previous is not None and previous.status == SENT
         if delivered and previous.documents == documents and not self.resend:
-            return Outcome(mail, "skipped")
+            return Outcome(mail, "skipped", via=self.transport.name)
         is_update = delivered and previous.documents != documents
         unknown = previous is not None and previous.status == SENDING and previous.documents == documents
         if unknown:  # same Message-ID, so the server can drop the copy it may already have
@@ -266,4 +267,4 @@ class _Delivery:
             self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)))
             raise
         self.ledger.finished(*key, FAILED if error else SENT, error)
-        return Outcome(mail, FAILED if error else SENT, is_update, unknown, error)
+        return Outcome(mail, FAILED if error else SENT, is_update, unknown, error, self.transport.name)
