@@ -108,6 +108,50 @@ class LedgerError(SalesReportError):
     exit_code = 7
 
 
+class PdfError(SalesReportError):
+    """PDF output is asked for but cannot be made here."""
+
+    exit_code = 4
+
+
+class ConfigError(SalesReportError):
+    """A setting (environment variable) is missing, unknown or unsafe."""
+
+    exit_code = 2
+
+
+class DeliveryError(SalesReportError):
+    """Some mails failed or are still pending; the others went out, and a rerun sends only those."""
+
+    exit_code = 5
+
+
+class Refused(Exception):
+    """A file that cannot be read as a table: where (spreadsheet line, or None) and why.
+    `load` turns it into a Problem of that file."""
+
+    def __init__(self, line: int | None, message: str, column: str | None = None):
+        super().__init__(message)
+        self.line, self.message, self.column = line, message, column
+
+
+class TemporaryFailure(Exception):
+    """Sending a mail: worth retrying — a 4xx reply, a dropped connection, a timeout."""
+
+
+class ConnectionFailure(TemporaryFailure):
+    """No SMTP session could be opened at all (refused, unreachable, no greeting, TLS failed):
+    the message never left, and repeated ones mean the server is down."""
+
+
+class PermanentFailure(Exception):
+    """Sending a mail: not worth retrying — a 5xx reply; the message holds the server's words."""
+
+
+class ServerDown(Exception):
+    """The mail server could not be reached several times in a row: stop, keep the rest pending."""
+
+
 _REASONS = {
     errno.ENOSPC: "磁盘已满，请腾出空间后重新运行",
     errno.EDQUOT: "超出磁盘配额，请腾出空间后重新运行",

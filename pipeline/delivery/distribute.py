@@ -4,40 +4,30 @@ files → recipients and the month's manifest → one planned mail per address �
 """
 from __future__ import annotations
 
-import csv
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from pipeline.documents import formats
-from pipeline.inputs import schema
-from pipeline.documents.context import NO_FILL, STATUS_FILL, STATUS_TEXT
-from pipeline.errors import EnvironmentFailure, InputError, LedgerError, Problem, SalesReportError
+from pipeline.compute.org import Org
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Ledger
-from pipeline.inputs.load import read_table
 from pipeline.delivery.mail import HeadlineItem, UnitHeadline, compose, message_id
-from pipeline.publish import exclusive, month_busy, month_lock, sha256
-from pipeline.compute.transform import rep_names
-from pipeline.delivery.transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure, from_environment,
-                        sender)
+from pipeline.delivery.transport import Outbox, Smtp, from_environment, sender
+from pipeline.documents import formats
+from pipeline.errors import (ConnectionFailure, EnvironmentFailure, InputError, LedgerError, PermanentFailure, Problem,
+                             SalesReportError, ServerDown, TemporaryFailure)
+from pipeline.errors import DeliveryError  # noqa: F401 -- the exit code `distribute` ends with; importable from here
+from pipeline.inputs import schema
+from pipeline.inputs.load import read_table
 from pipeline.inputs.validate import resolve_rep, validate_org, validate_recipients
+from pipeline.outputs import read_manifest, read_metrics_csv
+from pipeline.publish import exclusive, month_busy, month_lock, sha256
+from pipeline.status import status_fill, status_text
 
 MAX_TRIES = 4  # per mail and run: the first try and three retries
 DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run
 HEADLINE_METRICS = 3
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
-
-
-class DeliveryError(SalesReportError):
-    """Some mails failed or are still pending; the others went out, and a rerun sends only those."""
-
-    exit_code = 5
-
-
-class ServerDown(Exception):
-    """The mail server could not be reached DEAD_AFTER times in a row: stop, keep the rest pending."""
 
 
 @dataclass
@@ -67,13 +57,6 @@ class Result:
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-def read_manifest(outputs_dir: Path, month: str) -> dict:
-    path = outputs_dir / month / "manifest.json"
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def read_people(inputs_dir: Path):
@@ -118,7 +101,7 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> l
     for level, unit in mail.units:
         rows = [r for r in metrics_rows if r["level"] == level and r["unit"].lstrip("'") == unit][:HEADLINE_METRICS]
         items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
-                                   STATUS_TEXT.get(r["status"], r["status"]), STATUS_FILL.get(r["status"], NO_FILL))
+                                   status_text(r["status"]), status_fill(r["status"]))
                       for r in rows)
         result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items))
     return result
@@ -201,13 +184,12 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
             exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY):
         mails, warnings, org = _plan(month, inputs_dir, outputs_dir)
         result = Result(transport.describe(), warnings=warnings)
-        with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
-            metrics_rows = list(csv.DictReader(handle))
+        metrics_rows = read_metrics_csv(outputs_dir / month / "metrics.csv")
         transport.prepare()
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
         try:
             delivery = _Delivery(month, outputs_dir / month, transport, ledger, sender(env), metrics_rows,
-                                 rep_names(org), resend, retry_delay, sleep or time.sleep, Breaker())
+                                 Org(org).names, resend, retry_delay, sleep or time.sleep, Breaker())
             _deliver_all(delivery, mails, result, report or (lambda outcome: None))
         finally:
             ledger.close()

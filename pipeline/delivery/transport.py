@@ -16,7 +16,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Mapping
 
-from pipeline.errors import EnvironmentFailure, SalesReportError
+from pipeline.errors import (ConfigError, ConnectionFailure, EnvironmentFailure, PermanentFailure,
+                             TemporaryFailure)
 from pipeline.publish import remove, safe_name
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -25,23 +26,6 @@ TIMEOUT_SECONDS = 30  # each reply of a server that is there
 ALLOW_PLAINTEXT = "SALESREPORT_SMTP_ALLOW_PLAINTEXT"
 _TEMPORARY_SUFFIX = ".eml.tmp"
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-
-
-class TemporaryFailure(Exception):
-    """Worth retrying: a 4xx reply, a dropped connection, a timeout."""
-
-
-class ConnectionFailure(TemporaryFailure):
-    """No SMTP session could be opened at all (refused, unreachable, no greeting, TLS failed):
-    the message never left, and repeated ones mean the server is down."""
-
-
-class PermanentFailure(Exception):
-    """Not worth retrying: a 5xx reply; the message holds the server's words."""
-
-
-class ConfigError(SalesReportError):
-    exit_code = 2
 
 
 def outbox_file_name(recipient: str) -> str:

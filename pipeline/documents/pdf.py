@@ -24,7 +24,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Callable
 
-from pipeline.errors import SalesReportError
+from pipeline.errors import PdfError
 
 INSTALL_SOFFICE = "Debian/Ubuntu：apt-get install --no-install-recommends libreoffice-writer-nogui"
 INSTALL_FONT = "Debian/Ubuntu：apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）"
@@ -33,12 +33,6 @@ STALL_SECONDS = 60.0  # no new PDF for this long: the conversion under way is st
 POLL_SECONDS = 0.1
 SHOWN = 50  # failed documents named in the message
 RESTART = 81  # soffice.bin's exit code after setting up a new profile: start it again
-
-
-class PdfError(SalesReportError):
-    """PDF output is asked for but cannot be made here."""
-
-    exit_code = 4
 
 
 def soffice() -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.inputs import schema
 from pipeline.inputs.schema import InputFile, RawTable
-from pipeline.errors import Problem
+from pipeline.errors import Problem, Refused
 from pipeline.inputs.values import is_blank
 
 SUFFIXES = (".csv", ".xlsx")
@@ -37,14 +37,6 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 # A CSV field can never exceed the file; csv's own 131,072-character limit is lifted and
 # MAX_CELL_CHARS checked with the line and column instead. 2**31-1 fits a C long everywhere.
 csv.field_size_limit(2**31 - 1)
-
-
-class Refused(Exception):
-    """A file that cannot be read as a table: where (spreadsheet line, or None) and why."""
-
-    def __init__(self, line: int | None, message: str, column: str | None = None):
-        super().__init__(message)
-        self.line, self.message, self.column = line, message, column
 
 
 def family_files(folder: Path, spec: schema.FileSpec) -> list[Path]:

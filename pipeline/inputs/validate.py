@@ -6,41 +6,17 @@ amounts in raw units, metrics by key, owners by rep_id) or the list of problems.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import pandas as pd
 
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import DIRECTIONS, KINDS, Catalog, Metric
 from pipeline.errors import Problem
-from pipeline.inputs.schema import InputFile, RawTable
+from pipeline.model import Inputs
+from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
 from pipeline.inputs.values import clean_text, is_blank, parse_amount, parse_date, parse_month, parse_number
 
-COMPANY_UNIT = "公司"
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-
-
-@dataclass
-class Inputs:
-    """The validated inputs; frames keep `_file` and `_line` for later messages."""
-
-    catalog: Catalog
-    org: pd.DataFrame  # rep_id, rep_name, team, region, email
-    targets: pd.DataFrame  # month, rep_id, metric, target
-    actuals: pd.DataFrame  # month, rep_id, metric, actual, base
-    tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
-    notes: pd.DataFrame  # month, level, unit, metric, section, text
-    files: list[InputFile] = field(default_factory=list)
-
-    @cached_property
-    def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
-        """Note texts by (month, level, unit, section, metric), in file order; built once."""
-        index: dict[tuple[str, str, str, str, str], list[str]] = {}
-        notes = self.notes
-        for key in zip(notes["month"], notes["level"], notes["unit"], notes["section"], notes["metric"], notes["text"]):
-            index.setdefault(key[:5], []).append(key[5])
-        return index
 
 
 class _Rows:
