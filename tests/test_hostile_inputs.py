@@ -186,6 +186,7 @@ def test_a_decimal_comma_in_a_semicolon_file_is_read_as_a_decimal(inputs_copy, t
 @pytest.mark.parametrize("written, semicolon, detail", [
     ("1,2,3", False, "分隔符的位置不对"),
     ("1,500", True, "既可能是 1500 也可能是 1.5"),
+    ("1.500", True, "既可能是 1500 也可能是 1.5"),
 ])
 def test_a_misplaced_or_ambiguous_separator_is_refused_with_its_place(written, semicolon, detail, inputs_copy):
     text = (inputs_copy / "actuals.csv").read_text(encoding="utf-8")
@@ -214,6 +215,17 @@ def test_a_huge_number_in_an_excel_cell_is_an_input_error(inputs_copy):
     book.active.append(["2025-12", "S1001", "sales", 1e300])
     book.save(inputs_copy / "targets_huge.xlsx")
     assert "超出范围" in problem_line(validate(inputs_copy), "targets_huge.xlsx 第2行 列「target」")
+
+
+def test_an_excel_true_is_not_the_number_one(inputs_copy):
+    # Python hashes True as 1: a reading shared between equal cells must keep them apart.
+    book = Workbook()
+    for row in (["month", "rep_id", "metric", "target"], ["2025-12", "S1001", "sales", 1],
+                ["2025-12", "S1002", "sales", True], ["2025-12", "S1003", "sales", 1.0]):
+        book.active.append(row)
+    book.save(inputs_copy / "targets_bool.xlsx")
+    assert "不是数字" in problem_line(validate(inputs_copy), "targets_bool.xlsx")
+    assert "targets_bool.xlsx 第3行 列「target」" in validate(inputs_copy).stderr
 
 
 def test_a_tiny_target_gives_a_huge_achievement_not_a_crash(inputs_copy, tmp_path):

@@ -146,6 +146,7 @@ REFUSED_FORMS = [
     lambda rng: f"{rng.randrange(10**15, 10**17)}.5",  # out of range
     lambda rng: "1,2,3",  # misplaced separators
     lambda rng: "四十五",
+    lambda rng: "45",  # in a rate column: asks for 45% (money: 45 元)
 ]
 MONTH_FORMS = ["{y}-{m:02d}", "{y}/{m}", "{y}年{m}月", "{y}{m:02d}", "{y}-{m:02d}-01"]
 
@@ -160,8 +161,8 @@ def big_actuals(path, rows: int, damage=None, refused=False) -> list[tuple[int, 
     slots = [("sales", "销售额"), ("new_customers",), ("repurchase_rate", "老客户复购率"), ("collection",), ("events",)]
     records, written = [["月份", "工号", "指标", "实际完成", "基数", "备注"]], []
     for number in range(rows):
-        if rng.random() < 0.01:
-            records.append([])  # a blank line: a line of its own in a spreadsheet
+        if rng.random() < 0.02:  # a blank line, or one of blank cells: a line of its own in a spreadsheet
+            records.append(rng.choice([[], [""] * 6, ["", " ", "", "\u3000", "", ""]]))
         month_number, rest = divmod(number, len(reps) * len(slots))
         rep, slot = reps[rest // len(slots)], rest % len(slots)
         forms = (RATE_FORMS if slot == 2 else AMOUNT_FORMS) + (REFUSED_FORMS if refused else [])
