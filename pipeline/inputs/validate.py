@@ -341,23 +341,18 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
         negative = value < 0
         found.add("target", negative, lambda row: ("目标不能为负数", clean_text(cells.raw(row))))
         value[negative] = np.nan
-    if value_key == "actual":
-        base_cells = _Cells(frame["base"])
-        everyone = np.ones(len(frame), dtype=bool)
-        base, read = _numbers(base_cells, everyone, np.full(len(frame), -1), metrics, semicolon, _base)
-        found.read("base", read)
-        found.add("base", base < 0, lambda row: ("基数不能为负数", clean_text(base_cells.raw(row))))
+    else:
+        base = _bases(_Cells(frame["base"]), metrics, semicolon, found)
     valid = month.ok & rep.ok & (metric >= 0) & ~np.isnan(value)
     first = _first_of_key(valid, [month, rep], metric)
+    repeated = valid & (first != np.arange(len(frame)))
     names = dict(zip(org["rep_id"], org["rep_name"]))
 
     def duplicate(row: int) -> tuple[str, str]:
-        where, m = f"{files.raw(first[row])} 第{lines[first[row]]}行", metrics[metric[row]]
-        rep_id = rep.at(row)
-        return (f"与 {where} 重复：{month.at(row)} {rep_id} {names[rep_id]} 的「{m.name}」出现两次"
-                "（同一月份、工号和指标只能有一行，请删去其中一行）", m.name)
+        where, named, rep_id = f"{files.raw(first[row])} 第{lines[first[row]]}行", metrics[metric[row]], rep.at(row)
+        return (f"与 {where} 重复：{month.at(row)} {rep_id} {names[rep_id]} 的「{named.name}」出现两次"
+                "（同一月份、工号和指标只能有一行，请删去其中一行）", named.name)
 
-    repeated = valid & (first != np.arange(len(frame)))
     found.add("metric", repeated, duplicate)
     found.report(problems)
     rows = np.flatnonzero(valid & ~repeated)
@@ -368,6 +363,15 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
     if value_key == "actual":
         out["base"] = base[rows]
     return pd.DataFrame({**out, "_file": files.raw(rows).to_numpy(dtype=object), "_line": lines[rows]})
+
+
+def _bases(cells: _Cells, metrics: list[Metric], semicolon: np.ndarray, found: _Found) -> np.ndarray:
+    """Each row's base (NaN where blank or unreadable); a negative one is a problem, kept."""
+    everyone = np.ones(len(cells.codes), dtype=bool)
+    base, read = _numbers(cells, everyone, np.full(len(cells.codes), -1), metrics, semicolon, _base)
+    found.read("base", read)
+    found.add("base", base < 0, lambda row: ("基数不能为负数", clean_text(cells.raw(row))))
+    return base
 
 
 def _first_of_key(valid: np.ndarray, reads: list[_Read], metric: np.ndarray) -> np.ndarray:
@@ -381,7 +385,7 @@ def _first_of_key(valid: np.ndarray, reads: list[_Read], metric: np.ndarray) -> 
     key = key[rows]
     first = np.full(len(valid), -1, dtype=np.int64)
     first[rows] = rows
-    again = pd.Series(key).duplicated().to_numpy()  # rare: the first of their key is looked up
+    again = pd.Series(key).duplicated().to_numpy()  # rare: only these look up the first of their key
     if again.any():
         earliest = pd.Series(rows[~again], index=key[~again])
         first[rows[again]] = earliest.loc[key[again]].to_numpy()
