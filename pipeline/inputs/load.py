@@ -4,8 +4,7 @@ The only module that opens input files. It returns raw tables — cell values as
 holds them, each row with its file and spreadsheet line — for `validate` to type and check.
 
 A CSV is read by pyarrow into columns of text, repeated values (months, reps, metrics) as
-categories, so a million rows cost about what the file does rather than a Python object per
-cell. The spreadsheet line of each row comes from a pass of Python's csv reader, which also
+categories, so memory follows the file's size rather than a Python object per cell. The spreadsheet line of each row comes from a pass of Python's csv reader, which also
 holds the file to its strict rules; a file pyarrow would split differently (a short line, a
 stray space line, a quote error) is read row by row as before, which words the refusal.
 """
