@@ -15,13 +15,12 @@ from pathlib import Path
 
 import click
 
-from pipeline import config, run
+from pipeline import config, resources, run, starter
 from pipeline.errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.validate import is_email
 from pipeline.inputs.values import parse_month, shift_month
 
-PROJECT = Path(__file__).resolve().parent.parent
 ALERTED = ("report", "validate", "distribute")  # a non-zero exit of these sends an alert
 MAX_RANGE = 120  # months in one --month range
 
@@ -74,16 +73,17 @@ def _months(ctx, param, value) -> list[str]:
     return months
 
 
-month_option = click.option("--month", callback=_month,
+month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
                             help="报告月份，如 2025-10；省略时为上一个自然月。")
-months_option = click.option("--month", "months", callback=_months,
+months_option = click.option("--month", "months", callback=_months, metavar="YYYY-MM[..YYYY-MM]",
                              help="月份，如 2025-10，或范围 2025-09..2025-11；省略时为上一个自然月。")
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-                             help=f"配置文件；省略时读取当前目录的 {config.FILE_NAME}（如有）。环境变量优先。")
+                             metavar="FILE",
+                             help=f"配置文件；省略时读取当前文件夹中的 {config.FILE_NAME}（如有）。环境变量优先。")
 inputs_option = click.option("--inputs", "inputs_dir", type=click.Path(path_type=Path), default=Path("inputs"),
-                             show_default=True, help="输入文件夹。")
+                             metavar="DIR", help="输入文件夹，默认 inputs。")
 outputs_option = click.option("--outputs", "outputs_dir", type=click.Path(path_type=Path),
-                              default=Path("outputs"), show_default=True, help="输出文件夹。")
+                              default=Path("outputs"), metavar="DIR", help="输出文件夹，默认 outputs。")
 strict_option = click.option("--strict", is_flag=True, help="把数据警告（缺实际值、缺目标等）当作错误。")
 
 
@@ -118,6 +118,72 @@ def _print_warnings(warnings) -> None:
             say(f"  ! {warning}", err=True)
 
 
+class _HelpFormatter(click.HelpFormatter):
+    """click's help layout with its headings in Chinese."""
+
+    HEADINGS = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def section(self, name: str):
+        return super().section(self.HEADINGS.get(name, name))
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
+
+
+class _UsageError(click.UsageError):
+    """A usage error of click's (a bad option value, a missing argument …) said in Chinese."""
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(self._said(error), error.ctx)
+
+    @staticmethod
+    def _said(error: click.UsageError) -> str:
+        hint = getattr(error, "param_hint", None)
+        if hint is None and getattr(error, "param", None) is not None:
+            hint = error.param.get_error_hint(error.ctx)
+        if isinstance(hint, (list, tuple)):
+            hint = " / ".join(hint)
+        if isinstance(error, click.MissingParameter):
+            return f"缺少 {hint}"
+        if isinstance(error, click.BadParameter):
+            return f"{hint} 的值无效：{error.message}" if hint else f"值无效：{error.message}"
+        if isinstance(error, click.NoSuchOption):
+            close = f"（是否想用 {'、'.join(error.possibilities)}？）" if error.possibilities else ""
+            return f"没有选项 {error.option_name}{close}"
+        return error.format_message()
+
+    def show(self, file=None) -> None:
+        file = file or sys.stderr
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage(), file=file)
+            click.echo(f"查看帮助：{self.ctx.command_path} --help\n", file=file)
+        click.echo(f"错误：{self.message}", file=file)
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:
+            raise _UsageError(error) from None
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
 def _settings(config_path: Path | None) -> config.Environment:
     """salesreport.toml (or --config) under the environment; ConfigError (exit 2) for a bad value."""
     return config.load(os.environ, config_path)
@@ -145,16 +211,23 @@ def _alert(exit_code: int) -> None:
         click.echo(line, err=True)
 
 
-class _Group(click.Group):
+class _Group(_Command, click.Group):
     """Runs a command; when report, validate or distribute exits non-zero — a usage error, a
     failure, even a crash — the failure alert goes out before the exit, which it never changes."""
 
-    def main(self, args=None, *rest, **options):
+    command_class = _Command
+
+    def main(self, args=None, *rest, **kwargs):
         global _run
         _run = _Run(list(args) if args is not None else sys.argv[1:])
-        return super().main(args, *rest, **options)
+        for stream in (sys.stdout, sys.stderr):  # a log file on Windows is in its code page (cp1252 …):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+                stream.reconfigure(errors="backslashreplace")  # a character it lacks must not end the run
+        return super().main(args, *rest, **kwargs)
 
     def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            raise _UsageError(click.UsageError(f"没有命令 {args[0]}（可用：{'、'.join(sorted(self.commands))}）", ctx))
         name, command, rest = super().resolve_command(ctx, args)
         _run.command = name
         return name, command, rest
@@ -196,14 +269,35 @@ def _noting(function):
     return noted
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, subcommand_metavar="命令 [参数]...", context_settings={"help_option_names": ["-h", "--help"]})
 def main():
-    """salesreport: 从 CRM 导出数据生成销售团队月度工作计划与总结（Word）。"""
+    """salesreport：从 CRM 导出数据生成销售团队每个销售代表、团队、区域和公司的月度工作计划与月度工作总结（Word），并发给各负责人。
+
+    \b
+    示例：
+      salesreport init demo
+      cd demo
+      salesreport report --month 2025-10
+      salesreport distribute --month 2025-10 --dry-run
+    """
 
 
-templates_option = click.option("--templates", "templates_dir", type=click.Path(path_type=Path),
-                                default=PROJECT / "docx_templates", show_default=True,
-                                help="Word 模板文件夹（plan.docx, summary.docx）。")
+def _positive(ctx, param, value):
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(f"{value}：应为正整数，如 2")
+    return int(value)
+
+
+def _templates(ctx, param, value):
+    return resources.default_templates() if value is None else value
+
+
+templates_option = click.option("--templates", "templates_dir", type=click.Path(path_type=Path), callback=_templates,
+                                metavar="DIR",
+                                help="Word 模板文件夹（plan.docx、summary.docx）；默认为当前文件夹下的 "
+                                     "docx_templates/，没有时用安装包自带的模板。")
 
 
 class _Progress:
@@ -243,22 +337,27 @@ class _Progress:
         self.phase, self.bar = None, None
 
 
-@main.command()
+@main.command(short_help="生成某月的全部计划与总结、metrics.csv 和 manifest.json。")
 @month_option
 @inputs_option
 @outputs_option
 @templates_option
 @strict_option
 @click.option("--pdf", "with_pdf", is_flag=True, help="同时用 LibreOffice 生成每份文档的 PDF。")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", callback=_positive, metavar="N",
               help="同时生成文档（及 PDF）的进程数；默认为本机 CPU 数。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
 @config_option
 @_noting
 def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet, config_path):
-    """Write every unit's plan and summary, metrics.csv and manifest.json for a month.
+    """生成某月每个销售代表、团队、区域和公司的月度工作计划与月度工作总结，以及 metrics.csv 和 manifest.json。
 
-    Example: salesreport report --month 2025-10 --inputs inputs --outputs outputs
+    全部写入 outputs/月份/（如 outputs/2025-10/）；出错时不写入任何文件，原有的输出保持不变。
+
+    \b
+    示例：
+      salesreport report --month 2025-10
+      salesreport report --month 2025-10 --inputs inputs --outputs outputs --pdf
     """
     started = time.perf_counter()
     progress = _Progress(quiet)
@@ -276,38 +375,45 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, work
         levels[document["level"]] = levels.get(document["level"], 0) + 1
     shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
     say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
-               f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
+        f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
     say(f"输出： {result.folder}  (metrics.csv, manifest.json)")
 
 
-@main.command()
+@main.command(short_help="检查某月的输入数据，列出每个问题；不写入任何文件。")
 @month_option
 @inputs_option
 @strict_option
 @config_option
 @_noting
 def validate(month, inputs_dir, strict, config_path):
-    """Check the inputs for a month (recipients.csv too) and the settings; print every problem and warning; writes nothing.
+    """检查某月的输入数据（包括 recipients.csv）和配置（salesreport.toml 与环境变量），列出每个问题和警告；不写入任何文件。
 
-    Example: salesreport validate --month 2025-10 --inputs inputs
+    \b
+    示例：
+      salesreport validate --month 2025-10
+      salesreport validate --month 2025-10 --inputs inputs --strict
     """
     with _failing_clearly():
         _settings(config_path)
         checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
     _print_warnings(checked.warnings)
     say(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
-               f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
+        f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
 
 
-@main.command("check-templates")
+@main.command("check-templates", short_help="用示例数据检查 Word 模板，列出每个问题。")
 @templates_option
 def check_templates(templates_dir):
-    """Render each template against the bundled sample and report every problem found.
+    """用自带的示例数据渲染计划和总结两个模板，列出发现的每个问题。
 
-    Reports Jinja syntax errors (with the text around them), undefined variables and a
-    missing Table 1 or Table 2. Example: salesreport check-templates --templates my_templates
+    问题包括 Jinja 语法错误（附出错处前后的文字）、未定义的变量、缺少表1 或表2。
+
+    \b
+    示例：
+      salesreport check-templates
+      salesreport check-templates --templates my_templates
     """
-    problems = run.check_templates(templates_dir, PROJECT / "inputs")
+    problems = run.check_templates(templates_dir, resources.sample_inputs())
     if problems:
         say(f"模板有 {len(problems)} 个问题：", err=True)
         for problem in problems:
@@ -325,7 +431,7 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
         raise click.BadParameter(f"「{to}」不是有效的邮箱地址", param_hint="--to")
 
 
-@main.command()
+@main.command(short_help="把某月的文档发给各收件人，每人一封，只发一次。")
 @month_option
 @inputs_option
 @outputs_option
@@ -337,13 +443,17 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
 @config_option
 @_noting
 def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
-    """Mail each recipient their own units' documents for a month, once.
+    """把某月各单位的文档发给各自的收件人：每个地址每月一封邮件，只发一次。
 
-    Recipients come from recipients.csv (level, unit, email) and org.csv's email. SMTP when
-    SALESREPORT_SMTP_HOST is set, else .eml files under outputs/outbox/MONTH/. A rerun sends
-    only what is not yet delivered or has changed. Settings also from salesreport.toml.
-    Example: salesreport distribute --month 2025-10 --dry-run;
-    salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
+    收件人来自 recipients.csv（level、unit、email）和 org.csv 的 email。设置了 SALESREPORT_SMTP_HOST（或 salesreport.toml 的 smtp_host）时经 SMTP 发送，否则每封邮件写成 .eml 文件，放在 outputs/outbox/月份/（发件箱）。附件格式、邮件大小上限和审批按配置文件。
+
+    重新运行只发送收件人尚未收到或已更新的附件。--preview 加 --to 把某位收件人的邮件作为预览发到另一个地址，不记录为发送。
+
+    \b
+    示例：
+      salesreport distribute --month 2025-10 --dry-run
+      salesreport distribute --month 2025-10
+      salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
     """
     from pipeline.delivery import distribute as delivery
 
@@ -366,9 +476,11 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
             notes = "，更新" if outcome.is_update else ""
             notes += f"，分 {outcome.parts} 封" if outcome.parts > 1 else ""
             notes += "，上次结果未知，已用相同 Message-ID 重发" if outcome.resent_unknown else ""
-            say(f"已发送 {mail.recipient}（{len(outcome.attached)} 个附件{notes}）")
+            say(f"{'已写入发件箱' if outcome.via == 'outbox' else '已发送'} {mail.recipient}"
+                f"（{len(outcome.attached)} 个附件{notes}）")
         elif outcome.status == "skipped":
-            say(f"跳过 {mail.recipient}（已发送过，文档未变）")
+            done = "已写入过发件箱" if outcome.via == "outbox" else "已发送过"
+            say(f"跳过 {mail.recipient}（{done}，文档未变）")
         elif outcome.status == "pending":
             say(f"待发 {mail.recipient}（未发送）", err=True)
         else:
@@ -386,7 +498,8 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
         say(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
             "服务器恢复后重新运行 distribute 即可（已发送的不会重发）", err=True)
     unknown = sum(1 for o in result.outcomes if o.resent_unknown)
-    say(f"{month}: 发送 {result.count('sent')}，跳过 {result.count('skipped')}，"
+    written = "写入发件箱" if any(o.via == "outbox" for o in result.outcomes) else "发送"
+    say(f"{month}: {written} {result.count('sent')}，跳过 {result.count('skipped')}，"
         f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
         + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
     if result.count("failed") or result.count("pending"):
@@ -415,7 +528,7 @@ def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: boo
             say(f"      {sent:%Y-%m-%d %H:%M:%S}  {got.name}  sha256 {got.sha256[:12]}  {where}")
 
 
-@main.command()
+@main.command(short_help="查看某月（或几个月）的文档是否已全部送达每位收件人。")
 @months_option
 @inputs_option
 @outputs_option
@@ -423,10 +536,15 @@ def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: boo
 @click.option("--received", "with_received", is_flag=True,
               help="同时列出每位收件人收到的每个附件：时间、文件名、sha256 和归档位置。")
 def status(months, inputs_dir, outputs_dir, config_path, with_received):
-    """Say, per month, when the documents were made and per recipient what is delivered, pending,
-    failed or awaiting approval. Exits 0 only when every recipient has every current document.
+    """按月列出文档的生成时间，以及每位收件人的状态：已送达、待发送、失败或待审批。
 
-    Example (cron): salesreport status --month 2025-10 || mail -s "salesreport" ops@example.com
+    只有每位收件人都已收到每份当前文档（按配置的附件格式）时退出码才为 0，否则为 5，可直接用作定时任务（cron）的检查。
+
+    \b
+    示例：
+      salesreport status --month 2025-10
+      salesreport status --month 2025-09..2025-11 --received
+      salesreport status --month 2025-10 || mail -s "salesreport" ops@example.com
     """
     from pipeline.delivery import distribute as delivery
     from pipeline.delivery.status import month_status
@@ -456,17 +574,21 @@ def _login_name() -> str:
         return "unknown"
 
 
-@main.command()
+@main.command(short_help="审批某月的当前文档，开启审批时 distribute 才会发送。")
 @months_option
 @inputs_option
 @outputs_option
 @config_option
-@click.option("--by", default=None, help="审批人姓名；默认为当前登录用户。")
+@click.option("--by", default=None, metavar="NAME", help="审批人姓名；默认为当前登录用户。")
 def approve(months, inputs_dir, outputs_dir, config_path, by):
-    """Approve the month's current documents for distribute (needed when SALESREPORT_REQUIRE_APPROVAL=1).
+    """审批某月的当前文档，供 distribute 发送（配置了 require_approval 或 SALESREPORT_REQUIRE_APPROVAL=1 时需要）。
 
-    Records each document's sha256, who and when in outputs/deliveries.sqlite; a document that
-    changes afterwards (a new report) needs approving again. Example: salesreport approve --month 2025-10 --by 王经理
+    在 outputs/deliveries.sqlite 中记录每份文档的 sha256、审批人和时间；之后有改动的文档（重新运行了 report）需要重新审批。
+
+    \b
+    示例：
+      salesreport approve --month 2025-10 --by 王经理
+      salesreport approve --month 2025-09..2025-10
     """
     from pipeline.delivery.distribute import plan_month
     from pipeline.delivery.status import approve as approve_month
@@ -479,3 +601,23 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
             documents, added, made_at = approve_month(month, outputs_dir, by)
         say(f"{month}: {by} 已审批 {len(documents)} 份文档（其中新审批 {added} 份；文档生成于 "
             f"{made_at:%Y-%m-%d %H:%M:%S}），distribute 可发给 {len(mails)} 位收件人")
+
+
+@main.command(short_help="建立一个可直接修改的工作文件夹：示例数据、模板和配置文件。")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+def init(folder):
+    """在 DIR 中建立一个可直接修改的工作文件夹：inputs/（示例数据，附各文件说明 README.md）、docx_templates/（Word 模板）和带注释的 salesreport.toml（所有配置项，均已注释掉）。
+
+    不覆盖任何已有文件：要写的文件中只要有一个已存在，就什么也不写（退出码 2）。之后在 DIR 中直接运行 salesreport report 即可。
+
+    \b
+    示例：
+      salesreport init demo
+      cd demo
+      salesreport report --month 2025-10
+    """
+    with _failing_clearly():
+        written = starter.write_starter(folder)
+    say(f"已在 {folder} 中写入 {len(written)} 个文件：inputs/（示例数据和 README.md）、"
+        f"docx_templates/、{starter.CONFIG_FILE}")
+    say(f"下一步：cd {folder}，把 inputs/ 中的示例换成自己的数据，然后运行 salesreport report --month 2025-10")

@@ -97,6 +97,7 @@ class EnvironmentFailure(SalesReportError):
     def from_os_error(cls, error: OSError, doing: str = "") -> "EnvironmentFailure":
         """A user's sentence for `error`: which file, what happened, what to do."""
         reason = _REASONS.get(error.errno, error.strerror or str(error))
+        reason = _WINDOWS_REASONS.get(getattr(error, "winerror", None), reason)
         where = " ".join(str(part) for part in (doing, error.filename) if part)
         return cls(f"{where}：{reason}" if where else reason)
 
@@ -107,6 +108,44 @@ class LedgerError(SalesReportError):
     exit_code = 7
 
 
+class PdfError(SalesReportError):
+    """PDF output is asked for but cannot be made here."""
+
+    exit_code = 4
+
+
+class DeliveryError(SalesReportError):
+    """Some mails failed or are still pending; the others went out, and a rerun sends only those."""
+
+    exit_code = 5
+
+
+class Refused(Exception):
+    """A file that cannot be read as a table: where (spreadsheet line, or None) and why.
+    `load` turns it into a Problem of that file."""
+
+    def __init__(self, line: int | None, message: str, column: str | None = None):
+        super().__init__(message)
+        self.line, self.message, self.column = line, message, column
+
+
+class TemporaryFailure(Exception):
+    """Sending a mail: worth retrying — a 4xx reply, a dropped connection, a timeout."""
+
+
+class ConnectionFailure(TemporaryFailure):
+    """No SMTP session could be opened at all (refused, unreachable, no greeting, TLS failed):
+    the message never left, and repeated ones mean the server is down."""
+
+
+class PermanentFailure(Exception):
+    """Sending a mail: not worth retrying — a 5xx reply; the message holds the server's words."""
+
+
+class ServerDown(Exception):
+    """The mail server could not be reached several times in a row: stop, keep the rest pending."""
+
+
 _REASONS = {
     errno.ENOSPC: "磁盘已满，请腾出空间后重新运行",
     errno.EDQUOT: "超出磁盘配额，请腾出空间后重新运行",
@@ -115,6 +154,14 @@ _REASONS = {
     errno.EPERM: "操作不被允许，请检查文件夹的权限或换一个输出文件夹（--outputs）",
     errno.ELOOP: "是符号链接，不是本程序创建的，拒绝跟随；请检查并删除它",
     errno.EIO: "磁盘读写错误（I/O error），请检查磁盘",
+    errno.ENOTDIR: "路径中有一部分是文件而不是文件夹，请换一个路径",
+    errno.EEXIST: "已存在，请换一个名字或先移走它",
+}
+# Windows refuses to rename a folder or file that a program holds open (ERROR_SHARING_VIOLATION,
+# often ERROR_ACCESS_DENIED): a month folder with a document open in Word cannot be replaced.
+_WINDOWS_REASONS = {
+    5: "没有权限，或文件正被另一个程序使用（例如在 Word 中打开）：请检查权限或关闭它后重新运行",
+    32: "文件正被另一个程序使用（例如在 Word 中打开），请关闭它后重新运行",
 }
 
 

@@ -1,4 +1,4 @@
-"""Writing a month's outputs: safe file names, metrics.csv, manifest.json, whole-or-nothing.
+"""Writing a month's files safely: safe file names, hashes, locks, whole-or-nothing months.
 
 The month is built in a fresh staging folder beside `outputs/M` and swapped in only when every
 file is written, so a failed or interrupted run leaves the previous good `outputs/M` as it was.
@@ -8,11 +8,9 @@ staging folder gets a new unpredictable name, leftovers are unlinked, never foll
 from __future__ import annotations
 
 import contextlib
-import csv
 import ctypes
 import errno
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -21,15 +19,14 @@ import unicodedata
 from pathlib import Path
 
 import filelock
-import pandas as pd
 
 from pipeline.errors import LockedError
+# What metrics.csv and manifest.json hold lives in `outputs`; importable from here as before.
+from pipeline.outputs import METRICS_COLUMNS, write_json, write_metrics_csv  # noqa: F401
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 80
-METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
 
 
 def without_format_chars(text: str) -> str:
@@ -62,37 +59,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _raw(value) -> str:
-    """A raw figure for metrics.csv: empty when undefined, no float noise, no `.0`."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    number = round(float(value), 10)
-    return str(int(number)) if number.is_integer() else repr(number)
-
-
-def _guarded(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading `'` (contract §4)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def write_metrics_csv(path: Path, rows: pd.DataFrame) -> None:
-    """`rows` (the contract's columns) as UTF-8 with BOM, so Excel opens it directly."""
-    text_columns = {"month", "level", "unit", "metric", "metric_name", "status"}
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(METRICS_COLUMNS)
-        for record in rows[METRICS_COLUMNS].to_dict("records"):
-            writer.writerow([_guarded(str(record[c])) if c in text_columns else _raw(record[c])
-                             for c in METRICS_COLUMNS])
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
 def _alive(pid: int) -> bool:
     if pid == os.getpid():  # a name with our own pid was left by an earlier run, or planted
         return False
+    if os.name == "nt":
+        return _windows_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -100,6 +71,22 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process: alive
         return True
     return True
+
+
+def _windows_alive(pid: int) -> bool:
+    """Whether process `pid` still runs, asked without os.kill (which on Windows ends it)."""
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.OpenProcess.restype = ctypes.c_void_p
+    kernel32.GetExitCodeProcess.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong)]
+    kernel32.CloseHandle.argtypes = [ctypes.c_void_p]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, and is someone else's
+    try:
+        code = ctypes.c_ulong()
+        return not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) or code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _is_real_dir(path: Path) -> bool:

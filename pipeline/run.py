@@ -6,39 +6,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
-from pipeline.documents import pdf
-from pipeline import publish
-from pipeline.documents import render
-from pipeline.inputs import schema
-from pipeline.documents.context import Unit, all_units, plan_context, summary_context
+from pipeline import outputs, publish
+from pipeline.compute.org import Unit
+from pipeline.compute.transform import compute_month
+from pipeline.documents import pdf, render
+from pipeline.documents.context import contexts
 from pipeline.errors import DataWarning, InputError, Problem, Problems, TemplateError
+from pipeline.inputs import schema
 from pipeline.inputs.load import read_inputs
-from pipeline.compute.transform import data_warnings, unit_figures, unit_metrics
-from pipeline.inputs.validate import Inputs, validate_inputs, validate_recipients
-from pipeline.inputs.values import shift_month
+from pipeline.inputs.validate import validate_inputs, validate_recipients
+from pipeline.model import MonthData
 from pipeline.workers import default_workers, mapped
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
-
-
-@dataclass
-class Checked:
-    """Valid inputs for a month and what was computed from them."""
-
-    month: str
-    inputs: Inputs
-    metrics: pd.DataFrame
-    next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
-    warnings: list[DataWarning] = field(default_factory=list)
-
-    def contexts(self, unit: Unit) -> dict[str, dict]:
-        """The plan's and the summary's context of `unit`."""
-        return {
-            "plan": plan_context(self.inputs, self.metrics, unit, self.month),
-            "summary": summary_context(self.inputs, self.metrics, self.warnings, unit, self.month, self.next_targets),
-        }
 
 
 @dataclass
@@ -51,7 +31,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> Checked:
+def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> MonthData:
     """Read, validate and compute `month`; raises InputError with every problem found (the first 1,000 listed).
 
     `with_recipients` also reads and checks recipients.csv, which `report` does not need.
@@ -67,21 +47,10 @@ def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: b
         problems.append(Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）"))
     if problems:
         raise InputError(problems)
-    metrics, warnings = unit_metrics(inputs.targets, inputs.actuals, inputs.org, month, inputs.catalog)
-    warnings = data_warnings(inputs.targets, inputs.actuals, inputs.org, month, inputs.catalog) + warnings
-    if strict and warnings:
-        raise InputError([Problem("(--strict)", None, None, None, w.message) for w in warnings])
-    next_targets, _ = unit_figures(inputs.targets, inputs.actuals, inputs.org, shift_month(month, 1), inputs.catalog)
-    return Checked(month, inputs, metrics, next_targets, warnings)
-
-
-def metrics_rows(checked: Checked) -> pd.DataFrame:
-    """The rows of metrics.csv (contract §4)."""
-    catalog = checked.inputs.catalog
-    return checked.metrics.assign(
-        month=checked.month,
-        metric_name=checked.metrics["metric"].map(lambda key: catalog[key].name),
-    )[publish.METRICS_COLUMNS]
+    data = compute_month(inputs, month)
+    if strict and data.warnings:
+        raise InputError([Problem("(--strict)", None, None, None, w.message) for w in data.warnings])
+    return data
 
 
 def _file_stem(month: str, unit: Unit, kind: str) -> str:
@@ -93,7 +62,7 @@ def _file_stem(month: str, unit: Unit, kind: str) -> str:
 class _Job:
     """What every worker needs to write documents; it reaches them by fork."""
 
-    checked: Checked
+    data: MonthData
     templates: dict[str, Path]
     staging: Path
 
@@ -108,17 +77,17 @@ def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[li
     documents, spent = [], dict.fromkeys(("contexts", "render", "write"), 0.0)
     for unit, paths in task:
         started = time.process_time()
-        contexts = job.checked.contexts(unit)
+        shown = contexts(job.data, unit)
         spent["contexts"] += time.process_time() - started
         for kind, path in paths.items():
             started = time.process_time()
-            data = render.render_bytes(job.templates[kind], contexts[kind])
+            content = render.render_bytes(job.templates[kind], shown[kind])
             rendered = time.process_time()
-            (job.staging / path).write_bytes(data)
+            (job.staging / path).write_bytes(content)
             spent["render"] += rendered - started
             spent["write"] += time.process_time() - rendered
             documents.append({"level": unit.level, "unit": unit.unit, "kind": kind, "path": path,
-                              "sha256": publish.sha256(data)})
+                              "sha256": publish.sha256(content)})
     return documents, spent
 
 
@@ -174,37 +143,32 @@ def _silent(phase: str, done: int, total: int) -> None:
     pass
 
 
-def write_report(checked: Checked, outputs_dir: Path, templates_dir: Path, progress: Progress | None = None,
+def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progress: Progress | None = None,
                  with_pdf: bool = False, workers: int | None = None) -> Report:
     """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
 
     `workers` processes (default: one per CPU) render and write the documents. With
     `with_pdf`, a PDF of each document too, listed under its document in the manifest.
     """
-    month, inputs = checked.month, checked.inputs
+    month = data.month
     workers, progress = workers or default_workers(), progress or _silent
     templates = _templates(templates_dir)
     if with_pdf:
         pdf.require()  # refuse before rendering, not after
-    tasks = _tasks(month, all_units(inputs.org))
+    tasks = _tasks(month, data.org.all_units())
     with publish.staged_month(outputs_dir, month) as staging:
-        documents, timings = _write_documents(_Job(checked, templates, staging), tasks, workers, progress)
+        documents, timings = _write_documents(_Job(data, templates, staging), tasks, workers, progress)
         if with_pdf:
             timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
-        publish.write_metrics_csv(staging / "metrics.csv", metrics_rows(checked))
-        publish.write_json(staging / "manifest.json", {
-            "month": month,
-            "documents": documents,
-            "warnings": [w.message for w in checked.warnings],
-            "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in inputs.files],
-        })
-    return Report(month, outputs_dir / month, documents, checked.warnings, timings)
+        outputs.write_metrics_csv(staging / "metrics.csv", outputs.metrics_rows(data))
+        outputs.write_json(staging / "manifest.json", outputs.manifest(data, documents))
+    return Report(month, outputs_dir / month, documents, data.warnings, timings)
 
 
 def sample_contexts(sample_inputs: Path, month: str = "2025-10") -> dict[str, dict]:
     """A plan and a summary context of the company from `sample_inputs`, for checking templates."""
-    checked = check(month, sample_inputs)
-    return checked.contexts(all_units(checked.inputs.org)[0])
+    data = check(month, sample_inputs)
+    return contexts(data, data.org.all_units()[0])
 
 
 def check_templates(templates_dir: Path, sample_inputs: Path) -> list[str]:

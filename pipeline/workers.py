@@ -2,8 +2,8 @@
 
 A worker forked from the run inherits its open files, the month's lock among them; a worker
 outliving a killed run would keep that lock held and keep writing into the staging folder.
-So every worker asks Linux to SIGKILL it when the run dies (PR_SET_PDEATHSIG) and exits at
-once if the run is already gone.
+So every worker asks Linux to SIGKILL it when the run dies (PR_SET_PDEATHSIG) — elsewhere it
+watches for the run's end itself — and exits at once if the run is already gone.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +23,8 @@ from typing import Any, Callable, Iterator, Sequence
 from pipeline.errors import SalesReportError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PDEATHSIG = sys.platform.startswith("linux")  # elsewhere a thread in each worker watches for the run's end
+ORPHAN_POLL_SECONDS = 0.2
 
 _job: tuple[Callable, Any] | None = None  # what a worker runs, set when it starts
 
@@ -34,10 +38,19 @@ def default_workers() -> int:
 
 
 def _die_with(parent: int) -> None:
-    if sys.platform.startswith("linux"):
+    if _PDEATHSIG:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # the run died before the request took effect
         os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Where there is no parent-death signal (macOS, BSD): exit soon after the run is gone."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_SECONDS)
+    os._exit(1)
 
 
 def _start(parent: int, function: Callable, state: Any) -> None:

@@ -24,9 +24,10 @@ from synthetic_org import synthetic_inputs
 from pipeline.documents import render
 from pipeline.documents import wordchart
 from pipeline.documents.charts import ChartSpec
-from pipeline.documents.context import all_units
+from pipeline.documents.context import contexts
 from pipeline.inputs.load import read_inputs
-from pipeline.run import Checked, check, write_report
+from pipeline.model import MonthData
+from pipeline.run import check, write_report
 from pipeline.documents.stablezip import Member, deflated, write_zip
 from pipeline.inputs.validate import validate_inputs
 from pipeline.workers import default_workers
@@ -84,7 +85,7 @@ def timed(function, *arguments):
     return result, time.perf_counter() - started
 
 
-def report(inputs: Path, out: Path, workers: int, pdf: bool) -> Checked:
+def report(inputs: Path, out: Path, workers: int, pdf: bool) -> MonthData:
     """Runs the report and prints its stages; the checked month, for `compare`."""
     (tables, files), read = timed(read_inputs, inputs, [])
     _, validated = timed(validate_inputs, tables, files, [])
@@ -117,12 +118,12 @@ def report(inputs: Path, out: Path, workers: int, pdf: bool) -> Checked:
     return checked
 
 
-def compare(checked: Checked, documents: int) -> None:
+def compare(checked: MonthData, documents: int) -> None:
     """The same documents rendered three ways in this process, as ms/document and ratios."""
-    units = all_units(checked.inputs.org)
+    units = checked.org.all_units()
     chosen = units[::max(1, len(units) * 2 // documents)][: documents // 2]
     jobs = [(TEMPLATES / render.TEMPLATE_FILES[kind], context)
-            for unit in chosen for kind, context in checked.contexts(unit).items()]
+            for unit in chosen for kind, context in contexts(checked, unit).items()]
     for template in {t for t, _ in jobs}:
         render.compile_template(template)
     reference = _per_document([lambda t=t, c=c: render.render_bytes_reference(t, c) for t, c in jobs])

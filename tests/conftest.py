@@ -1,6 +1,7 @@
 """Shared fixtures: the sample inputs, a report run of them, and tiny frames built in code."""
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -44,3 +45,24 @@ def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 def entries(folder: Path) -> list[str]:
     """What a run left in `folder`, apart from its (empty, reusable) lock files."""
     return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
+
+
+def write_inputs(folder: Path, name: str, team: str, region: str, note: str, task: str) -> None:
+    """An inputs folder of one rep in one team and region (4 units, 8 documents): sales 90 of a
+    target of 100 in 2025-10, one task, and `note` as a company, a team and a rep note."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def table(file, header, rows):
+        with (folder / file).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    table("org.csv", ["rep_id", "rep_name", "team", "region"], [["R1", name, team, region]])
+    table("targets.csv", ["month", "rep_id", "metric", "target"], [["2025-10", "R1", "sales", "100"]])
+    table("actuals.csv", ["month", "rep_id", "metric", "actual"], [["2025-10", "R1", "sales", "90"]])
+    table("tasks.csv", ["month", "metric", "task", "owner", "due", "notes"],
+          [["2025-10", "sales", task, "R1", "2025-10-09", note]])
+    table("notes.csv", ["month", "level", "unit", "metric", "section", "text"],
+          [["2025-10", "company", "x", "", "highlight", note], ["2025-10", "team", team, "sales", "problem", note],
+           ["2025-10", "rep", "R1", "", "risk", note]])

@@ -3,10 +3,11 @@ import pandas as pd
 import pytest
 
 from pipeline.compute.analysis import ranking, stated_amount
+from pipeline.compute.org import Unit
+from pipeline.compute.transform import compute_month
+from pipeline.documents.context import summary_context
 from pipeline.inputs.catalog import Catalog
-from pipeline.documents.context import Unit, summary_context
-from pipeline.compute.transform import unit_metrics
-from pipeline.inputs.validate import Inputs
+from pipeline.model import Inputs
 
 from .conftest import org_frame
 
@@ -27,9 +28,7 @@ def inputs(notes=()):
 
 
 def team_summary(data):
-    metrics, warnings = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
-    empty = metrics.iloc[0:0]
-    return summary_context(data, metrics, warnings, Unit("team", "一组", "一组"), "2025-10", empty)
+    return summary_context(compute_month(data, "2025-10"), Unit("team", "一组", "一组"))
 
 
 def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
@@ -59,9 +58,8 @@ def test_section_items_come_from_data_when_nobody_wrote_any():
 
 
 def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
-    data = inputs()
-    metrics, _ = unit_metrics(data.targets, data.actuals, data.org, "2025-10", CATALOG)
-    members = metrics[metrics["level"] == "rep"]
+    metrics = compute_month(inputs(), "2025-10").metrics
+    members = list(metrics[metrics["level"] == "rep"].itertuples(index=False))
     ranked = ranking(members, {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, ["sales"], CATALOG)
     assert [(r["rank"], r["name"], r["rate1"]) for r in ranked] == \
            [("1", "甲", "150%"), ("2", "丙", "95%"), ("3", "乙", "40%"), ("—", "丁", "未报")]
@@ -86,3 +84,20 @@ def test_a_note_stating_less_than_the_gap_gets_the_rest_named():
     data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙的大客户约10万元延期。")])
     assert team_summary(data)["table2"][0]["reason"].split("\n")[1].startswith(
         "【数据】较目标差15万元（达成95%）。说明中提到10万元，其余5万元的差距未作说明。")
+
+
+def test_members_tied_on_achievement_are_named_in_org_order():
+    # Seven reps of one team against the same target; 代表1, 代表4 and 代表5 tie at 300%.
+    rates = [1.2, 3.0, 1.2, 1.2, 3.0, 3.0, 0.5]
+    reps = [(f"R{i}", f"代表{i}", "大组", "东区") for i in range(len(rates))]
+    targets = pd.DataFrame([("2025-10", rep, "sales", 100_000.0) for rep, *_ in reps],
+                           columns=["month", "rep_id", "metric", "target"])
+    actuals = pd.DataFrame([("2025-10", rep, "sales", 100_000.0 * rate, None) for (rep, *_), rate in zip(reps, rates)],
+                           columns=["month", "rep_id", "metric", "actual", "base"])
+    empty_tasks = pd.DataFrame(columns=["month", "metric", "task", "owner", "due", "done_criteria", "notes", "_line"])
+    no_notes = pd.DataFrame(columns=["month", "level", "unit", "metric", "section", "text"])
+    data = compute_month(Inputs(CATALOG, org_frame(reps), targets, actuals, empty_tasks, no_notes), "2025-10")
+    context = summary_context(data, Unit("team", "大组", "大组"))
+    assert context["table2"][0]["highlight"] == "【数据】代表1达成300%（+20万元）、代表4达成300%（+20万元）。"
+    assert context["table2"][0]["reason"].endswith("缺口主要来自：代表6 -5万元。超额贡献：代表1 +20万元、代表4 +20万元。")
+    assert [entry["name"] for entry in context["ranking"]] == ["代表1", "代表4", "代表5", "代表0", "代表2", "代表3", "代表6"]

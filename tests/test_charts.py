@@ -85,13 +85,16 @@ def test_the_weakest_metric_is_marked(sample_report):
     assert marked == ["新客户开发数量"]
 
 
-def test_rendering_twice_seconds_apart_gives_the_same_bytes(sample_report):
+def test_rendering_hours_apart_gives_the_same_bytes(monkeypatch):
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
                "risks": [], "responses": [],
                "chart_targets": ChartSpec("t", ("a", "b"), (("x", (1.0, 2.0)),))}
     first = render_bytes(TEMPLATES / "plan.docx", context)
-    time.sleep(2.1)  # zip timestamps have 2-second resolution
+    # The clock moved on by hours and an odd second (zip times have 2-second steps), without waiting.
+    later, localtime = time.time() + 3 * 3600 + 7, time.localtime
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda seconds=None: localtime(later if seconds is None else seconds))
     assert render_bytes(TEMPLATES / "plan.docx", context) == first
     names = zipfile.ZipFile(io.BytesIO(first)).namelist()
     assert "word/charts/chart1.xml" in names and "word/embeddings/Microsoft_Excel_Sheet1.xlsx" in names

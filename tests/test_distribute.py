@@ -251,3 +251,17 @@ def test_overlapping_runs_are_refused_rather_than_sending_twice(outputs):
         result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
     assert result.exit_code == 1 and "另一个 distribute 正在运行" in result.stderr
     assert not (outputs / "outbox").exists()
+
+
+def test_the_outbox_says_written_to_the_outbox_and_smtp_says_sent(smtp, outputs, monkeypatch):
+    result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    assert result.exit_code == 0
+    assert "已写入发件箱 east.head@example.com（4 个附件）" in result.output and "已发送" not in result.output
+    assert "2025-10: 写入发件箱 20，跳过 0" in result.output
+    again = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    assert "跳过 east.head@example.com（已写入过发件箱，文档未变）" in again.output
+    for name, value in smtp.env.items():
+        monkeypatch.setenv(name, value)
+    result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    assert "已发送 east.head@example.com（4 个附件）" in result.output and "发件箱" not in result.output
+    assert "2025-10: 发送 20，跳过 0" in result.output

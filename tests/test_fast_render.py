@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 
 from pipeline.documents.charts import NO_CHART, ChartSpec
-from pipeline.documents.context import all_units
+from pipeline.documents.context import contexts
 from pipeline.errors import TemplateError
 from pipeline.documents.render import TEMPLATE_FILES, render_bytes, render_bytes_reference
 from pipeline.run import check
@@ -23,7 +23,7 @@ TRICKY = ["A&B公司", "<w:t>破坏</w:t>", '"引号" \'单引号\'', "{{ title 
 @pytest.fixture(scope="module")
 def sample_contexts() -> list[dict[str, dict]]:
     checked = check("2025-10", SAMPLE_INPUTS)
-    return [checked.contexts(unit) for unit in all_units(checked.inputs.org)]
+    return [contexts(checked, unit) for unit in checked.org.all_units()]
 
 
 def with_tricky_text(value, texts):

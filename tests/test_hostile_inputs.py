@@ -87,12 +87,26 @@ def test_an_xlsx_larger_than_the_limit_once_decompressed_is_refused(inputs_copy,
     assert "解压后超过" in problem_line(validate(inputs_copy), "targets_big.xlsx")
 
 
-def test_a_csv_with_more_rows_than_the_limit_is_refused(inputs_copy, monkeypatch):
-    monkeypatch.setattr(load, "MAX_ROWS", 100)
-    with (inputs_copy / "actuals_more.csv").open("w", encoding="utf-8", newline="") as handle:
+def monthly_actuals(path, rows: int) -> None:
+    """An actuals CSV of `rows` valid rows: S1001's sales of `rows` months from 1900 on."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([["month", "rep_id", "metric", "actual"]]
-                                     + [["2025-08", "S1001", "sales", n] for n in range(150)])
+                                     + [[f"{1900 + n // 12}-{n % 12 + 1:02d}", "S1001", "sales", n]
+                                        for n in range(rows)])
+
+
+def test_a_csv_with_more_rows_than_the_limit_is_refused(inputs_copy, monkeypatch):
+    monkeypatch.setattr(load, "MAX_CSV_ROWS", 100)
+    monthly_actuals(inputs_copy / "actuals_more.csv", 150)
     assert "超过 100 行" in problem_line(validate(inputs_copy), "actuals_more.csv 第101行")
+
+
+def test_a_csv_longer_than_a_sheet_is_read(inputs_copy, monkeypatch):
+    # Excel's row limit is about sheets: an export as CSV may pass it.
+    monkeypatch.setattr(load, "MAX_ROWS", 100)
+    monthly_actuals(inputs_copy / "actuals_more.csv", 150)
+    result = validate(inputs_copy)
+    assert result.exit_code == 0, result.stderr
 
 
 def test_a_csv_line_with_more_columns_than_the_limit_is_refused(inputs_copy, monkeypatch):
@@ -172,6 +186,7 @@ def test_a_decimal_comma_in_a_semicolon_file_is_read_as_a_decimal(inputs_copy, t
 @pytest.mark.parametrize("written, semicolon, detail", [
     ("1,2,3", False, "分隔符的位置不对"),
     ("1,500", True, "既可能是 1500 也可能是 1.5"),
+    ("1.500", True, "既可能是 1500 也可能是 1.5"),
 ])
 def test_a_misplaced_or_ambiguous_separator_is_refused_with_its_place(written, semicolon, detail, inputs_copy):
     text = (inputs_copy / "actuals.csv").read_text(encoding="utf-8")
@@ -200,6 +215,17 @@ def test_a_huge_number_in_an_excel_cell_is_an_input_error(inputs_copy):
     book.active.append(["2025-12", "S1001", "sales", 1e300])
     book.save(inputs_copy / "targets_huge.xlsx")
     assert "超出范围" in problem_line(validate(inputs_copy), "targets_huge.xlsx 第2行 列「target」")
+
+
+def test_an_excel_true_is_not_the_number_one(inputs_copy):
+    # Python hashes True as 1: a reading shared between equal cells must keep them apart.
+    book = Workbook()
+    for row in (["month", "rep_id", "metric", "target"], ["2025-12", "S1001", "sales", 1],
+                ["2025-12", "S1002", "sales", True], ["2025-12", "S1003", "sales", 1.0]):
+        book.active.append(row)
+    book.save(inputs_copy / "targets_bool.xlsx")
+    assert "不是数字" in problem_line(validate(inputs_copy), "targets_bool.xlsx")
+    assert "targets_bool.xlsx 第3行 列「target」" in validate(inputs_copy).stderr
 
 
 def test_a_tiny_target_gives_a_huge_achievement_not_a_crash(inputs_copy, tmp_path):

@@ -3,11 +3,16 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import random
 
+import pandas as pd
 from openpyxl import Workbook
 
-from pipeline.inputs.load import decode, family_files
+from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.load import decode, family_files, read_table
 from pipeline.inputs import schema
+from pipeline.inputs.validate import validate_figures, validate_org
+from pipeline.inputs.values import parse_amount, parse_month, parse_number
 
 from .conftest import SAMPLE_INPUTS, invoke
 
@@ -121,3 +126,111 @@ def test_metric_catalog_adds_a_lower_metric_and_a_ratio(tmp_path, inputs_copy):
     assert (cycle["achievement"], cycle["status"], cycle["metric_name"]) == ("0.8", "missed", "销售周期")
     win = next(r for r in rows if (r["level"], r["metric"]) == ("company", "win_rate"))
     assert (win["target"], win["actual"], win["achievement"]) == ("0.3", "0.36", "1.2")
+
+
+# A big export is read column by column (pyarrow, each distinct cell parsed once); every row
+# must come out as the row-by-row rules of values.py read it, at its spreadsheet line.
+
+AMOUNT_FORMS = [
+    lambda rng: str(rng.randrange(10**9)),
+    lambda rng: f"{rng.randrange(10**6)}.{rng.randrange(10**9):09d}"[:rng.randint(3, 18)].rstrip("."),
+    lambda rng: f"-{rng.randrange(10**5)}",
+    lambda rng: f"{rng.randrange(1, 10**7):,}",
+    lambda rng: f"¥{rng.randrange(1, 10**7):,}.50",
+    lambda rng: f"{rng.randrange(1, 999)}万",
+    lambda rng: f"{rng.randrange(1, 10**6)}元",
+    lambda rng: "1.500",
+]
+RATE_FORMS = [lambda rng: f"{rng.randrange(101)}%", lambda rng: f"0.{rng.randrange(100):02d}", lambda rng: "1"]
+REFUSED_FORMS = [
+    lambda rng: f"{rng.randrange(10**15, 10**17)}.5",  # out of range
+    lambda rng: "1,2,3",  # misplaced separators
+    lambda rng: "四十五",
+    lambda rng: "45",  # in a rate column: asks for 45% (money: 45 元)
+]
+MONTH_FORMS = ["{y}-{m:02d}", "{y}/{m}", "{y}年{m}月", "{y}{m:02d}", "{y}-{m:02d}-01"]
+
+
+def big_actuals(path, rows: int, damage=None, refused=False) -> list[tuple[int, list[str]]]:
+    """An actuals CSV of `rows` rows as exports write them — month and amount forms, metric
+    keys and names, rates, optional bases, blank lines, a notes column with commas, quotes and
+    line breaks, CRLF — and each data row's (spreadsheet line, cells). `refused`: some amounts
+    are refused too; `damage(row, cells)` may change the cells of data row `row` (from 0)."""
+    rng = random.Random(10)
+    reps = [r["rep_id"] for r in read_rows("org.csv")]
+    slots = [("sales", "销售额"), ("new_customers",), ("repurchase_rate", "老客户复购率"), ("collection",), ("events",)]
+    records, written = [["月份", "工号", "指标", "实际完成", "基数", "备注"]], []
+    for number in range(rows):
+        if rng.random() < 0.02:  # a blank line, or one of blank cells: a line of its own in a spreadsheet
+            records.append(rng.choice([[], [""] * 6, ["", " ", "", "\u3000", "", ""]]))
+        month_number, rest = divmod(number, len(reps) * len(slots))
+        rep, slot = reps[rest // len(slots)], rest % len(slots)
+        forms = (RATE_FORMS if slot == 2 else AMOUNT_FORMS) + (REFUSED_FORMS if refused else [])
+        cells = [rng.choice(MONTH_FORMS).format(y=1900 + month_number // 12, m=month_number % 12 + 1),
+                 rep, rng.choice(slots[slot]), rng.choice(forms)(rng),
+                 rng.choice(["", "", str(rng.randrange(1, 99)), f"{rng.randrange(1, 9)}.5"]),
+                 rng.choice(["", "", "回款, 延迟", '客户说"下月"', "第一行\n第二行"])]
+        if damage:
+            damage(number, cells)
+        records.append(cells)
+        written.append((len(records), cells))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(records)
+    return written
+
+
+def reference(rows, file: str) -> tuple[pd.DataFrame, list[int]]:
+    """What the row-by-row rules make of valid `rows` — values.py's parsers, a cell at a time —
+    and the lines of those whose amount they refuse."""
+    catalog, out, refused = Catalog(), [], []
+    for line, (month, rep, name, amount, base, _) in rows:
+        metric = catalog.resolve(name)
+        try:
+            actual = parse_amount(amount, metric)
+        except ValueError:
+            refused.append(line)
+            continue
+        out.append({"month": parse_month(month), "rep_id": rep, "metric": metric.key, "actual": actual,
+                    "base": parse_number(base) if base else None, "_file": file, "_line": line})
+    return pd.DataFrame.from_records(out).astype({"actual": "float64", "base": "float64"}), refused
+
+
+def read_actuals(folder):
+    problems = []
+    org = validate_org(read_table(folder, schema.ORG, problems, []), problems)
+    table = read_table(folder, schema.ACTUALS, problems, [])
+    return validate_figures(table, "actual", Catalog(), org, problems), problems
+
+
+def test_a_big_export_reads_as_the_row_by_row_rules_do(tmp_path):
+    (tmp_path / "org.csv").write_bytes((SAMPLE_INPUTS / "org.csv").read_bytes())
+    rows = big_actuals(tmp_path / "actuals_big.csv", 50_000, refused=True)
+    expected, refused = reference(rows, "actuals_big.csv")
+    frame, problems = read_actuals(tmp_path)
+    assert len(refused) > 1000
+    assert [p.line for p in problems] == refused and {p.column for p in problems} == {"实际完成"}
+    pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_problems_far_down_a_big_export_name_their_own_line(inputs_copy):
+    kept = {}
+
+    def damage(row, cells):
+        if row == 30_000:
+            cells[3] = "十三万"
+        elif row == 45_000:
+            cells[1] = "S9999"
+        elif row == 47_000:
+            kept["cells"] = cells
+        elif row == 48_000:  # the same month, rep and metric again
+            cells[:4] = kept["cells"][:4]
+
+    rows = big_actuals(inputs_copy / "actuals_big.csv", 50_000, damage)
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n  - ") == 3, result.stderr
+    assert (f"actuals_big.csv 第{rows[30_000][0]}行 列「实际完成」 值「十三万」：不是数字，"
+            "应写作 1850000、1,850,000、¥1,850,000 或 185万") in result.stderr
+    assert f"actuals_big.csv 第{rows[45_000][0]}行 列「工号」 值「S9999」：org.csv 中没有这个工号" in result.stderr
+    assert (f"actuals_big.csv 第{rows[48_000][0]}行 列「指标」 值「{Catalog().resolve(rows[48_000][1][2]).name}」："
+            f"与 actuals_big.csv 第{rows[47_000][0]}行 重复") in result.stderr

@@ -195,7 +195,7 @@ def test_a_usage_error_alerts_too_and_names_the_month_it_would_have_run(smtp, ou
     assert result.exit_code == 2
     [alert] = smtp.to("ops@example.com")
     assert alert["Subject"] == "【salesreport 失败】report"
-    assert "Invalid value for '--month': 2025-13" in alert.get_content()
+    assert "错误：'--month' 的值无效：2025-13" in alert.get_content()
 
 
 def test_a_report_without_a_month_alerts_with_the_month_to_rerun(smtp, tmp_path, monkeypatch):

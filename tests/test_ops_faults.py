@@ -205,6 +205,29 @@ def test_a_full_disk_during_report_is_exit_6_and_keeps_the_previous_month(tmp_pa
     assert entries(outputs) == ["2025-10"]
 
 
+def test_a_month_held_open_on_windows_is_exit_6_saying_to_close_it_and_stays_whole(tmp_path, monkeypatch):
+    from pipeline import publish
+    outputs = tmp_path / "outputs"
+    assert report(outputs).exit_code == 0
+    before = (outputs / "2025-10" / "manifest.json").read_bytes()
+    monkeypatch.setattr(publish, "_RENAMEAT2", None, raising=False)  # Windows has no renameat2
+    real_rename = pathlib.Path.rename
+
+    def rename(source, target):
+        if source.name == "2025-10":  # a document of the month is open in Word
+            error = PermissionError(errno.EACCES, "The process cannot access the file", str(source))
+            error.winerror = 32  # ERROR_SHARING_VIOLATION
+            raise error
+        return real_rename(source, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", rename)
+    result = report(outputs)
+    assert result.exit_code == 6 and "Traceback" not in result.output
+    assert f"{outputs / '2025-10'}：文件正被另一个程序使用（例如在 Word 中打开），请关闭它后重新运行" in result.stderr
+    assert (outputs / "2025-10" / "manifest.json").read_bytes() == before
+    assert entries(outputs) == ["2025-10"]
+
+
 def test_a_corrupt_ledger_is_exit_7_with_what_to_do_and_nothing_sent(outputs):
     (outputs / "deliveries.sqlite").write_bytes(os.urandom(4096))
     result = send(outputs)

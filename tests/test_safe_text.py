@@ -11,7 +11,7 @@ from pipeline.publish import safe_name, unique_path
 from pipeline.run import check, write_report
 from pipeline.inputs.values import clean_text
 
-from .conftest import TEMPLATES, invoke
+from .conftest import TEMPLATES, invoke, write_inputs
 from .docx_reading import assert_well_formed
 
 HOSTILE = ["A&B公司", "<w:t>破坏</w:t>", '"引号" \'单引号\'', "{{ title }}", "{% if x %}y{% endif %}",
@@ -28,25 +28,6 @@ def all_text(path: Path) -> str:
             parts += [cell.text for cell in row.cells]
     parts += [p.text for p in doc.sections[0].header.paragraphs]
     return "\n".join(parts)
-
-
-def write_inputs(folder: Path, name: str, team: str, region: str, note: str, task: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def table(file, header, rows):
-        with (folder / file).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-
-    table("org.csv", ["rep_id", "rep_name", "team", "region"], [["R1", name, team, region]])
-    table("targets.csv", ["month", "rep_id", "metric", "target"], [["2025-10", "R1", "sales", "100"]])
-    table("actuals.csv", ["month", "rep_id", "metric", "actual"], [["2025-10", "R1", "sales", "90"]])
-    table("tasks.csv", ["month", "metric", "task", "owner", "due", "notes"],
-          [["2025-10", "sales", task, "R1", "2025-10-09", note]])
-    table("notes.csv", ["month", "level", "unit", "metric", "section", "text"],
-          [["2025-10", "company", "x", "", "highlight", note], ["2025-10", "team", team, "sales", "problem", note],
-           ["2025-10", "rep", "R1", "", "risk", note]])
 
 
 def documents_of(outputs: Path) -> list[Path]:

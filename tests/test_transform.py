@@ -3,13 +3,14 @@ import math
 import pandas as pd
 import pytest
 
-from pipeline.inputs.catalog import Catalog, Metric
+from pipeline.compute.org import Org
 from pipeline.compute.transform import achievement, data_warnings, status, unit_metrics
+from pipeline.inputs.catalog import Catalog, Metric
 
 from .conftest import org_frame
 
 CATALOG = Catalog().extended([Metric("cycle", "销售周期", "天", "sum", "lower")])
-ORG = org_frame([("A", "甲", "一组", "东区"), ("B", "乙", "一组", "东区"), ("C", "丙", "二组", "西区")])
+ORG = Org(org_frame([("A", "甲", "一组", "东区"), ("B", "乙", "一组", "东区"), ("C", "丙", "二组", "西区")]))
 
 
 def frames(targets, actuals):
@@ -133,7 +134,7 @@ def test_lower_metric_rolls_up_and_is_inverted():
 
 def test_inputs_are_not_mutated():
     targets, actuals = frames([("2025-10", "A", "sales", 100)], [("2025-10", "A", "sales", 80, None)])
-    before = (targets.copy(), actuals.copy(), ORG.copy())
+    before = (targets.copy(), actuals.copy(), ORG.frame.copy())
     unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
-    for frame, copy in zip((targets, actuals, ORG), before):
+    for frame, copy in zip((targets, actuals, ORG.frame), before):
         pd.testing.assert_frame_equal(frame, copy)

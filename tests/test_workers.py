@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeline.run import check, write_report
 from scripts.synthetic_org import synthetic_inputs
 
@@ -41,11 +43,18 @@ def running(pid: int) -> bool:
     return state != "Z"  # a zombie has stopped; only its exit status is left for init to collect
 
 
-def test_kill_9_mid_run_stops_the_workers_frees_the_lock_and_the_next_run_completes(tmp_path):
+# The run as a user starts it, and as on a system without a parent-death signal (macOS, BSD).
+LAUNCHERS = {"pdeathsig": ["-m", "pipeline"],
+             "watching": ["-c", "import sys, pipeline.workers as w; assert w._PDEATHSIG; w._PDEATHSIG = False; "
+                                "from pipeline.cli import main; main(sys.argv[1:])"]}
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_kill_9_mid_run_stops_the_workers_frees_the_lock_and_the_next_run_completes(tmp_path, launcher):
     inputs, outputs = synthetic_inputs(tmp_path / "in", 40), tmp_path / "out"
     (outputs / "2025-10").mkdir(parents=True)
     (outputs / "2025-10" / "earlier.docx").write_bytes(b"earlier")
-    command = [sys.executable, "-m", "pipeline", "report", "--month", "2025-10", "--inputs", str(inputs),
+    command = [sys.executable, *LAUNCHERS[launcher], "report", "--month", "2025-10", "--inputs", str(inputs),
                "--outputs", str(outputs), "--workers", "2", "-q"]
     run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not list(outputs.glob(f".2025-10.staging-{run.pid}.*/*/*.docx")):  # the workers are writing documents

@@ -4,35 +4,41 @@ and, for the variance reason, beside what a person wrote.
 Pure. Every generated text starts with 【数据】 so a reader can tell it from a person's words.
 Missing data is never read as a shortfall: comparisons use the members with both figures, and
 the others are named as missing (未报) or untargeted (无目标).
+
+A row is one row of the metrics frame as a named tuple; `mine` are a unit's direct members' rows
+of one metric, in org order (see compute.by_unit): nothing here filters a frame.
 """
 from __future__ import annotations
 
+import math
 import re
-
-import pandas as pd
+from typing import Iterable
 
 from pipeline.documents import formats
 from pipeline.inputs.catalog import Catalog, Metric
-from pipeline.compute.transform import COMPARABLE, STATUS_INCOMPLETE
+from pipeline.status import (COMPARABLE, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NO_ACTUAL,
+                             STATUS_NO_TARGET)
 
 MARK = "【数据】"
 FAR_ABOVE, FAR_BELOW = 1.1, 0.8  # achievement that counts as far above / far below target
 TOP = 2  # members named per sentence
 RANKED_METRICS = 3  # columns of the ranking table
-CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep"}
 
 
-def member_rows(metrics: pd.DataFrame, org: pd.DataFrame, level: str, unit: str) -> pd.DataFrame:
-    """The metric rows of the unit's direct members (company → regions → teams → reps)."""
-    child = CHILD_LEVEL.get(level)
-    if child is None:
-        return metrics.iloc[0:0]
-    column = "rep_id" if child == "rep" else child
-    scope = org if level == "company" else org[org[level] == unit]
-    return metrics[(metrics["level"] == child) & metrics["unit"].isin(set(scope[column]))]
+def by_metric(rows: Iterable) -> dict[str, list]:
+    """`rows` grouped by metric, each group in the order given."""
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.metric, []).append(row)
+    return grouped
 
 
-def _behind(variance: pd.Series | float, metric: Metric):
+def comparable_value(row, column: str) -> float:
+    """The row's figure in `column` where it compares like with like (see `data_gaps`), else NaN."""
+    return getattr(row, column) if row is not None and row.status in COMPARABLE else math.nan
+
+
+def _behind(variance: float, metric: Metric) -> float:
     """How far behind target, in the metric's units (negative: ahead); `lower` metrics flip."""
     return variance if metric.direction == "lower" else -variance
 
@@ -86,37 +92,36 @@ def data_gaps(row, labels: dict[str, str]) -> list[str]:
            ([f"{_names(row.untargeted, labels)}无目标"] if row.untargeted else [])
 
 
-def _named(rows: pd.DataFrame, labels: dict[str, str], metric: Metric) -> list[str]:
+def _named(rows: list, labels: dict[str, str], metric: Metric) -> list[str]:
     """`甲达成150%（+50万元）` for each of `rows`."""
     return [f"{labels.get(r.unit, r.unit)}达成{formats.achievement(r.achievement)}（{formats.change(r.variance, metric)}）"
-            for r in rows[["unit", "achievement", "variance"]].itertuples()]
+            for r in rows]
 
 
-def _far(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
-    """Members at or above 110% (`above`, best first) or below 80% (worst first) of target for
-    `key`, as printed; only members whose figures compare like with like (see `data_gaps`)."""
-    if members.empty:
-        return []
-    mine = members[(members["metric"] == key) & members["status"].isin(COMPARABLE)]
-    far = mine[mine["achievement_shown"] >= FAR_ABOVE] if above else mine[mine["achievement_shown"] < FAR_BELOW]
-    if far.empty:
-        return []
-    return _named(far.sort_values("achievement", ascending=not above).head(TOP), labels, metric)
+def _far(mine: list, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
+    """Members at or above 110% (`above`, best first) or below 80% (worst first) of target, as
+    printed; only members whose figures compare like with like (see `data_gaps`). Ties in org order."""
+    comparable = [r for r in mine if r.status in COMPARABLE]
+    if above:
+        far = sorted((r for r in comparable if r.achievement_shown >= FAR_ABOVE), key=lambda r: -r.achievement)
+    else:
+        far = sorted((r for r in comparable if r.achievement_shown < FAR_BELOW), key=lambda r: r.achievement)
+    return _named(far[:TOP], labels, metric)
 
 
-def far_above(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    return _far(members, key, labels, metric, above=True)
+def far_above(mine: list, labels: dict[str, str], metric: Metric) -> list[str]:
+    return _far(mine, labels, metric, above=True)
 
 
-def far_below(members: pd.DataFrame, key: str, labels: dict[str, str], metric: Metric) -> list[str]:
-    return _far(members, key, labels, metric, above=False)
+def far_below(mine: list, labels: dict[str, str], metric: Metric) -> list[str]:
+    return _far(mine, labels, metric, above=False)
 
 
 def _against_target(variance: float, rate: float, metric: Metric) -> str:
     """`较目标差15万元（达成92.5%）`, `较目标超出1场（…）` or `与目标持平（…）`."""
     gap = _behind(variance, metric)
     text = "与目标持平" if round(float(gap), 9) == 0 else f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
-    return text + (f"（达成{formats.achievement(rate)}）" if pd.notna(rate) else "")
+    return text + (f"（达成{formats.achievement(rate)}）" if not formats.is_missing(rate) else "")
 
 
 _AMOUNT = r"(\d[\d,]*(?:\.\d+)?)\s*"
@@ -144,25 +149,25 @@ def _unexplained(note: str, gap: float, metric: Metric) -> str:
     return f"说明中提到{_size(stated, metric)}，其余{_size(remainder, metric)}的差距未作说明。"
 
 
-def variance_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric, note: str = "") -> str:
+def variance_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: str = "") -> str:
     """A person's note (if any) and, beside it, what the data says: the gap against target, the
     members that made it, the change against last month.
 
     For an incomplete roll-up the gap is the like-for-like one, over the members with both figures,
     and who lacks a figure is named; with a note that states less than the gap, the rest is named.
     """
-    data = _data_reason(row, members, labels, metric, note)
+    data = _data_reason(row, mine, labels, metric, note)
     return f"{note}\n{data}" if note else data
 
 
-def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric, note: str) -> str:
-    if row.status == "no_target":
+def _data_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: str) -> str:
+    if row.status == STATUS_NO_TARGET:
         return MARK + "本月无目标（或目标为0），无法计算达成率。"
-    if row.status == "no_actual":
+    if row.status == STATUS_NO_ACTUAL:
         return MARK + "本月未报实际完成数据。"
     if row.status == STATUS_INCOMPLETE:
         text = MARK + "数据不全：" + "；".join(data_gaps(row, labels)) + "。"
-        if pd.isna(row.paired_variance):
+        if formats.is_missing(row.paired_variance):
             return text + "没有既有目标又已报的成员可比较。"
         text += f"既有目标又已报的{row.compared}人：" + _against_target(row.paired_variance, row.paired_achievement, metric) + "。"
         gap = _behind(row.paired_variance, metric)
@@ -171,110 +176,112 @@ def _data_reason(row, members: pd.DataFrame, labels: dict[str, str], metric: Met
         gap = _behind(row.variance, metric)
     if note:
         text += _unexplained(note, gap, metric)
-    text += _attribution(members[members["metric"] == row.metric], labels, metric)
-    if pd.notna(row.mom_change):
+    text += _attribution(mine, labels, metric)
+    if not formats.is_missing(row.mom_change):
         text += f"环比{mom_text(row, metric)}。"
     return text
 
 
-def _attribution(mine: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
+def _attribution(mine: list, labels: dict[str, str], metric: Metric) -> str:
     """The members with the largest shortfalls and over-achievements, by their like-for-like
-    variance (their own, when their data is complete): a member's missing figure is no shortfall."""
-    mine = mine.dropna(subset=["paired_variance"])
-    behind = _behind(mine["paired_variance"], metric)
+    variance (their own, when their data is complete): a member's missing figure is no shortfall.
+    Ties in org order."""
+    behind = [(_behind(r.paired_variance, metric), r) for r in mine if not formats.is_missing(r.paired_variance)]
+    worst = [r for _, r in sorted((pair for pair in behind if pair[0] > 0), key=lambda pair: -pair[0])][:TOP]
+    best = [r for _, r in sorted((pair for pair in behind if pair[0] < 0), key=lambda pair: pair[0])][:TOP]
 
-    def named(index) -> str:
-        return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}"
-                        for r in mine.loc[index, ["unit", "paired_variance"]].itertuples())
+    def named(rows: list) -> str:
+        return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}" for r in rows)
 
-    worst = behind[behind > 0].sort_values(ascending=False).index[:TOP]
-    best = behind[behind < 0].sort_values().index[:TOP]
-    return (f"缺口主要来自：{named(worst)}。" if len(worst) else "") + (f"超额贡献：{named(best)}。" if len(best) else "")
+    return (f"缺口主要来自：{named(worst)}。" if worst else "") + (f"超额贡献：{named(best)}。" if best else "")
 
 
-def highlight(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
+def highlight(row, mine: list, labels: dict[str, str], metric: Metric) -> str:
     """Members far above target, else the unit itself when it met the target, else `—`."""
-    items = far_above(members, row.metric, labels, metric)
+    items = far_above(mine, labels, metric)
     if items:
         return MARK + "、".join(items) + "。"
-    if row.status == "met":
+    if row.status == STATUS_MET:
         return MARK + f"本项达成{formats.achievement(row.achievement)}。".replace("达成—", "达成目标")
     return formats.MISSING
 
 
-def problem(row, members: pd.DataFrame, labels: dict[str, str], metric: Metric) -> str:
+def problem(row, mine: list, labels: dict[str, str], metric: Metric) -> str:
     """Members far below target and who lacks data, else the unit's own shortfall, else `—`."""
-    items = far_below(members, row.metric, labels, metric) + data_gaps(row, labels)
+    items = far_below(mine, labels, metric) + data_gaps(row, labels)
     if items:
         return MARK + "、".join(items) + "。"
-    if row.status == "missed":
+    if row.status == STATUS_MISSED:
         return f"{MARK}本项仅达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）。"
     return formats.MISSING
 
 
-def section_items(rows: pd.DataFrame, members: pd.DataFrame, labels: dict[str, str], catalog: Catalog,
+def section_items(rows: list, members: dict[str, list], labels: dict[str, str], catalog: Catalog,
                   good: bool) -> list[str]:
-    """Items for 成功经验 (`good`) or 存在问题 across the unit's metrics: its own and its members'."""
+    """Items for 成功经验 (`good`) or 存在问题 across the unit's metrics: its own and its members'
+    (`members`: their rows by metric)."""
     items = []
-    for row in rows.itertuples():
+    for row in rows:
         metric = catalog[row.metric]
         own = f"{metric.name}达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）"
-        if good and row.status == "met":
+        if good and row.status == STATUS_MET:
             items.append(f"{MARK}{own}。")
-        elif not good and row.status == "missed":
+        elif not good and row.status == STATUS_MISSED:
             items.append(f"{MARK}{own.replace('达成', '仅达成', 1)}。")
-        elif not good and row.status == "no_actual":
+        elif not good and row.status == STATUS_NO_ACTUAL:
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
         elif not good and row.status == STATUS_INCOMPLETE:
             items.append(f"{MARK}{metric.name}数据不全：" + "；".join(data_gaps(row, labels)) + "。")
-        named = (far_above if good else far_below)(members, row.metric, labels, metric)
+        named = (far_above if good else far_below)(members.get(row.metric, []), labels, metric)
         if named:
             items.append(f"{MARK}{metric.name}：" + "、".join(named) + "。")
     return items
 
 
-def ranked_members(members: pd.DataFrame, main: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Members' achievement and variance (unit × main metric), best first by the first main
-    metric, ties in org order. Only like-for-like figures are kept (NaN where a member lacks a
-    figure or its data is incomplete), and such members come last: a gap is never a low rank."""
-    units = members["unit"].drop_duplicates()
-    comparable = members["status"].isin(COMPARABLE)
-    shown = members.assign(achievement=members["achievement"].where(comparable),
-                           variance=members["variance"].where(comparable))
-    rates = shown.pivot(index="unit", columns="metric", values="achievement").reindex(index=units, columns=main)
-    variances = shown.pivot(index="unit", columns="metric", values="variance").reindex(index=units, columns=main)
-    order = rates[main[0]].sort_values(ascending=False, na_position="last", kind="stable").index
-    return rates.loc[order], variances.loc[order]
+def ranked_members(members: list, main: list[str]) -> list[tuple[str, dict]]:
+    """Each member unit with its rows by metric, best first by the like-for-like achievement of
+    the first main metric, ties in org order. A member without one (it lacks a figure or its data
+    is incomplete) comes last: a gap is never a low rank."""
+    rows: dict[str, dict] = {}
+    for row in members:
+        rows.setdefault(row.unit, {})[row.metric] = row
+
+    def order(item) -> tuple[bool, float]:
+        rate = comparable_value(item[1].get(main[0]), "achievement")
+        return (True, 0.0) if formats.is_missing(rate) else (False, -rate)
+
+    return sorted(rows.items(), key=order)
 
 
-UNRANKED_TEXT = {"no_actual": "未报", "no_target": "无目标"}
+UNRANKED_TEXT = {STATUS_NO_ACTUAL: "未报", STATUS_NO_TARGET: "无目标"}
 
 
-def _rate_cell(rate: float, row) -> str:
+def _rate_cell(row) -> str:
     """A ranking cell: the like-for-like achievement, else why there is none."""
-    if pd.notna(rate) or row is None:
+    rate = comparable_value(row, "achievement")
+    if not formats.is_missing(rate) or row is None:
         return formats.achievement(rate)
     return UNRANKED_TEXT.get(row.status) or achievement_text(row)
 
 
-def ranking(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
+def ranking(members: list, labels: dict[str, str], main: list[str], catalog: Catalog) -> list[dict]:
     """Members ranked by achievement of the first main metric (best first).
 
     Each entry: rank, name, and for i = 1…3 `rate{i}` and `variance{i}` (`—` past the main
     metrics). A member without like-for-like figures gets rank `—` and says why (`未报`, `无目标`,
     or its achievement with its coverage).
     """
-    if members.empty or not main:
+    if not members or not main:
         return []
-    rates, variances = ranked_members(members, main)
-    rows = {(r.unit, r.metric): r for r in members.itertuples()}
     ranked = []
-    for position, unit in enumerate(rates.index, start=1):
-        entry = {"rank": str(position) if pd.notna(rates.at[unit, main[0]]) else formats.MISSING,
-                 "name": labels.get(unit, unit)}
+    for position, (unit, rows) in enumerate(ranked_members(members, main), start=1):
+        first = comparable_value(rows.get(main[0]), "achievement")
+        entry = {"rank": formats.MISSING if formats.is_missing(first) else str(position), "name": labels.get(unit, unit)}
         for index in range(1, RANKED_METRICS + 1):
             key = main[index - 1] if index <= len(main) else None
-            entry[f"rate{index}"] = _rate_cell(rates.at[unit, key], rows.get((unit, key))) if key else formats.MISSING
-            entry[f"variance{index}"] = formats.change(variances.at[unit, key], catalog[key]) if key else formats.MISSING
+            row = rows.get(key)
+            entry[f"rate{index}"] = _rate_cell(row) if key else formats.MISSING
+            entry[f"variance{index}"] = (formats.change(comparable_value(row, "variance"), catalog[key]) if key
+                                         else formats.MISSING)
         ranked.append(entry)
     return ranked

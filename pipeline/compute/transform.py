@@ -8,62 +8,46 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.compute.by_unit import gather
+from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.documents import formats
-from pipeline.inputs.catalog import Catalog
 from pipeline.errors import DataWarning
-from pipeline.inputs.validate import COMPANY_UNIT
+from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.values import shift_month
+from pipeline.model import Inputs, MonthData
+from pipeline.status import (STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
+                             STATUS_NO_TARGET)
 
-LEVELS = ("company", "region", "team", "rep")
-STATUS_MET, STATUS_NEAR, STATUS_MISSED = "met", "near", "missed"
-STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE = "no_target", "no_actual", "incomplete"
-COMPARABLE = (STATUS_MET, STATUS_NEAR, STATUS_MISSED)  # statuses whose achievement compares like with like
 NEAR_THRESHOLD = 0.9
 METRIC_COLUMNS = ["level", "unit", "metric", "target", "actual"]
 
 
-def units(org: pd.DataFrame, level: str) -> list[str]:
-    """The units of `level` in the order org.csv first names them (rep_ids for reps)."""
-    if level == "company":
-        return [COMPANY_UNIT]
-    column = "rep_id" if level == "rep" else level
-    return list(dict.fromkeys(org[column]))
-
-
-def rep_names(org: pd.DataFrame) -> dict[str, str]:
-    """rep_id → the rep's name, what a reader calls a rep."""
-    return dict(zip(org["rep_id"], org["rep_name"]))
-
-
-def membership(org: pd.DataFrame, level: str) -> pd.DataFrame:
-    """rep_id → the unit of `level` it belongs to, as columns `rep_id`, `unit`."""
-    if level == "company":
-        unit = pd.Series(COMPANY_UNIT, index=org.index)
-    else:
-        unit = org["rep_id" if level == "rep" else level]
-    return pd.DataFrame({"rep_id": org["rep_id"], "unit": unit})
-
-
-def rep_figures(targets: pd.DataFrame, actuals: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Each rep's target, actual and base per metric in `month` (NaN where not given)."""
-    t = targets.loc[targets["month"] == month, ["rep_id", "metric", "target"]]
-    a = actuals.loc[actuals["month"] == month, ["rep_id", "metric", "actual", "base"]]
-    return t.merge(a, on=["rep_id", "metric"], how="outer").astype(
+def rep_figures(targets: pd.DataFrame, actuals: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """Each rep's target, actual and base per metric in each of `months` (NaN where not given)."""
+    t = targets.loc[targets["month"].isin(months), ["month", "rep_id", "metric", "target"]]
+    a = actuals.loc[actuals["month"].isin(months), ["month", "rep_id", "metric", "actual", "base"]]
+    return t.merge(a, on=["month", "rep_id", "metric"], how="outer").astype(
         {"target": "float64", "actual": "float64", "base": "float64"})
 
 
 FIGURE_COLUMNS = [*METRIC_COLUMNS, "targeted", "reported", "members", "missing", "untargeted",
                   "paired_target", "paired_actual", "compared", "unweighted", "plain_mean"]
+_GROUP = ["month", "level", "unit", "metric"]
 
 
 def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
-    """Per (unit, metric) of `index`, the rep_ids where `mask` holds, as a tuple (empty: none)."""
-    found = joined[mask].groupby(["unit", "metric"], sort=False)["rep_id"].agg(tuple).reindex(index)
-    return found.map(lambda reps: reps if isinstance(reps, tuple) else ())
+    """Per group of `index` (_GROUP), the rep_ids where `mask` holds, as a tuple (empty: none).
+    One pass in plain Python: a groupby aggregating to tuples calls Python per group anyway."""
+    chosen = joined[mask]
+    found: dict[tuple, list[str]] = {}
+    for *key, rep in zip(*(chosen[column] for column in _GROUP), chosen["rep_id"]):
+        found.setdefault(tuple(key), []).append(rep)
+    return pd.Series([tuple(found.get(key, ())) for key in index], index=index, dtype=object)
 
 
-def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catalog) -> pd.DataFrame:
-    """Target and actual per unit of `level` and metric, from the reps' `figures`, with coverage.
+def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
+    """Target and actual per month, unit of every level and metric, from the reps' `figures`
+    (one groupby for all), with coverage.
 
     `sum` metrics add up whatever the members reported (NaN only when nobody did). `ratio`
     metrics are the base-weighted mean Σ(value·base)/Σbase over the members with a positive base,
@@ -73,25 +57,25 @@ def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catal
     for a weighted ratio): the like-for-like comparison. `targeted`, `reported`, `members` count
     the reps with a target, an actual, either; `missing` and `untargeted` name them.
     """
-    joined = figures.merge(membership(org, level), on="rep_id", how="inner")
+    joined = figures.merge(org.membership(), on="rep_id", how="inner")
     if joined.empty:
-        return pd.DataFrame(columns=FIGURE_COLUMNS).astype({"target": "float64", "actual": "float64"})
+        return pd.DataFrame(columns=["month", *FIGURE_COLUMNS]).astype({"target": "float64", "actual": "float64"})
     target, actual = joined["target"], joined["actual"]
     has_target, has_actual = target.notna(), actual.notna()
     both = has_target & has_actual
     base = joined["base"].where(joined["base"] > 0)
     # One pass of sums and means per (unit, metric); each metric then takes the form its kind needs.
     parts = pd.DataFrame({
-        "unit": joined["unit"], "metric": joined["metric"],
+        **{column: joined[column] for column in _GROUP},
         "targeted": has_target, "reported": has_actual, "members": 1, "weighable": base.notna(),
         "compared": both, "compared_weighted": both & base.notna(),
         "t": target, "a": actual, "pt": target.where(both), "pa": actual.where(both),
         "tb": target * base, "t_base": base.where(has_target), "ab": actual * base, "a_base": base.where(has_actual),
         "ptb": (target * base).where(both), "pab": (actual * base).where(both), "p_base": base.where(both)})
-    groups = parts.groupby(["unit", "metric"], sort=False)
+    groups = parts.groupby(_GROUP, sort=False)
     sums, means = groups.sum(min_count=1), groups[["t", "a", "pt", "pa"]].mean()
     kind = pd.Series([catalog[key].kind for key in sums.index.get_level_values("metric")], index=sums.index)
-    ratio = (kind == "ratio") & (level != "rep")
+    ratio = (kind == "ratio") & (sums.index.get_level_values("level") != "rep")
     weighted = ratio & (sums["weighable"] > 0)
     plain = ratio & ~weighted
 
@@ -113,7 +97,7 @@ def roll_up(figures: pd.DataFrame, org: pd.DataFrame, level: str, catalog: Catal
         # nothing to weight without actuals (a month not yet reported): no fallback to speak of
         "plain_mean": plain & (sums["reported"] > 0),
     }).reset_index()
-    return frame.assign(level=level)[FIGURE_COLUMNS].astype({"target": "float64", "actual": "float64"})
+    return frame[["month", *FIGURE_COLUMNS]].astype({"target": "float64", "actual": "float64"})
 
 
 def achievement(actual: pd.Series, target: pd.Series, direction: pd.Series) -> pd.Series:
@@ -145,13 +129,11 @@ def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.
         default=STATUS_MISSED), index=actual.index)
 
 
-def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
-                 catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
-    """Target, actual and coverage for every level, unit and metric of `month`, with roll-up warnings."""
-    figures = rep_figures(targets, actuals, month)
-    frame = _ordered(pd.concat([roll_up(figures, org, level, catalog) for level in LEVELS], ignore_index=True),
-                     org, catalog)
-    return frame, rollup_warnings(frame, org, catalog)
+def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, months: list[str],
+                 catalog: Catalog) -> dict[str, pd.DataFrame]:
+    """Target, actual and coverage for every level, unit and metric of each of `months`, rolled up together."""
+    rolled = roll_up(rep_figures(targets, actuals, months), org, catalog)
+    return {month: _ordered(rolled[rolled["month"] == month].drop(columns="month"), org, catalog) for month in months}
 
 
 def _bottom_up(pairs) -> list[tuple[str, str]]:
@@ -159,10 +141,10 @@ def _bottom_up(pairs) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: -LEVELS.index(pair[0]))
 
 
-def rollup_warnings(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> list[DataWarning]:
+def rollup_warnings(frame: pd.DataFrame, org: Org, catalog: Catalog) -> list[DataWarning]:
     """Per ratio metric: one line for all the units that fell back to the plain mean, and one
     line per rep left out of weighted roll-ups, naming them."""
-    names, warnings = rep_names(org), []
+    names, warnings = org.names, []
     for key in frame["metric"].drop_duplicates():
         mine, name = frame[frame["metric"] == key], catalog[key].name
         plain = _bottom_up(zip(mine.loc[mine["plain_mean"], "level"], mine.loc[mine["plain_mean"], "unit"]))
@@ -182,7 +164,7 @@ def rollup_warnings(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) ->
     return warnings
 
 
-def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
+def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str,
                  catalog: Catalog) -> tuple[pd.DataFrame, list[DataWarning]]:
     """Contract §2 for every level, unit and metric of `month`.
 
@@ -191,8 +173,14 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
-    current, warnings = unit_figures(targets, actuals, org, month, catalog)
-    previous, _ = unit_figures(targets, actuals, org, shift_month(month, -1), catalog)
+    previous = shift_month(month, -1)
+    figures = unit_figures(targets, actuals, org, [previous, month], catalog)
+    return with_achievement(figures[month], figures[previous], catalog), rollup_warnings(figures[month], org, catalog)
+
+
+def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The unit figures of a month (see `unit_metrics`) with achievement, status, variance and the
+    change against the `previous` month's figures."""
     previous = previous[[*METRIC_COLUMNS, "reported"]].rename(
         columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported"})
     frame = current.merge(previous, on=["level", "unit", "metric"], how="left")
@@ -209,24 +197,24 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame
         paired_variance=frame["paired_actual"] - frame["paired_target"],
         paired_achievement=achievement(frame["paired_actual"], frame["paired_target"], direction),
     )
-    return frame, warnings
+    return frame
 
 
-def _ordered(frame: pd.DataFrame, org: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def _ordered(frame: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
     """`frame` sorted by level (company first), unit in org order, metric in catalog order."""
-    order = {(level, unit): i for i, (level, unit) in
-             enumerate((level, unit) for level in LEVELS for unit in units(org, level))}
+    order = {(unit.level, unit.unit): i for i, unit in enumerate(org.all_units())}
     metric_order = {key: i for i, key in enumerate(catalog.keys())}
     keys = [(order.get((level, unit), len(order)), metric_order[metric])
             for level, unit, metric in zip(frame["level"], frame["unit"], frame["metric"])]
     return frame.assign(_key=keys).sort_values("_key", kind="stable").drop(columns="_key").reset_index(drop=True)
 
 
-def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFrame, month: str,
+def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str,
                   catalog: Catalog) -> list[DataWarning]:
     """Each rep's missing actual, missing target and zero target in `month`, naming the roll-ups
     they affect."""
-    figures = rep_figures(targets, actuals, month).merge(org[["rep_id", "rep_name", "team", "region"]], on="rep_id")
+    figures = rep_figures(targets, actuals, [month]).merge(org.frame[["rep_id", "rep_name", "team", "region"]],
+                                                         on="rep_id")
     warnings = []
     for row in figures.itertuples(index=False):
         who, name = f"{row.rep_id} {row.rep_name}", catalog[row.metric].name
@@ -243,7 +231,16 @@ def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: pd.DataFram
     return warnings
 
 
-def unit_reps(org: pd.DataFrame, level: str, unit: str) -> list[str]:
-    """The rep_ids that belong to `unit` of `level`."""
-    members = membership(org, level)
-    return members.loc[members["unit"] == unit, "rep_id"].tolist()
+def compute_month(inputs: Inputs, month: str) -> MonthData:
+    """Everything `month`'s documents and metrics.csv show, computed once: the figures of every
+    unit (with last month's), next month's targets, the data warnings, and each unit's share of
+    them gathered for its documents."""
+    org, catalog = Org(inputs.org), inputs.catalog
+    before, after = shift_month(month, -1), shift_month(month, 1)
+    figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
+    metrics = with_achievement(figures[month], figures[before], catalog)
+    warnings = data_warnings(inputs.targets, inputs.actuals, org, month, catalog) + \
+        rollup_warnings(figures[month], org, catalog)
+    next_targets = figures[after]
+    units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units)

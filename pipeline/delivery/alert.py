@@ -14,8 +14,8 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.delivery.mail import compose_alert
-from pipeline.delivery.transport import PermanentFailure, TemporaryFailure, from_settings
-from pipeline.errors import SalesReportError
+from pipeline.delivery.transport import from_settings
+from pipeline.errors import PermanentFailure, SalesReportError, TemporaryFailure
 
 SUBJECT = "【salesreport 失败】"
 

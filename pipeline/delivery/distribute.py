@@ -6,8 +6,6 @@ approval checked → archived, then sent under the ledger's guard.
 """
 from __future__ import annotations
 
-import csv
-import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -15,40 +13,30 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from pipeline import config
+from pipeline.compute.org import Org
 from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
-from pipeline.delivery.transport import (ConnectionFailure, Outbox, PermanentFailure, Smtp, TemporaryFailure,
-                                         from_settings)
+from pipeline.delivery.transport import Outbox, Smtp, from_settings
 from pipeline.documents import formats
-from pipeline.documents.context import NO_FILL, STATUS_FILL, STATUS_TEXT
-from pipeline.errors import (ApprovalError, EnvironmentFailure, InputError, LedgerError, Problem,
-                             SalesReportError)
+from pipeline.errors import (ApprovalError, ConnectionFailure, EnvironmentFailure, InputError, LedgerError,
+                             PermanentFailure, Problem, SalesReportError, ServerDown, TemporaryFailure)
+from pipeline.errors import DeliveryError  # the exit code `distribute` ends with; importable from here
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
-from pipeline.compute.transform import rep_names
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
+from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
+from pipeline.status import status_fill, status_text
 
 MAX_TRIES = 4  # per mail and run: the first try and three retries
 DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run
 HEADLINE_METRICS = 3
 SHOWN = 10  # documents named in a message; the rest are counted
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
-_TEXT_COLUMNS = ("month", "level", "unit", "metric", "metric_name", "status")
-
-
-class DeliveryError(SalesReportError):
-    """Some mails failed or are still pending; the others went out, and a rerun sends only those."""
-
-    exit_code = 5
-
-
-class ServerDown(Exception):
-    """The mail server could not be reached DEAD_AFTER times in a row: stop, keep the rest pending."""
 
 
 @dataclass
@@ -68,6 +56,7 @@ class Outcome:
     error: str | None = None
     parts: int = 0  # messages sent for this mail in this run
     attached: list[str] = field(default_factory=list)  # the file names sent
+    via: str = ""  # the transport's name: "outbox" (written to a file) or "smtp"
 
 
 @dataclass
@@ -79,24 +68,6 @@ class Result:
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-def read_manifest(outputs_dir: Path, month: str) -> dict:
-    path = outputs_dir / month / "manifest.json"
-    if not path.is_file():
-        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def read_metrics(outputs_dir: Path, month: str) -> list[dict]:
-    """metrics.csv's rows, text as the inputs had it (without the `'` that guards a formula-like cell)."""
-    with (outputs_dir / month / "metrics.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        for column in _TEXT_COLUMNS:
-            if row[column][:1] == "'" and row[column][1:2] in ("=", "+", "-", "@"):
-                row[column] = row[column][1:]
-    return rows
 
 
 def read_people(inputs_dir: Path):
@@ -149,7 +120,7 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> l
     for level, unit in mail.units:
         rows = [r for r in metrics_rows if r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
         items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
-                                   STATUS_TEXT.get(r["status"], r["status"]), STATUS_FILL.get(r["status"], NO_FILL))
+                                   status_text(r["status"]), status_fill(r["status"]))
                       for r in rows)
         result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items))
     return result
@@ -179,7 +150,7 @@ def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     manifest = read_manifest(outputs_dir, month)
     org, recipients = read_people(inputs_dir)
     mails, warnings = plan_mails(manifest, org, recipients)
-    return Month(month, outputs_dir, mails, warnings, rep_names(org), read_metrics(outputs_dir, month),
+    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(outputs_dir / month / "metrics.csv")),
                  read_catalog(inputs_dir))
 
 
@@ -330,7 +301,7 @@ class _Delivery:
     def deliver(self, mail: Mail, items: list[Item]) -> Outcome:
         """Skip what the recipient has; otherwise the rest in as many parts as the size limit asks."""
         if not items:
-            return Outcome(mail, "skipped")
+            return Outcome(mail, "skipped", via=self.transport.name)
         have = self.delivered.get(mail.recipient.casefold(), Delivered())
         is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
         files = [self.maker.attachment(item) for item in items]
@@ -343,8 +314,8 @@ class _Delivery:
         except TooLarge as error:
             self.ledger.failed_before_sending(self.transport.name, self.planned.month, mail.recipient,
                                               ",".join(_identities(files)), str(error))
-            return Outcome(mail, FAILED, is_update, error=str(error))
-        outcome = Outcome(mail, SENT, is_update, resent_unknown=bool(unknown))
+            return Outcome(mail, FAILED, is_update, error=str(error), via=self.transport.name)
+        outcome = Outcome(mail, SENT, is_update, resent_unknown=bool(unknown), via=self.transport.name)
         for chunk, message in parts:
             error = self._send_part(mail.recipient, chunk, message, is_update)
             if error:

@@ -14,9 +14,10 @@ from typing import Mapping
 from pipeline import config
 from pipeline.delivery import archive
 from pipeline.delivery.attachments import Item
-from pipeline.delivery.distribute import Mail, plan_month, read_manifest
+from pipeline.delivery.distribute import Mail, plan_month
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
 from pipeline.delivery.transport import from_settings
+from pipeline.outputs import read_manifest
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
 

@@ -18,26 +18,14 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.config import SmtpSettings
-from pipeline.errors import EnvironmentFailure
+from pipeline.errors import (ConnectionFailure, EnvironmentFailure, PermanentFailure,
+                             TemporaryFailure)
 from pipeline.publish import remove, safe_name
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there
 TIMEOUT_SECONDS = 30  # each reply of a server that is there
 _TEMPORARY_SUFFIX = ".eml.tmp"
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-
-
-class TemporaryFailure(Exception):
-    """Worth retrying: a 4xx reply, a dropped connection, a timeout."""
-
-
-class ConnectionFailure(TemporaryFailure):
-    """No SMTP session could be opened at all (refused, unreachable, no greeting, TLS failed):
-    the message never left, and repeated ones mean the server is down."""
-
-
-class PermanentFailure(Exception):
-    """Not worth retrying: a 5xx reply; the message holds the server's words."""
 
 
 def outbox_file_name(recipient: str, label: str = "") -> str:

@@ -12,7 +12,7 @@ import io
 
 import xlsxwriter
 
-from pipeline.documents.context import NO_FILL, STATUS_FILL, STATUS_TEXT
+from pipeline.status import status_fill, status_text
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 
@@ -87,7 +87,7 @@ def metrics_workbook(month: str, rows: list[dict], units: list[tuple[str, str]],
 
 def _write_row(sheet, formats: _Formats, line: int, row: dict, level: str, label: str, catalog: Catalog) -> None:
     unit = catalog[row["metric"]].unit if row["metric"] in catalog else ""
-    fill = STATUS_FILL.get(row["status"], NO_FILL)
+    fill = status_fill(row["status"])
     for column, text in enumerate((level, label, row["metric_name"])):
         sheet.write_string(line, column, text, formats())
     for offset, key in enumerate(FIGURES):
@@ -105,7 +105,7 @@ def _write_row(sheet, formats: _Formats, line: int, row: dict, level: str, label
         sheet.write_blank(line, 6, None, formats(fill=fill))
     else:
         sheet.write_number(line, 6, achievement, formats("0.0%", fill))
-    sheet.write_string(line, 7, STATUS_TEXT.get(row["status"], row["status"]), formats(fill=fill))
+    sheet.write_string(line, 7, status_text(row["status"]), formats(fill=fill))
     for column, key in ((10, "targeted"), (11, "reported")):
         count = _number(row.get(key, ""))
         if count is None:

@@ -1,69 +1,49 @@
 """Document contexts: what each plan and summary shows, as plain dicts of display text.
 
-Pure: takes the validated inputs and the computed metrics and returns, per unit and kind, the
-dict that the Word template renders. All figures are formatted here (contract §3).
+Pure: takes the computed month (model.MonthData) and a unit and returns, per kind, the dict
+that the Word template renders. All figures are formatted here (contract §3).
 """
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
-
-import pandas as pd
+from collections import Counter
 
 from pipeline.compute import analysis
+from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats
-from pipeline.inputs.catalog import Catalog
 from pipeline.documents.charts import NO_CHART, ChartSpec
-from pipeline.errors import DataWarning
+from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
-from pipeline.compute.transform import (LEVELS, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
-                        STATUS_NO_TARGET, rep_names, unit_reps, units)
-from pipeline.inputs.validate import Inputs
 from pipeline.inputs.values import month_label, shift_month
+from pipeline.model import MonthData
+from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
+                             status_fill, status_text)
 
 NOT_GIVEN = "（本月未录入）"
-STATUS_TEXT = {STATUS_MET: "达成", STATUS_NEAR: "接近目标", STATUS_MISSED: "未达成",
-               STATUS_NO_TARGET: "无目标", STATUS_NO_ACTUAL: "缺实际数据", STATUS_INCOMPLETE: "数据不全"}
-GAP_STATUSES = (STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE)
-# Excel's own good / neutral / bad fills, which sales-operations readers already know; a gap in
-# the data gets plain grey, never a performance colour.
-STATUS_FILL = {STATUS_MET: "C6EFCE", STATUS_NEAR: "FFEB9C", STATUS_MISSED: "FFC7CE"}
-NO_FILL = "F2F2F2"
 INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
                    "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
-@dataclass(frozen=True)
-class Unit:
-    level: str
-    unit: str  # the key: rep_id for reps, the name otherwise
-    label: str  # what a reader calls it: the rep's name, the team's name …
+def contexts(data: MonthData, unit: Unit) -> dict[str, dict]:
+    """The plan's and the summary's context of `unit`."""
+    return {"plan": plan_context(data, unit), "summary": summary_context(data, unit)}
 
 
-def all_units(org: pd.DataFrame) -> list[Unit]:
-    """Every unit of every level, company first, in org order."""
-    names = rep_names(org)
-    return [Unit(level, unit, names.get(unit, unit) if level == "rep" else unit)
-            for level in LEVELS for unit in units(org, level)]
-
-
-def _scope(unit: Unit, org: pd.DataFrame) -> str:
+def _scope(unit: Unit, org: Org) -> str:
     """Where the unit sits and what it holds, e.g. `华东区 · 上海一组（3名销售代表）`."""
-    reps = unit_reps(org, unit.level, unit.unit)
+    reps = org.reps(unit.level, unit.unit)
     if unit.level == "rep":
-        row = org.loc[org["rep_id"] == unit.unit].iloc[0]
-        return f"{row['region']} · {row['team']} · {row['rep_name']}（工号 {row['rep_id']}）"
+        rep = unit.unit
+        return f"{org.unit_of(rep, 'region')} · {org.unit_of(rep, 'team')} · {org.names[rep]}（工号 {rep}）"
     if unit.level == "team":
-        region = org.loc[org["team"] == unit.unit, "region"].iloc[0]
-        return f"{region} · {unit.label}（{len(reps)}名销售代表）"
-    teams = org.loc[org["rep_id"].isin(reps), "team"].nunique()
+        return f"{org.team_region[unit.unit]} · {unit.label}（{len(reps)}名销售代表）"
     prefix = "全公司" if unit.level == "company" else unit.label
-    return f"{prefix}（{teams}个团队，{len(reps)}名销售代表）"
+    return f"{prefix}（{org.teams(unit.level, unit.unit)}个团队，{len(reps)}名销售代表）"
 
 
-def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
+def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
     return {
         "month": month,
         "month_label": month_label(month),
@@ -78,16 +58,12 @@ def _header(unit: Unit, org: pd.DataFrame, month: str, kind_name: str) -> dict:
     }
 
 
-def _notes(inputs: Inputs, month: str, unit: Unit, section: str, metric: str = "") -> list[str]:
-    return inputs.note_texts.get((month, unit.level, unit.unit, section, metric), [])
+def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:
+    return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
 def _or_not_given(items: list[str]) -> list[str]:
     return items or [NOT_GIVEN]
-
-
-def _unit_rows(metrics: pd.DataFrame, unit: Unit) -> pd.DataFrame:
-    return metrics[(metrics["level"] == unit.level) & (metrics["unit"] == unit.unit)]
 
 
 def _week(due: dt.date, month: str) -> int | None:
@@ -108,40 +84,37 @@ def _due_text(due: dt.date) -> str:
     return f"{due.month}月{due.day}日前"
 
 
-def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) -> dict:
+def plan_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作计划 of `unit`: goals, Table 1, strategy, weekly milestones, risks."""
-    catalog, org = inputs.catalog, inputs.org
-    rows = _unit_rows(metrics, unit)
+    catalog, org, month, prepared = data.inputs.catalog, data.org, data.month, data.of(unit)
+    rows, tasks = prepared.rows, prepared.tasks
     goals = [{
         "metric": catalog[r.metric].name,
         "target": formats.figure(r.target, catalog[r.metric]),
         "prev_target": formats.figure(r.prev_target, catalog[r.metric]),
         "prev_actual": formats.figure(r.prev_actual, catalog[r.metric]),
         "prev_achievement": formats.achievement(r.prev_achievement),
-    } for r in rows.itertuples()]
-    targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows.itertuples()}
+    } for r in rows]
+    targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows}
 
-    names = rep_names(org)
-    reps = set(unit_reps(org, unit.level, unit.unit))
-    tasks = inputs.tasks[(inputs.tasks["month"] == month) & inputs.tasks["owner"].isin(reps)]
-    tasks = tasks.sort_values(["due", "_line"], kind="stable")
+    names = org.names
     placeholder = {"task": "（暂未分解任务）", "owner": formats.MISSING, "due": formats.MISSING,
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
     table1 = []
-    for key in [k for k in catalog.keys() if k in targets or k in set(tasks["metric"])]:
+    by_metric = analysis.by_metric(tasks)
+    for key in [k for k in catalog.keys() if k in targets or k in by_metric]:
         header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
-        chosen = tasks[tasks["metric"] == key]
         table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
                     "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
-                   for t in chosen.itertuples()] or [{**header, **placeholder}]
+                   for t in by_metric.get(key, [])] or [{**header, **placeholder}]
 
     weeks = []
     for number in range(1, len(WEEKS) + 1):
         items = [f"{t.task}（{names[t.owner]}，{_due_text(t.due)}）"
-                 for t in tasks.itertuples() if _week(t.due, month) == number]
+                 for t in tasks if _week(t.due, month) == number]
         weeks.append({"label": _week_label(number, month), "tasks": items or ["（本周无到期任务）"]})
     outside = [f"{t.task}（{names[t.owner]}，{t.due.year}年{_due_text(t.due)}）"
-               for t in tasks.itertuples() if _week(t.due, month) is None]
+               for t in tasks if _week(t.due, month) is None]
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
@@ -151,100 +124,95 @@ def plan_context(inputs: Inputs, metrics: pd.DataFrame, unit: Unit, month: str) 
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": table1,
-        "strategies": _or_not_given(_notes(inputs, month, unit, "strategy")),
-        "resources": _or_not_given(_notes(inputs, month, unit, "resources")),
+        "strategies": _or_not_given(_notes(data, unit, "strategy")),
+        "resources": _or_not_given(_notes(data, unit, "resources")),
         "weeks": weeks,
-        "risks": _or_not_given(_notes(inputs, month, unit, "risk")),
-        "responses": _or_not_given(_notes(inputs, month, unit, "response")),
+        "risks": _or_not_given(_notes(data, unit, "risk")),
+        "responses": _or_not_given(_notes(data, unit, "response")),
     }
 
 
-def unit_warnings(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit) -> list[str]:
-    """The warnings about `unit` itself or about any of its reps."""
-    reps = set(unit_reps(org, unit.level, unit.unit))
-    return list(dict.fromkeys(
-        w.message for w in warnings if w.concerns(unit.level, unit.unit) or (w.level == "rep" and w.unit in reps)))
-
-
-def _data_notes(warnings: list[DataWarning], org: pd.DataFrame, unit: Unit, rows: pd.DataFrame) -> list[str]:
+def _data_notes(warnings: list[str], rows: list) -> list[str]:
     """The unit's warnings, how an incomplete figure is to be read, or that the data is complete."""
-    explained = [INCOMPLETE_NOTE] if (rows["status"] == STATUS_INCOMPLETE).any() else []
-    return unit_warnings(warnings, org, unit) + explained or ["本单位本月数据完整，无缺报或异常。"]
+    explained = [INCOMPLETE_NOTE] if any(r.status == STATUS_INCOMPLETE for r in rows) else []
+    return warnings + explained or ["本单位本月数据完整，无缺报或异常。"]
 
 
-def _overview(rows: pd.DataFrame, catalog: Catalog) -> str:
-    counts = rows["status"].value_counts()
-    parts = [f"{STATUS_TEXT[s]}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
-    missing = int(sum(counts.get(s, 0) for s in GAP_STATUSES))
+def _overview(rows: list) -> str:
+    counts = Counter(r.status for r in rows)
+    parts = [f"{status_text(s)}{counts[s]}项" for s in (STATUS_MET, STATUS_NEAR, STATUS_MISSED) if s in counts]
+    missing = sum(counts[s] for s in GAP_STATUSES)
     if missing:
         parts.append(f"数据不全{missing}项")
     return f"本月共考核{len(rows)}项指标：" + ("，".join(parts) if parts else "无可比较的数据") + "。"
 
 
-def achievement_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
+def achievement_chart(rows: list, catalog: Catalog) -> ChartSpec:
     """Achievement per metric against the 100% line; an incomplete metric is named without a bar,
     since its total would draw a gap in the data as a shortfall."""
-    shown = rows[rows["achievement"].notna()]
-    incomplete = shown["status"] == STATUS_INCOMPLETE
-    names = tuple(catalog[key].name + ("（数据不全）" if gap else "") for key, gap in zip(shown["metric"], incomplete))
-    values = tuple(None if gap else float(v) for v, gap in zip(shown["achievement"], incomplete))
+    shown = [r for r in rows if not formats.is_missing(r.achievement)]
+    names = tuple(catalog[r.metric].name + ("（数据不全）" if r.status == STATUS_INCOMPLETE else "") for r in shown)
+    values = tuple(None if r.status == STATUS_INCOMPLETE else float(r.achievement) for r in shown)
     return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0))
 
 
-def members_chart(members: pd.DataFrame, labels: dict[str, str], main: list[str], catalog: Catalog,
+def members_chart(members: list, labels: dict[str, str], main: list[str], catalog: Catalog,
                   member_name: str) -> ChartSpec:
     """Members' achievement of the first two main metrics, best first by the first; a member
     lacking a figure, or with incomplete data, has no bar and comes last."""
-    if members.empty or not main:
+    if not members or not main:
         return NO_CHART
-    shown = main[:2]
-    rates, _ = analysis.ranked_members(members, shown)
-    series = tuple((catalog[key].name, tuple(None if pd.isna(v) else float(v) for v in rates[key])) for key in shown)
-    return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(u, u) for u in rates.index), series,
+    ranked = analysis.ranked_members(members, main)
+
+    def bar(row) -> float | None:
+        rate = analysis.comparable_value(row, "achievement")
+        return None if formats.is_missing(rate) else float(rate)
+
+    series = tuple((catalog[key].name, tuple(bar(rows.get(key)) for _, rows in ranked)) for key in main[:2])
+    return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(unit, unit) for unit, _ in ranked), series,
                      reference_line=("目标 100%", 1.0))
 
 
-def targets_chart(rows: pd.DataFrame, catalog: Catalog) -> ChartSpec:
+def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
     """This month's targets beside last month's actuals, for the metrics sharing the first one's unit."""
-    if rows.empty:
+    if not rows:
         return NO_CHART
-    unit = catalog[rows["metric"].iloc[0]].unit
-    shown = rows[rows["metric"].map(lambda key: catalog[key].unit == unit)]
+    unit = catalog[rows[0].metric].unit
+    shown = [r for r in rows if catalog[r.metric].unit == unit]
     scale, number_format = (10000, '0.0"万元"') if unit == "万元" else (1, "0.0%" if unit == "%" else f'0"{unit}"')
 
     def values(column: str) -> tuple:
-        return tuple(None if pd.isna(v) else float(v) / scale for v in shown[column])
+        return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
 
-    return ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[key].name for key in shown["metric"]),
+    return ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[r.metric].name for r in shown),
                      (("上月实际", values("prev_actual")), ("本月目标", values("target"))), number_format)
 
 
-def _weakest(rows: pd.DataFrame) -> set[str]:
-    """The metric with the lowest achievement below 100%, the one to watch."""
-    behind = rows[rows["status"].isin([STATUS_NEAR, STATUS_MISSED]) & rows["achievement"].notna()]
-    return set() if behind.empty else {behind.loc[behind["achievement"].idxmin(), "metric"]}
+def _weakest(rows: list) -> set[str]:
+    """The metric with the lowest achievement below 100%, the one to watch (the first, on a tie)."""
+    behind = [r for r in rows if r.status in (STATUS_NEAR, STATUS_MISSED) and not formats.is_missing(r.achievement)]
+    return {min(behind, key=lambda r: r.achievement).metric} if behind else set()
 
 
-def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWarning],
-                    unit: Unit, month: str, next_targets: pd.DataFrame) -> dict:
+def summary_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month.
 
     Table 2 cells and the lists of 三 that no person wrote are filled from the data (【数据】).
     """
-    catalog, org = inputs.catalog, inputs.org
-    rows = _unit_rows(metrics, unit)
-    labels = rep_names(org)
-    members = analysis.member_rows(metrics, org, unit.level, unit.unit)
+    catalog, org, month, prepared = data.inputs.catalog, data.org, data.month, data.of(unit)
+    rows, members, labels = prepared.rows, prepared.members, org.names
+    members_by_metric = analysis.by_metric(members)
     weakest = _weakest(rows)
 
     def written(row, section: str) -> str:
-        return "\n".join(_notes(inputs, month, unit, section, row.metric))
+        return "\n".join(_notes(data, unit, section, row.metric))
 
     def cell(row, section: str, generate) -> str:
-        return written(row, section) or generate(row, members, labels, catalog[row.metric])
+        return written(row, section) or generate(row, members_by_metric.get(row.metric, []), labels,
+                                                 catalog[row.metric])
 
     figures, table2 = [], []
-    for r in rows.itertuples():
+    for r in rows:
         metric = catalog[r.metric]
         shown = {
             "metric": metric.name,
@@ -252,40 +220,40 @@ def summary_context(inputs: Inputs, metrics: pd.DataFrame, warnings: list[DataWa
             "actual": formats.figure(r.actual, metric),
             "achievement": analysis.achievement_text(r),
             "status": r.status,
-            "status_text": STATUS_TEXT[r.status] + ("（重点关注）" if r.metric in weakest else ""),
-            "fill": STATUS_FILL.get(r.status, NO_FILL),
+            "status_text": status_text(r.status) + ("（重点关注）" if r.metric in weakest else ""),
+            "fill": status_fill(r.status),
         }
         figures.append({**shown,
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
         table2.append({**shown,
-                       "reason": analysis.variance_reason(r, members, labels, metric, written(r, "variance_reason")),
+                       "reason": analysis.variance_reason(r, members_by_metric.get(r.metric, []), labels, metric,
+                                                          written(r, "variance_reason")),
                        "highlight": cell(r, "highlight", analysis.highlight),
                        "problem": cell(r, "problem", analysis.problem),
                        "next_step": written(r, "next_step") or formats.MISSING})
 
-    main = list(rows["metric"][:analysis.RANKED_METRICS])
-    member_level = analysis.CHILD_LEVEL.get(unit.level)
+    main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
+    member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
-    upcoming = _unit_rows(next_targets, unit)
     return {
         **_header(unit, org, month, "月度工作总结"),
-        "overview": _overview(rows, catalog),
+        "overview": _overview(rows),
         "figures": figures,
-        "data_notes": _data_notes(warnings, org, unit, rows),
+        "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
-        "reasons": _notes(inputs, month, unit, "variance_reason"),
+        "reasons": _notes(data, unit, "variance_reason"),
         "member_name": member_name,
         "chart_members": members_chart(members, labels, main, catalog, member_name),
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
-        "highlights": _notes(inputs, month, unit, "highlight")
-                      or analysis.section_items(rows, members, labels, catalog, good=True) or [NOT_GIVEN],
-        "problems": _notes(inputs, month, unit, "problem")
-                    or analysis.section_items(rows, members, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(inputs, month, unit, "next_step")),
+        "highlights": _notes(data, unit, "highlight")
+                      or analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
+        "problems": _notes(data, unit, "problem")
+                    or analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
+        "next_steps": _or_not_given(_notes(data, unit, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
-                         for r in upcoming.itertuples() if pd.notna(r.target)],
+                         for r in prepared.next_rows if not formats.is_missing(r.target)],
     }

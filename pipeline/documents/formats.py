@@ -17,7 +17,8 @@ MISSING = "—"
 _WIDE = Context(prec=400)
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """None or NaN: a figure that is not there."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -39,14 +40,14 @@ def plain_number(value: float | Decimal, decimals: int) -> str:
 
 def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return plain_number(_decimal(value) / 10000, 2) + "万元"
 
 
 def percent(value) -> str:
     """Fraction → `92.5%`, `80%`."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return plain_number(_decimal(value) * 100, 1) + "%"
 
@@ -57,14 +58,14 @@ def as_shown(value) -> float:
     Thresholds (met ≥ 100%, near ≥ 90%) compare this, so a status never contradicts its figure.
     NaN or None gives NaN.
     """
-    if _missing(value):
+    if is_missing(value):
         return math.nan
     return float((_decimal(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) / 100)
 
 
 def count(value, unit: str) -> str:
     """A count and its counting word → `12家`."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return plain_number(value, 2) + unit
 
@@ -88,7 +89,7 @@ def signed(text: str) -> str:
 
 def change(value, metric: Metric) -> str:
     """A difference of two figures of `metric` with its sign; rates in percentage points."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if metric.is_rate:
         return signed(plain_number(_decimal(value) * 100, 1)) + "个百分点"

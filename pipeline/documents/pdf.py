@@ -15,6 +15,7 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +24,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Callable
 
-from pipeline.errors import SalesReportError
+from pipeline.errors import PdfError
 
 INSTALL_SOFFICE = "Debian/Ubuntu：apt-get install --no-install-recommends libreoffice-writer-nogui"
 INSTALL_FONT = "Debian/Ubuntu：apt-get install fonts-noto-cjk（或 fonts-wqy-microhei）"
@@ -34,12 +35,6 @@ SHOWN = 50  # failed documents named in the message
 RESTART = 81  # soffice.bin's exit code after setting up a new profile: start it again
 
 
-class PdfError(SalesReportError):
-    """PDF output is asked for but cannot be made here."""
-
-    exit_code = 4
-
-
 def soffice() -> str:
     """The LibreOffice executable, or a PdfError saying how to install it."""
     found = shutil.which("soffice") or shutil.which("libreoffice")
@@ -48,10 +43,17 @@ def soffice() -> str:
     return found
 
 
+WINDOWS_CHINESE_FONTS = ("simsun.ttc", "msyh.ttc", "simhei.ttf", "Deng.ttf")  # 宋体, 微软雅黑, 黑体, 等线
+
+
 def has_chinese_font() -> bool:
-    """Whether fontconfig knows a font with Chinese glyphs (else every character is a box)."""
+    """Whether a font with Chinese glyphs is installed (else every character is a box): asked of
+    fontconfig; on Windows, one of the Chinese fonts Windows ships; macOS always has PingFang."""
     if not shutil.which("fc-list"):
-        return False
+        if os.name == "nt":
+            fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+            return any((fonts / name).is_file() for name in WINDOWS_CHINESE_FONTS)
+        return sys.platform == "darwin"
     listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
     return bool(listed.stdout.strip())
 
@@ -65,6 +67,8 @@ def require() -> list[str]:
     executable = soffice()
     if not has_chinese_font():
         raise PdfError(f"没有中文字体，PDF 中的中文会显示为方框。请先安装：{INSTALL_FONT}")
+    if os.name == "nt":  # soffice.com / soffice.exe waits for the conversion; a stall ends the tree (_stop)
+        return [executable]
     binary = Path(os.path.realpath(executable)).with_name("soffice.bin")
     if not binary.is_file():
         return [executable]
@@ -91,6 +95,16 @@ class _Counter:
                 self.progress(len(self.done))
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Ends a stalled LibreOffice and whatever it started: its process group, or on Windows
+    (no process groups, no SIGKILL) its process tree."""
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def _run(command: list[str], profile: Path, batch: list[Path], counter: _Counter) -> bool:
     """Converts `batch` (one folder) with one LibreOffice; True when it stalled and was killed."""
     arguments = [*command, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
@@ -106,8 +120,7 @@ def _run(command: list[str], profile: Path, batch: list[Path], counter: _Counter
                 made, last = now_made, time.monotonic()
                 counter.update(batch)
             elif time.monotonic() - last > STALL_SECONDS:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                _stop(process)
                 return True
         counter.update(batch)
         if process.returncode != RESTART:

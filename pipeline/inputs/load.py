@@ -2,6 +2,11 @@
 
 The only module that opens input files. It returns raw tables — cell values as the file
 holds them, each row with its file and spreadsheet line — for `validate` to type and check.
+
+A CSV is read by pyarrow into columns of text, repeated values (months, reps, metrics) as
+categories, so memory follows the file's size rather than a Python object per cell. The spreadsheet line of each row comes from a pass of Python's csv reader, which also
+holds the file to its strict rules; a file pyarrow would split differently (a short line, a
+stray space line, a quote error) is read row by row as before, which words the refusal.
 """
 from __future__ import annotations
 
@@ -12,39 +17,40 @@ import io
 import re
 import unicodedata
 import zipfile
+from array import array
 from contextlib import closing
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from pipeline.inputs import schema
 from pipeline.inputs.schema import InputFile, RawTable
-from pipeline.errors import Problem
+from pipeline.errors import Problem, Refused
 from pipeline.inputs.values import is_blank
 
 SUFFIXES = (".csv", ".xlsx")
 
 # Limits a real export never reaches but an attack does (README, "Limits"); a file past one
 # is refused as a whole, in seconds. Module constants, so tests can lower them.
-MAX_ROWS = 1_048_576  # Excel's own rows per sheet, header included
+MAX_ROWS = 1_048_576  # Excel's own rows per sheet, header included: the limit of an .xlsx
+MAX_CSV_ROWS = 10_000_000  # a CSV is no sheet: a real export may pass Excel's rows, not ten million
 MAX_FILE_BYTES = 512 * 2**20  # a file, and an .xlsx's parts once decompressed
 MAX_RATIO = 100  # an .xlsx part inflating beyond 100× its compressed size is a zip bomb
 MAX_COLUMNS = 16_384  # Excel's own; checked on CSV lines before csv makes a list of their cells
 MAX_CELL_CHARS = 2_000_000
 _RATIO_FROM = 2**20  # small parts (styles, a few rows) may compress better than that
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+# Arrow's own allocator would keep what the read frees for Arrow alone; through malloc, the
+# validation's arrays reuse it (the peak of a million-row read is a fifth lower).
+pa.set_memory_pool(pa.system_memory_pool())
 # A CSV field can never exceed the file; csv's own 131,072-character limit is lifted and
 # MAX_CELL_CHARS checked with the line and column instead. 2**31-1 fits a C long everywhere.
 csv.field_size_limit(2**31 - 1)
-
-
-class Refused(Exception):
-    """A file that cannot be read as a table: where (spreadsheet line, or None) and why."""
-
-    def __init__(self, line: int | None, message: str, column: str | None = None):
-        super().__init__(message)
-        self.line, self.message, self.column = line, message, column
 
 
 def family_files(folder: Path, spec: schema.FileSpec) -> list[Path]:
@@ -87,21 +93,15 @@ def _too_many_rows() -> Refused:
     return Refused(MAX_ROWS + 1, f"超过 {MAX_ROWS:,} 行（Excel 一张表的上限），未读取；请拆成几个文件")
 
 
+def _too_many_csv_rows() -> Refused:
+    return Refused(MAX_CSV_ROWS + 1, f"超过 {MAX_CSV_ROWS:,} 行，未读取（真实导出不会这么多）；请拆成几个文件")
+
+
 def csv_delimiter(data: bytes, codec: str) -> str:
     """`,`, tab or `;`: whichever the header line holds most of."""
     end = data.find(b"\n", 0, 65536)
     first = data[:end if end >= 0 else 65536].decode(codec, errors="replace")
     return max(",\t;", key=first.count) if first else ","
-
-
-def _csv_records(data: bytes) -> tuple[str, Iterator[tuple[int, list]]]:
-    """The CSV's delimiter and its records (see `_csv_rows`); Refused beyond MAX_ROWS records."""
-    codec = encoding(data)
-    delimiter = csv_delimiter(data, codec)
-    # Lines enough for too many records: count the records first, keeping none of them.
-    if data.count(b"\n") >= MAX_ROWS and any(number > MAX_ROWS for number, _ in _csv_rows(data, codec, delimiter)):
-        raise _too_many_rows()
-    return delimiter, _csv_rows(data, codec, delimiter)
 
 
 def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[tuple[int, list]]:
@@ -229,18 +229,16 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
                                     f"缺少必需的输入文件（在 {folder} 中找不到 {spec.label()} 或 .xlsx）"))
         return None
     keys = [column.key for column in spec.columns]
-    columns: dict[str, list] = {key: [] for key in [*keys, "_file", "_line"]}
-    headers, delimiters = {}, {}
+    bodies, names, headers, delimiters = [], [], {}, {}
     for path in paths:
         name = path.name
         try:
             data = _read_bytes(path)
             if path.suffix.lower() == ".xlsx":
-                rows = _xlsx_rows(data)
+                with closing(_xlsx_rows(data)) as rows:
+                    read = _file_table(name, spec, rows, problems, _too_many_rows, MAX_ROWS)
             else:
-                delimiters[name], rows = _csv_records(data)
-            with closing(rows):
-                read = _file_table(name, spec, rows, problems)
+                delimiters[name], read = _csv_table(name, spec, data, problems)
         except Refused as refusal:
             problems.append(Problem(name, refusal.line, refusal.column, None, refusal.message))
             continue
@@ -250,36 +248,54 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
         if read is None:
             continue
         headers[name], body = read
-        count = len(body["_line"])
-        files.append(InputFile(name, hashlib.sha256(data).hexdigest(), count))
-        for key in keys:
-            columns[key].extend(body.get(key, [None] * count))
-        columns["_file"].extend([name] * count)
-        columns["_line"].extend(body["_line"])
-    frame = pd.DataFrame(columns, dtype=object)
-    return RawTable(spec, frame, headers, delimiters)
+        files.append(InputFile(name, hashlib.sha256(data).hexdigest(), len(body)))
+        bodies.append(body.reindex(columns=[*keys, "_line"]))  # a missing optional column: blank cells
+        names.append(name)
+    return RawTable(spec, _joined(bodies, names, keys), headers, delimiters)
 
 
-def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem]):
-    """One file's header (key → header as written) and recognised columns (key → cells, `_line`).
+def _joined(bodies: list[pd.DataFrame], names: list[str], keys: list[str]) -> pd.DataFrame:
+    """The files' rows one after the other, `_file` naming each row's file (as categories)."""
+    if not bodies:
+        return pd.DataFrame({key: pd.Series(dtype=object) for key in [*keys, "_file", "_line"]})
+    frame = bodies[0] if len(bodies) == 1 else pd.concat(bodies, ignore_index=True)
+    counts = [len(body) for body in bodies]
+    files = pd.Categorical.from_codes(np.repeat(np.arange(len(names)), counts), categories=names)
+    return frame.assign(_file=files, _line=frame["_line"].astype("int64"))[[*keys, "_file", "_line"]]
 
-    None, with a problem added, when the file is empty or lacks a required column.
-    """
+
+def _header(name: str, spec: schema.FileSpec, number: int, row: list, problems: list[Problem]):
+    """(column position → key, key → header as written) of a header row; None, with a problem
+    added per missing required column, when it lacks one."""
+    positions = _header_map(spec, row)
+    missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
+    for column in missing:
+        problems.append(Problem(name, number, column.key, None,
+                                f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
+    if missing:
+        return None
+    return positions, {key: str(row[pos]).strip() for pos, key in positions.items()}
+
+
+def _empty(name: str, problems: list[Problem]) -> None:
+    problems.append(Problem(name, None, None, None, "文件是空的，至少需要表头行"))
+
+
+def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem], too_many, limit: int):
+    """One file's header (key → header as written) and rows (recognised columns as the cells
+    hold them, `_line`), read row by row; None, with a problem added, when the file is empty or
+    lacks a required column. `too_many` is the refusal past `limit` rows."""
     header, positions, body = {}, None, {}
     for number, row in rows:
-        if number > MAX_ROWS:
-            raise _too_many_rows()
+        if number > limit:
+            raise too_many()
         if all(is_blank(cell) for cell in row):
             continue
         if positions is None:
-            positions = _header_map(spec, row)
-            header = {key: str(row[pos]).strip() for pos, key in positions.items()}
-            missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
-            for column in missing:
-                problems.append(Problem(name, number, column.key, None,
-                                        f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
-            if missing:
+            found = _header(name, spec, number, row, problems)
+            if found is None:
                 return None
+            positions, header = found
             body = {key: [] for key in [*positions.values(), "_line"]}
             continue
         for position, key in positions.items():
@@ -290,9 +306,110 @@ def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem])
             body[key].append(cell)
         body["_line"].append(number)
     if positions is None:
-        problems.append(Problem(name, None, None, None, "文件是空的，至少需要表头行"))
+        return _empty(name, problems)
+    return header, pd.DataFrame(body, dtype=object)
+
+
+class _Unusual(Exception):
+    """A CSV that pyarrow would not read exactly as the row reader does: the row reader reads it."""
+
+
+def _csv_table(name: str, spec: schema.FileSpec, data: bytes, problems: list[Problem]):
+    """A CSV's delimiter, and its header and rows as `_file_table` gives them."""
+    codec = encoding(data)
+    delimiter = csv_delimiter(data, codec)
+    try:
+        return delimiter, _arrow_table(name, spec, data, codec, delimiter, problems)
+    except _Unusual:
+        with closing(_csv_rows(data, codec, delimiter)) as rows:
+            return delimiter, _file_table(name, spec, rows, problems, _too_many_csv_rows, MAX_CSV_ROWS)
+
+
+def _arrow_table(name: str, spec: schema.FileSpec, data: bytes, codec: str, delimiter: str,
+                 problems: list[Problem]):
+    """`_file_table` of a CSV, its cells read by pyarrow and its lines by `_record_lines`.
+
+    Raises _Unusual where pyarrow's reading could differ from the row reader's.
+    """
+    lines, blank, header = _record_lines(data, codec, delimiter)
+    if header is None:
+        return _empty(name, problems)
+    at, number, row = header
+    found = _header(name, spec, number, row, problems)
+    if found is None:
         return None
-    return header, body
+    positions, written = found
+    table = _arrow_columns(data, codec, delimiter, positions)
+    if table.num_rows != len(lines):  # it took records apart or together otherwise
+        raise _Unusual()
+    rows = np.ones(len(lines), dtype=bool)
+    rows[:at + 1] = False
+    rows[blank] = False
+    rows = np.flatnonzero(rows)
+    body = {key: _column(table.column(f"f{position}"), rows) for position, key in positions.items()}
+    return written, pd.DataFrame({**body, "_line": np.asarray(lines, dtype=np.int64)[rows]})
+
+
+def _record_lines(data: bytes, codec: str, delimiter: str):
+    """The spreadsheet line of every record pyarrow reads (all but empty lines), the positions
+    among them of records whose cells are all blank, and the header: (position, line, cells)
+    of the first record that is not. Checks the file as the row reader does, keeping no cells.
+    """
+    lines, blank, header, number = array("q"), [], None, 0
+    records = _csv_rows(data, codec, delimiter)
+    try:
+        for number, row in records:
+            if number > MAX_CSV_ROWS:
+                break
+            if not row:  # an empty line, which pyarrow skips
+                continue
+            if not "".join(row).strip():
+                blank.append(len(lines))
+            elif header is None:
+                header = (len(lines), number, row)
+            lines.append(number)
+    except Refused as refusal:  # a malformed line: the row reader words it, where it meets it
+        raise _Unusual() from refusal
+    finally:
+        records.close()
+    if number > MAX_CSV_ROWS:
+        raise _too_many_csv_rows()
+    return lines, blank, header
+
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # text held as Arrow, however pandas stores str
+
+
+def _arrow_columns(data: bytes, codec: str, delimiter: str, positions: dict[int, str]) -> pa.Table:
+    """The columns at `positions` of every record but empty lines, as text, named f0, f1, …"""
+    names = [f"f{position}" for position in positions]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            # one thread: the file's blocks are parsed one after the other, held once
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False,
+                                            encoding="utf8" if codec == "utf-8-sig" else codec),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(include_columns=names, column_types=dict.fromkeys(names, _TEXT)))
+    except pa.ArrowException as error:  # a short or long line, say: the row reader takes it
+        raise _Unusual() from error
+    for name in names:
+        for chunk in table.column(name).chunks:
+            longest = pc.max(pc.utf8_length(chunk.dictionary)).as_py()
+            if longest is not None and longest > MAX_CELL_CHARS:
+                raise _Unusual()  # the row reader names the first such cell
+    return table
+
+
+def _column(cells: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:
+    """The cells at `rows`: as categories where values repeat (months, reps, metrics), else as
+    text (amounts, notes) — a category per distinct amount would cost more than the text."""
+    cells = cells.unify_dictionaries().combine_chunks() if cells.num_chunks != 1 else cells.chunk(0)
+    codes = cells.indices.to_numpy()[rows]
+    if len(cells.dictionary) * 4 <= len(cells):
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cells.dictionary.to_pandas())))
+    return cells.dictionary.take(pa.array(codes)).to_pandas(types_mapper={pa.string(): _ARROW_TEXT}.get)
 
 
 def read_inputs(folder: Path, problems: list[Problem], specs=schema.ALL

@@ -89,6 +89,7 @@ ALL = (ORG, TARGETS, ACTUALS, TASKS, NOTES, RECIPIENTS, METRIC_CATALOG)
 REPORT_FILES = tuple(spec for spec in ALL if spec is not RECIPIENTS)  # what `report` reads
 
 LEVELS = ("company", "region", "team", "rep")
+COMPANY_UNIT = "公司"  # the company's one unit, as notes and recipients name it
 LEVEL_ALIASES = {"公司": "company", "区域": "region", "团队": "team", "个人": "rep",
                  "大区": "region", "小组": "team", "销售代表": "rep"}
 LEVEL_NAMES = {"company": "公司", "region": "区域", "team": "团队", "rep": "个人"}

@@ -6,46 +6,24 @@ amounts in raw units, metrics by key, owners by rep_id) or the list of problems.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import DIRECTIONS, KINDS, Catalog, Metric
 from pipeline.errors import Problem
-from pipeline.inputs.schema import InputFile, RawTable
-from pipeline.inputs.values import clean_text, is_blank, parse_amount, parse_date, parse_month, parse_number
+from pipeline.model import Inputs
+from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
+from pipeline.inputs.values import (MAX_AMOUNT, PLAIN_NUMBER, SEMICOLON_AMBIGUOUS, clean_text, is_blank,
+                                     parse_amount, parse_date, parse_month, parse_number)
 
-COMPANY_UNIT = "公司"
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 def is_email(text: str) -> bool:
     """Whether `text` is a mail address as org.csv and recipients.csv must hold it."""
     return bool(_EMAIL.match(text))
-
-
-@dataclass
-class Inputs:
-    """The validated inputs; frames keep `_file` and `_line` for later messages."""
-
-    catalog: Catalog
-    org: pd.DataFrame  # rep_id, rep_name, team, region, email
-    targets: pd.DataFrame  # month, rep_id, metric, target
-    actuals: pd.DataFrame  # month, rep_id, metric, actual, base
-    tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
-    notes: pd.DataFrame  # month, level, unit, metric, section, text
-    files: list[InputFile] = field(default_factory=list)
-
-    @cached_property
-    def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
-        """Note texts by (month, level, unit, section, metric), in file order; built once."""
-        index: dict[tuple[str, str, str, str, str], list[str]] = {}
-        notes = self.notes
-        for key in zip(notes["month"], notes["level"], notes["unit"], notes["section"], notes["metric"], notes["text"]):
-            index.setdefault(key[:5], []).append(key[5])
-        return index
 
 
 class _Rows:
@@ -135,23 +113,191 @@ def validate_org(table: RawTable | None, problems: list[Problem]) -> pd.DataFram
     return _frame(out, columns)
 
 
+def _known_metric(text: str, catalog: Catalog) -> tuple[Metric | None, str | None]:
+    """The metric `text` names, or (None, why not)."""
+    metric = catalog.resolve(text)
+    if metric is None:
+        known = "、".join(f"{m.key}({m.name})" for m in catalog)
+        return None, f"未知的指标，可用的指标：{known}；新指标请写入 metric_catalog.csv"
+    return metric, None
+
+
 def _metric(rows: _Rows, catalog: Catalog, key: str = "metric") -> Metric | None:
     text = rows.text(key)
     if not text:
         return None
-    metric = catalog.resolve(text)
-    if metric is None:
-        known = "、".join(f"{m.key}({m.name})" for m in catalog)
-        rows.problem(key, f"未知的指标，可用的指标：{known}；新指标请写入 metric_catalog.csv", text)
+    metric, why = _known_metric(text, catalog)
+    if why:
+        rows.problem(key, why, text)
     return metric
 
 
-def _rep(rows: _Rows, org_ids: set[str]) -> str | None:
-    rep_id = rows.text("rep_id")
-    if rep_id and rep_id not in org_ids:
-        rows.problem("rep_id", "org.csv 中没有这个工号", rep_id)
-        return None
-    return rep_id or None
+# Targets and actuals may hold a million rows: they are checked column by column, each distinct
+# cell read once, and their problems reported in the order the row-by-row check above meets them.
+
+class _Cells:
+    """A raw column as its distinct cells and, per row, the index of its cell among them."""
+
+    def __init__(self, column: pd.Series):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, cells = column.cat.codes.to_numpy(), column.cat.categories
+        else:
+            codes, cells = _factorized(column)
+        if (codes < 0).any():  # a categorical's missing cell
+            codes, cells = np.where(codes < 0, len(cells), codes), cells.append(pd.Index([None], dtype=object))
+        self.codes, self.cells = codes, cells
+
+    def read(self, reader) -> _Read:
+        """`reader(cell)` → (value or None, problem or None) of each distinct cell."""
+        return _Read(self.codes, [reader(cell) for cell in self.cells])
+
+    def raw(self, row: int):
+        return self.cells[self.codes[row]]
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """pd.factorize, keeping an Excel TRUE or FALSE apart from the 1 or 0 it hashes as."""
+    flags = np.fromiter((type(cell) is bool for cell in column), bool, len(column)) \
+        if column.dtype == object else np.zeros(len(column), dtype=bool)
+    if not flags.any():
+        return pd.factorize(column, use_na_sentinel=False)
+    codes = np.empty(len(column), dtype=np.int64)
+    codes[~flags], cells = pd.factorize(column[~flags], use_na_sentinel=False)
+    codes[flags] = len(cells) + column[flags].to_numpy().astype(int)
+    return codes, pd.Index([*cells, False, True], dtype=object)
+
+
+class _Read:
+    """What reading distinct cells gave — (value or None, problem: (message, shown value) or None)
+    each — and each row's index among them; index -1 is a row left unread."""
+
+    def __init__(self, codes: np.ndarray, outcomes: list[tuple]):
+        outcomes = [*outcomes, (None, None)]
+        self.codes = codes
+        self.values = np.empty(len(outcomes), dtype=object)
+        self.values[:] = [value for value, _ in outcomes]
+        self.problems = [problem for _, problem in outcomes]
+        self.ok = np.array([value is not None for value, _ in outcomes])[codes]
+        self.failed = np.array([problem is not None for problem in self.problems])[codes]
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        return self.values[self.codes[rows]]
+
+    def problem(self, row: int) -> tuple[str, object]:
+        return self.problems[self.codes[row]]
+
+
+def _parsed(parser, *args):
+    """A reader of cells by `parser`; a blank cell is a problem too (as _Rows.parse)."""
+    def read(cell):
+        if is_blank(cell):
+            return None, ("不能为空", None)
+        try:
+            return parser(cell, *args), None
+        except ValueError as error:
+            return None, (str(error), clean_text(cell))
+    return read
+
+
+def _known_rep(org_ids: set[str]):
+    def read(cell):
+        text = clean_text(cell)
+        if not text:
+            return None, ("不能为空", None)
+        return (text, None) if text in org_ids else (None, ("org.csv 中没有这个工号", text))
+    return read
+
+
+def _named_metric(catalog: Catalog):
+    def read(cell):
+        text = clean_text(cell)
+        if not text:
+            return None, ("不能为空", None)
+        metric, why = _known_metric(text, catalog)
+        return metric, (why, text) if why else None
+    return read
+
+
+def _base(cell, metric, semicolon: bool):
+    """A base, or None for a blank cell (a base is optional)."""
+    return (None, None) if is_blank(cell) else _parsed(parse_number, semicolon)(cell)
+
+
+def _amount(cell, metric, semicolon: bool):
+    return _parsed(parse_amount, metric, semicolon)(cell)
+
+
+def _plain_numbers(cells: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct cell's number where it is values.PLAIN_NUMBER text within range, else NaN;
+    and whether it is SEMICOLON_AMBIGUOUS. Only text: typed Excel cells go to the parser."""
+    numbers, ambiguous = np.full(len(cells), np.nan), np.zeros(len(cells), dtype=bool)
+    if not isinstance(cells.dtype, pd.StringDtype):
+        return numbers, ambiguous
+    text = pd.Series(cells)
+    plain = text.str.fullmatch(PLAIN_NUMBER, na=False).to_numpy(dtype=bool)
+    numbers[plain] = text[plain].astype("float64").to_numpy()
+    numbers[np.abs(numbers) > MAX_AMOUNT] = np.nan  # the parser words the refusal
+    ambiguous = text.str.fullmatch(SEMICOLON_AMBIGUOUS, na=False).to_numpy(dtype=bool)
+    return numbers, ambiguous
+
+
+def _numbers(cells: _Cells, rows: np.ndarray, metric: np.ndarray, metrics: list[Metric],
+             semicolon: np.ndarray, reader) -> tuple[np.ndarray, _Read]:
+    """The number of each row in `rows` (NaN where none) and what reading them found:
+    `reader(cell, metric, semicolon)` once per distinct (cell, metric, semicolon), except that
+    plain digits of a metric that is no rate are read in one step, and an empty cell once (a
+    reader takes a blank cell alike in any row). `metric`: each row's index in `metrics`, -1
+    for none.
+    """
+    plain, ambiguous = _plain_numbers(cells.cells)
+    codes = cells.codes
+    rate = np.array([m.is_rate for m in metrics] + [False])[metric]
+    quick = rows & ~rate & ~np.isnan(plain[codes]) & ~(semicolon & ambiguous[codes])
+    values = np.where(quick, plain[codes], np.nan)
+    read_rows = rows & ~quick
+    empty = read_rows & np.asarray(cells.cells == "", dtype=bool)[codes]
+    slow = np.flatnonzero(read_rows & ~empty)
+    keys = (codes[slow].astype(np.int64) * (len(metrics) + 1) + metric[slow] + 1) * 2 + semicolon[slow]
+    key_codes, distinct = pd.factorize(keys)
+    outcomes = []
+    for key in distinct.tolist():
+        rest, semicolon_file = divmod(key, 2)
+        code, number = divmod(rest, len(metrics) + 1)
+        outcomes.append(reader(cells.cells[code], metrics[number - 1] if number else None, bool(semicolon_file)))
+    read_codes = np.full(len(codes), -1, dtype=np.int64)
+    read_codes[slow] = key_codes
+    if empty.any():
+        read_codes[empty] = len(outcomes)
+        outcomes.append(reader("", None, False))
+    read = _Read(read_codes, outcomes)
+    numbers = np.array([np.nan if value is None else value for value in read.values], dtype=float)
+    values[read_rows] = numbers[read_codes[read_rows]]
+    return values, read
+
+
+class _Found:
+    """Problems of a raw table's rows, gathered check by check; reported by row and, within a
+    row, in the order the checks were added — the order the row-by-row check meets them."""
+
+    def __init__(self, table: RawTable, files: _Cells, lines: np.ndarray):
+        self.table, self.files, self.lines, self.checks = table, files, lines, []
+
+    def add(self, key: str, failed: np.ndarray, describe) -> None:
+        """`describe(row)` → (message, shown value) of each row where `failed`."""
+        self.checks.append((key, np.flatnonzero(failed), describe))
+
+    def read(self, key: str, read: _Read) -> _Read:
+        self.add(key, read.failed, read.problem)
+        return read
+
+    def report(self, problems: list[Problem]) -> None:
+        rows = np.concatenate([found for _, found, _ in self.checks])
+        checks = np.concatenate([np.full(len(found), number) for number, (_, found, _) in enumerate(self.checks)])
+        for at in np.lexsort((checks, rows)):  # a million bad rows: each Problem made as it is counted
+            row, (key, _, describe) = rows[at], self.checks[checks[at]]
+            message, shown = describe(row)
+            file = self.files.raw(row)
+            problems.append(Problem(file, int(self.lines[row]), self.table.header(file, key), shown, message))
 
 
 def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
@@ -160,38 +306,71 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
     columns = ["month", "rep_id", "metric", value_key] + (["base"] if value_key == "actual" else [])
     if table is None:
         return _frame([], columns)
-    rows, out, seen = _Rows(table, problems), [], {}
-    org_ids = set(org["rep_id"])
-    for record in rows:
-        month = rows.parse("month", parse_month)
-        rep_id = _rep(rows, org_ids)
-        metric = _metric(rows, catalog)
-        value = rows.parse(value_key, parse_amount, metric, rows.semicolon) if metric else None
-        if value_key == "target" and value is not None and value < 0:
-            # A negative actual is a month of refunds; a negative target has no meaning.
-            rows.problem("target", "目标不能为负数", clean_text(record.get("target")))
-            value = None
-        base = None
-        if value_key == "actual" and not is_blank(record.get("base")):
-            base = rows.parse("base", parse_number, rows.semicolon)
-            if base is not None and base < 0:
-                rows.problem("base", "基数不能为负数", clean_text(record.get("base")))
-        if None in (month, rep_id, metric, value):
-            continue
-        key = (month, rep_id, metric.key)
-        if key in seen:
-            name = org.loc[org["rep_id"] == rep_id, "rep_name"].iloc[0]
-            rows.problem("metric", f"与 {seen[key]} 重复：{month} {rep_id} {name} 的「{metric.name}」出现两次"
-                                   "（同一月份、工号和指标只能有一行，请删去其中一行）", metric.name)
-            continue
-        seen[key] = f"{record['_file']} 第{record['_line']}行"
-        row = {"month": month, "rep_id": rep_id, "metric": metric.key, value_key: value}
-        if value_key == "actual":
-            row["base"] = base
-        out.append({**row, "_file": record["_file"], "_line": record["_line"]})
-    frame = _frame(out, columns)
-    numeric = [value_key] + (["base"] if value_key == "actual" else [])
-    return frame.astype({key: "float64" for key in numeric})
+    frame, metrics = table.frame, list(catalog)
+    files, lines = _Cells(frame["_file"]), frame["_line"].to_numpy(dtype=np.int64)
+    found = _Found(table, files, lines)
+    semicolon = np.array([table.semicolon(file) for file in files.cells], dtype=bool)[files.codes]
+    month = found.read("month", _Cells(frame["month"]).read(_parsed(parse_month)))
+    rep = found.read("rep_id", _Cells(frame["rep_id"]).read(_known_rep(set(org["rep_id"]))))
+    metric_read = found.read("metric", _Cells(frame["metric"]).read(_named_metric(catalog)))
+    metric = np.array([metrics.index(m) if m else -1 for m in metric_read.values])[metric_read.codes]
+    cells = _Cells(frame[value_key])
+    value, read = _numbers(cells, metric >= 0, metric, metrics, semicolon, _amount)
+    found.read(value_key, read)
+    if value_key == "target":
+        # A negative actual is a month of refunds; a negative target has no meaning.
+        negative = value < 0
+        found.add("target", negative, lambda row: ("目标不能为负数", clean_text(cells.raw(row))))
+        value[negative] = np.nan
+    else:
+        base = _bases(_Cells(frame["base"]), metrics, semicolon, found)
+    valid = month.ok & rep.ok & (metric >= 0) & ~np.isnan(value)
+    first = _first_of_key(valid, [month, rep], metric)
+    repeated = valid & (first != np.arange(len(frame)))
+    names = dict(zip(org["rep_id"], org["rep_name"]))
+
+    def duplicate(row: int) -> tuple[str, str]:
+        where, named, rep_id = f"{files.raw(first[row])} 第{lines[first[row]]}行", metrics[metric[row]], rep.at(row)
+        return (f"与 {where} 重复：{month.at(row)} {rep_id} {names[rep_id]} 的「{named.name}」出现两次"
+                "（同一月份、工号和指标只能有一行，请删去其中一行）", named.name)
+
+    found.add("metric", repeated, duplicate)
+    found.report(problems)
+    rows = np.flatnonzero(valid & ~repeated)
+    if not len(rows):
+        return _frame([], columns).astype({key: "float64" for key in columns[3:]})
+    out = {"month": month.at(rows), "rep_id": rep.at(rows),
+           "metric": np.array([m.key for m in metrics], dtype=object)[metric[rows]], value_key: value[rows]}
+    if value_key == "actual":
+        out["base"] = base[rows]
+    return pd.DataFrame({**out, "_file": files.raw(rows).to_numpy(dtype=object), "_line": lines[rows]})
+
+
+def _bases(cells: _Cells, metrics: list[Metric], semicolon: np.ndarray, found: _Found) -> np.ndarray:
+    """Each row's base (NaN where blank or unreadable); a negative one is a problem, kept."""
+    everyone = np.ones(len(cells.codes), dtype=bool)
+    base, read = _numbers(cells, everyone, np.full(len(cells.codes), -1), metrics, semicolon, _base)
+    found.read("base", read)
+    found.add("base", base < 0, lambda row: ("基数不能为负数", clean_text(cells.raw(row))))
+    return base
+
+
+def _first_of_key(valid: np.ndarray, reads: list[_Read], metric: np.ndarray) -> np.ndarray:
+    """Per valid row, the first valid row with the same values (month, rep) and metric; -1 elsewhere."""
+    key = np.zeros(len(valid), dtype=np.int64)
+    for read in reads:  # the same value may be written two ways: `2025/10` and `2025-10`
+        ids, distinct = pd.factorize(read.values)
+        key = key * (len(distinct) + 1) + ids[read.codes] + 1
+    key = key * (metric.max(initial=0) + 2) + metric + 1
+    rows = np.flatnonzero(valid)
+    key = key[rows]
+    first = np.full(len(valid), -1, dtype=np.int64)
+    first[rows] = rows
+    again = pd.Series(key).duplicated().to_numpy()  # rare: only these look up the first of their key
+    if again.any():
+        earliest = pd.Series(rows[~again], index=key[~again])
+        first[rows[again]] = earliest.loc[key[again]].to_numpy()
+    return first
 
 
 def resolve_rep(text: str, org: pd.DataFrame) -> tuple[str | None, str | None]:

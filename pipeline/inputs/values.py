@@ -96,6 +96,11 @@ def parse_date(value, month: str) -> dt.date:
 
 
 MAX_AMOUNT = 1e15  # 1000万亿: far above any real figure, far below where float sums lose whole units
+# What most exports write: ASCII digits, an optional minus, at most one point and ten decimals.
+# parse_number reads such text as float(text) (within MAX_AMOUNT; round(·, 10) keeps it as it
+# is), except SEMICOLON_AMBIGUOUS in a `;` file; so a column of them can be read in one step.
+PLAIN_NUMBER = r"-?[0-9]+(?:\.[0-9]{1,10})?"
+SEMICOLON_AMBIGUOUS = r"-?[1-9][0-9]{0,2}\.[0-9]{3}"  # 1.500: 1500 or 1.5 (see _plain_digits)
 _NOT_A_NUMBER = "不是数字，应写作 1850000、1,850,000、¥1,850,000 或 185万"
 _BAD_SEPARATORS = ("分隔符的位置不对：千位分隔符每三位一个（1,850,000），小数点只有一个（1850000.50），"
                    "小数逗号只在不可能是千位分隔符时才认（223500,50）")

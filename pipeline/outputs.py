@@ -1,0 +1,85 @@
+"""The month's files beside the documents: metrics.csv and manifest.json, written and read.
+
+What they hold and how they are laid out (contract §4); `publish` decides where files go
+and makes the month appear whole.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import InputError, Problem
+from pipeline.model import MonthData
+
+METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
+                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
+_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status"}
+
+
+def metrics_rows(data: MonthData) -> pd.DataFrame:
+    """The rows of metrics.csv (contract §4)."""
+    catalog = data.inputs.catalog
+    return data.metrics.assign(
+        month=data.month,
+        metric_name=data.metrics["metric"].map(lambda key: catalog[key].name),
+    )[METRICS_COLUMNS]
+
+
+def _raw(value) -> str:
+    """A raw figure for metrics.csv: empty when undefined, no float noise, no `.0`."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    number = round(float(value), 10)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _guarded(text: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading `'` (contract §4)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def write_metrics_csv(path: Path, rows: pd.DataFrame) -> None:
+    """`rows` (the contract's columns) as UTF-8 with BOM, so Excel opens it directly."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(METRICS_COLUMNS)
+        for record in rows[METRICS_COLUMNS].to_dict("records"):
+            writer.writerow([_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
+                             for c in METRICS_COLUMNS])
+
+
+def read_metrics_csv(path: Path) -> list[dict[str, str]]:
+    """metrics.csv's rows as written: text, `'`-guarded cells and empty figures included."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def unguarded(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """metrics.csv rows with text as the inputs had it: the `'` that guards a formula-like cell removed."""
+    return [{c: v[1:] if c in _TEXT_COLUMNS and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@") else v
+             for c, v in row.items()} for row in rows]
+
+
+def manifest(data: MonthData, documents: list[dict]) -> dict:
+    """manifest.json of the month (contract §4): its documents, warnings and the inputs read."""
+    return {
+        "month": data.month,
+        "documents": documents,
+        "warnings": [w.message for w in data.warnings],
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in data.inputs.files],
+    }
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def read_manifest(outputs_dir: Path, month: str) -> dict:
+    """outputs/MONTH/manifest.json; an InputError saying to run `report` first when there is none."""
+    path = outputs_dir / month / "manifest.json"
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
+    return json.loads(path.read_text(encoding="utf-8"))

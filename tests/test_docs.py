@@ -1,0 +1,54 @@
+"""The documentation is self-contained: every relative link in README.md and docs/ leads to a
+file (and heading) of the repository, and no path points outside it."""
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "inputs" / "README.md"]
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+CODE_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors of a page's headings, as GitHub makes them."""
+    text = CODE_BLOCK.sub("", page.read_text(encoding="utf-8"))
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+
+
+def relative_links(page: Path) -> list[str]:
+    text = CODE_BLOCK.sub("", page.read_text(encoding="utf-8"))
+    text = INLINE_CODE.sub("", text)
+    return [target for target in LINK.findall(text) if not re.match(r"[a-z]+:", target)]
+
+
+def inside(path: Path) -> bool:
+    return path.resolve().is_relative_to(ROOT.resolve())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_resolves_inside_the_repository(page):
+    for target in relative_links(page):
+        path_part, _, anchor = target.partition("#")
+        destination = (page.parent / path_part).resolve() if path_part else page
+        assert inside(destination), f"{target} leads outside the repository"
+        assert destination.exists(), f"{target}: no such file"
+        if anchor:
+            assert anchor in anchors(destination), f"{target}: no such heading"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_path_written_in_a_page_points_outside_the_repository(page):
+    text = page.read_text(encoding="utf-8")
+    for code in INLINE_CODE.findall(text):
+        if code.startswith("../"):
+            assert inside(page.parent / code.split()[0]), code
+
+
+def test_the_readme_links_every_page_of_docs():
+    links = set(relative_links(ROOT / "README.md"))
+    assert {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} <= links
