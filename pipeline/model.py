@@ -50,6 +50,7 @@ class UnitData:
     rows: list = field(default_factory=list)  # its own rows, in catalog order
     members: list = field(default_factory=list)  # its direct members' rows, in org order, each in catalog order
     next_rows: list = field(default_factory=list)  # its rows of next month's figures
+    plan_rows: list = field(default_factory=list)  # its plan's rows: targets without the month's actuals (compute.plan)
     tasks: list = field(default_factory=list)  # the month's tasks of its reps, by deadline, then file line
     warnings: list[str] = field(default_factory=list)  # the warnings about it or any of its reps, once each
 
@@ -65,6 +66,7 @@ class MonthData:
     next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
     warnings: list[DataWarning] = field(default_factory=list)
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
+    plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

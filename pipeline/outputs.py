@@ -16,6 +16,7 @@ from pipeline.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
                    "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
+PLANS_ONLY_NOTICE = "尚无实际完成数据：只生成计划；总结在实际数据录入后重新运行 report 时生成"
 _TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status"}
 
 
@@ -70,6 +71,7 @@ def manifest(data: MonthData, documents: list[dict]) -> dict:
         "documents": documents,
         "warnings": [w.message for w in data.warnings],
         "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in data.inputs.files],
+        **({"plans_only": True, "notice": PLANS_ONLY_NOTICE} if data.plans_only else {}),
     }
 
 

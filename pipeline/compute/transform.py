@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
+from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.documents import formats
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
@@ -239,8 +240,11 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
     metrics = with_achievement(figures[month], figures[before], catalog)
-    warnings = data_warnings(inputs.targets, inputs.actuals, org, month, catalog) + \
+    plans_only = not (inputs.actuals["month"] == month).any()
+    warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
         rollup_warnings(figures[month], org, catalog)
-    next_targets = figures[after]
+    # next month's targets as next month's plan will show them (weighted by bases known by then)
+    next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings, units)
+    attach_plan_rows(units, plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before]))
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units, plans_only)
