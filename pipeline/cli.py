@@ -525,8 +525,8 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
         raise click.BadParameter(f"「{to}」不是有效的邮箱地址", param_hint="--to")
 
 
-@main.command(short_help="把某月的文档发给各收件人，每人一封，只发一次。")
-@month_option
+@main.command(short_help="把某月（或几个月）的文档发给各收件人，每人一封，只发一次。")
+@cycle_option
 @inputs_option
 @outputs_option
 @click.option("--dry-run", is_flag=True, help="只列出每位收件人会收到哪些文档，不发送、不记录。")
@@ -536,10 +536,12 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
 @click.option("--to", metavar="ADDRESS", default=None, help="预览邮件发往的地址（与 --preview 一起用）。")
 @config_option
 @_noting
-def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
+def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
     """把某月各单位的文档发给各自的收件人：每个地址每月一封邮件，只发一次。
 
     收件人来自 recipients.csv（level、unit、email）和 org.csv 的 email。设置了 SALESREPORT_SMTP_HOST（或 salesreport.toml 的 smtp_host）时经 SMTP 发送，否则每封邮件写成 .eml 文件，放在 outputs/outbox/月份/（发件箱）。附件格式、邮件大小上限和审批按配置文件。
+
+    --month 可为一个月或范围；省略时为上一个自然月和本月（结月总结和开月计划），还没有报告的月份跳过。几个月一起发送时每位收件人仍只收到一封邮件，只含对其新增或有改动的文档。
 
     重新运行只发送收件人尚未收到或已更新的附件。--preview 加 --to 把某位收件人的邮件作为预览发到另一个地址，不记录为发送。
 
@@ -547,12 +549,17 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
     示例：
       salesreport distribute --month 2025-10 --dry-run
       salesreport distribute --month 2025-10
+      salesreport distribute --month 2025-10..2025-11
       salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
     """
     from pipeline.delivery import distribute as delivery
+    from pipeline.delivery.cycle import range_key
 
     _check_preview(preview, to, dry_run, resend)
+    month = range_key(months)
     if preview is not None:
+        if len(months) > 1:
+            raise click.UsageError("--preview 只用于单个月份：请用 --month 指定一个月，如 --month 2025-10")
         with _failing_clearly():
             mail, parts, transport = delivery.preview(month, inputs_dir, outputs_dir, _settings(config_path),
                                                       preview, to)
@@ -563,9 +570,8 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
 
     def show(outcome):
         mail = outcome.mail
-        names = "、".join(Path(d["path"]).name for d in mail.documents)
         if outcome.status == "dry-run":
-            say(f"将发送 {mail.recipient}（{len(mail.documents)} 份）：{names}")
+            say(f"将发送 {mail.recipient}（{len(outcome.attached)} 个附件）：{'、'.join(outcome.attached)}")
         elif outcome.status == "sent":
             notes = "，更新" if outcome.is_update else ""
             notes += f"，分 {outcome.parts} 封" if outcome.parts > 1 else ""
@@ -581,12 +587,14 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
             say(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
     with _failing_clearly():
-        result = delivery.distribute(month, inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
-                                     report=show)
+        result = delivery.distribute(list(months), inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
+                                     report=show, skip_unreported=months.default)
+    month = result.month or month
     for warning in result.warnings:
         say(f"  ! {warning}", err=True)
     if dry_run:
-        say(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
+        say(f"{month}: 试运行，{result.count('dry-run')} 封邮件将经 {result.transport} 发出"
+            f"（{result.count('skipped')} 位收件人没有新文档）；未发送任何邮件。")
         return
     if result.stopped:
         say(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
