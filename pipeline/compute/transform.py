@@ -239,12 +239,14 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     org, catalog = Org(inputs.org), inputs.catalog
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
-    metrics = with_achievement(figures[month], figures[before], catalog)
+    plan = plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before])
     plans_only = not (inputs.actuals["month"] == month).any()
+    # without any actual yet, metrics.csv carries the targets the plans show
+    metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
     warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
         rollup_warnings(figures[month], org, catalog)
     # next month's targets as next month's plan will show them (weighted by bases known by then)
     next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    attach_plan_rows(units, plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before]))
+    attach_plan_rows(units, plan)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units, plans_only)
