@@ -571,7 +571,7 @@ def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, co
     def show(outcome):
         mail = outcome.mail
         if outcome.status == "dry-run":
-            say(f"将发送 {mail.recipient}（{len(outcome.attached)} 个附件）：{'、'.join(outcome.attached)}")
+            say(f"将发送 {mail.recipient}（{len(outcome.attached)} 份）：{'、'.join(outcome.attached)}")
         elif outcome.status == "sent":
             notes = "，更新" if outcome.is_update else ""
             notes += f"，分 {outcome.parts} 封" if outcome.parts > 1 else ""

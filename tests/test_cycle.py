@@ -172,7 +172,7 @@ def test_one_mail_per_recipient_per_cycle_with_exactly_the_new_documents(tmp_pat
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-11-01")
     assert invoke("report", "--inputs", inputs, "--outputs", outputs, "-q").exit_code == 0
     dry = invoke("distribute", "--inputs", inputs, "--outputs", outputs, "--dry-run")
-    assert ("将发送 ceo@example.com（2 个附件）：2025-10_公司_月度工作总结.docx、2025-11_公司_月度工作计划.docx"
+    assert ("将发送 ceo@example.com（2 份）：2025-10_公司_月度工作总结.docx、2025-11_公司_月度工作计划.docx"
             in dry.output)
     sent = invoke("distribute", "--inputs", inputs, "--outputs", outputs)
     assert sent.exit_code == 0 and "2025-10..2025-11: 写入发件箱 20，跳过 0" in sent.output
