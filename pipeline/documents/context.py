@@ -11,7 +11,7 @@ from collections import Counter
 
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
-from pipeline.documents import formats
+from pipeline.documents import formats, tables
 from pipeline.documents.charts import NO_CHART, ChartSpec
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
@@ -123,7 +123,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "chart_targets": targets_chart(rows, catalog),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
-        "table1": table1,
+        "table1": tables.with_groups(table1),
         "strategies": _or_not_given(_notes(data, unit, "strategy")),
         "resources": _or_not_given(_notes(data, unit, "resources")),
         "weeks": weeks,
