@@ -24,7 +24,21 @@ from docx.shared import Cm, Pt, RGBColor
 
 from pipeline.documents.stablezip import stable_zip
 
-BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"
+# 宋体 and 黑体 by their English family names, which Word on Windows resolves to the same fonts and
+# fontconfig on Linux knows as a serif and a sans face: with the East Asian text tagged zh-CN,
+# LibreOffice then takes Noto Serif CJK SC for 宋体 and Noto Sans CJK SC for 黑体 (not a JP face).
+BODY_FONT, HEADING_FONT, LATIN_FONT = "SimSun", "SimHei", "Arial"
+EAST_ASIAN_LANGUAGE = "zh-CN"
+
+
+def set_language(properties) -> None:
+    """Tag the East Asian text of run properties `properties` (w:rPr) as Simplified Chinese."""
+    language = properties.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        properties.append(language)
+    language.set(qn("w:val"), language.get(qn("w:val")) or "en-US")
+    language.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
 HEADER_FILL = "D9E2F3"
 FIXED_TIME = dt.datetime(2025, 1, 1)
 
@@ -44,6 +58,7 @@ def set_fonts(style, east_asian: str, size: float | None = None, bold: bool | No
     for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:eastAsia"), east_asian)
+    set_language(style.element.get_or_add_rPr())
 
 
 def set_defaults(doc) -> None:
@@ -69,6 +84,7 @@ def set_defaults(doc) -> None:
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
     fonts.set(qn("w:eastAsia"), BODY_FONT)
+    set_language(defaults)
 
 
 def set_page(doc, landscape: bool) -> None:
@@ -308,8 +324,8 @@ def build_plan(path: Path) -> None:
     # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line. Rows of one metric
     # are grouped (`group`) so its name and target are one merged cell down its tasks.
     loop_table(doc, "row in table1", [
-        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.6),
-        ("负责人", "owner", 1.4), ("计划完成时间", "due", 1.9), ("完成标准", "done_criteria", 2.4),
+        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.5),
+        ("负责人", "owner", 1.4), ("计划完成时间", "due", 2.1), ("完成标准", "done_criteria", 2.3),
         ("备注(资源/风险)", "notes", 2.8)], merged=2)
 
     doc.add_heading("三、策略与资源需求", level=1)

@@ -146,7 +146,7 @@ def test_layout_a4_chinese_font_repeated_headers_page_numbers(sample_report):
     assert (round(width, 1), round(height, 1)) == (21.0, 29.7)
     assert summary.sections[0].page_width > summary.sections[0].page_height  # Table 2 gets landscape
     fonts = plan.styles["Normal"].element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    assert fonts.get(qn("w:eastAsia")) == "SimSun"  # 宋体 by its English name (Word and fontconfig know both)
     for doc in (plan, summary):
         for table in doc.tables:
             assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
