@@ -12,7 +12,7 @@ from collections import Counter
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, tables
-from pipeline.documents.charts import NO_CHART, ChartSpec
+from pipeline.documents.charts import NO_CHART, ChartSpec, with_labels
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.values import month_label, shift_month
@@ -153,7 +153,8 @@ def achievement_chart(rows: list, catalog: Catalog) -> ChartSpec:
     shown = [r for r in rows if not formats.is_missing(r.achievement)]
     names = tuple(catalog[r.metric].name + ("（数据不全）" if r.status == STATUS_INCOMPLETE else "") for r in shown)
     values = tuple(None if r.status == STATUS_INCOMPLETE else float(r.achievement) for r in shown)
-    return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0))
+    return with_labels(ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0)),
+                       formats.achievement)
 
 
 def members_chart(members: list, labels: dict[str, str], main: list[str], catalog: Catalog,
@@ -169,8 +170,8 @@ def members_chart(members: list, labels: dict[str, str], main: list[str], catalo
         return None if formats.is_missing(rate) else float(rate)
 
     series = tuple((catalog[key].name, tuple(bar(rows.get(key)) for _, rows in ranked)) for key in main[:2])
-    return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(unit, unit) for unit, _ in ranked), series,
-                     reference_line=("目标 100%", 1.0))
+    return with_labels(ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(unit, unit) for unit, _ in ranked),
+                                 series, reference_line=("目标 100%", 1.0)), formats.achievement)
 
 
 def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
@@ -184,8 +185,9 @@ def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
     def values(column: str) -> tuple:
         return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
 
-    return ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[r.metric].name for r in shown),
+    spec = ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[r.metric].name for r in shown),
                      (("上月实际", values("prev_actual")), ("本月目标", values("target"))), number_format)
+    return with_labels(spec, lambda value: formats.figure(value * scale, catalog[shown[0].metric]))
 
 
 def _weakest(rows: list) -> set[str]:
