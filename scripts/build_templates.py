@@ -356,7 +356,7 @@ def build_summary(path: Path) -> None:
     doc = new_document(landscape=True)
 
     doc.add_heading("一、数据收集与整理", level=1)
-    doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）：")
+    doc.add_paragraph("业绩数据（实际完成与月度目标对比；环比变化是与{{ prev_month_label }}实际完成相比的增减）：")
     loop_table(doc, "row in figures", [
         ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
         ("达成率", "achievement", 2.4, "fill"), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
