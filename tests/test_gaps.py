@@ -46,7 +46,7 @@ def test_a_missing_actual_makes_the_team_incomplete_not_missed(sample_report):
     path = document(sample_report, "team", "深圳组", "summary")
     figures = rows_with_fill(path, FIGURES)["活动参与量"]
     assert figures[3] == ("66.7%（已报 2/3）", GREY)  # the figure stays, its coverage beside it, no red
-    assert figures[4][0] == "\u22122场（可比口径 0场）"
+    assert figures[4][0] == "\u22122场（可比口径\u00a00场）"
     assert figures[6][0] == "\u22122场（已报人数：上月3人，本月2人）"  # the change, with why it is not a decline
     assert figures[7] == ("数据不全", GREY)  # not 未达成（重点关注）
     table2 = rows_with_fill(path, TABLE2)["活动参与量"]

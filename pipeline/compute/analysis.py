@@ -72,7 +72,7 @@ def variance_text(row, metric: Metric) -> str:
     if row.status != STATUS_INCOMPLETE:
         return text
     paired = formats.change(row.paired_variance, metric)
-    return text + ("（无可比数据）" if paired == formats.MISSING else f"（可比口径 {paired}）")
+    return text + ("（无可比数据）" if paired == formats.MISSING else f"（{formats.labelled('可比口径', paired)}）")
 
 
 def mom_text(row, metric: Metric) -> str:
