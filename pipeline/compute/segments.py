@@ -20,7 +20,7 @@ from pipeline.inputs.catalog import Catalog
 
 UNSPLIT = "（未分细分）"
 SEGMENT_COLUMNS = ["level", "unit", "metric", "segment", "target", "actual", "variance", "achievement", "status",
-                   "target_share", "share", "targeted", "reported"]
+                   "target_share", "share", "targeted", "reported", "members"]
 _KEYS = ["month", "rep_id", "metric"]
 _SEP = "\x1f"  # joins a rep or unit with a segment; input text never holds it (values.clean_text drops it)
 
