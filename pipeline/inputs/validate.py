@@ -352,10 +352,10 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
     if not len(rows):
         return _frame([], columns).astype({key: "float64" for key in figures})
     out = {"month": month.at(rows), "rep_id": rep.at(rows),
-           "metric": np.array([m.key for m in metrics], dtype=object)[metric[rows]], value_key: value[rows],
-           "segment": segment.at(rows)}
+           "metric": np.array([m.key for m in metrics], dtype=object)[metric[rows]], value_key: value[rows]}
     if value_key == "actual":
         out["base"] = base[rows]
+    out["segment"] = segment.at(rows)
     return pd.DataFrame({**out, "_file": files.raw(rows).to_numpy(dtype=object), "_line": lines[rows]})
 
 
