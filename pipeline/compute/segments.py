@@ -99,6 +99,8 @@ def segment_figures(targets: pd.DataFrame, actuals: pd.DataFrame, segment_target
     `sum` metrics; a rate's segments do not add up to its figure, so they have none.
     """
     empty = pd.DataFrame(columns=SEGMENT_COLUMNS)
+    if segment_targets.empty and segment_actuals.empty:  # (an Inputs made without them has no columns)
+        return empty
     split_t = segment_targets[segment_targets["month"] == month]
     split_a = segment_actuals[segment_actuals["month"] == month]
     if split_t.empty and split_a.empty:
