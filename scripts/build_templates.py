@@ -316,6 +316,11 @@ def build_plan(path: Path) -> None:
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
     chart(doc, "chart_targets")
+    doc.add_paragraph("{%p if segment_targets %}")
+    doc.add_paragraph("按细分（产品线/客户类型）的目标：", style="Caption")
+    loop_table(doc, "row in segment_targets", [
+        ("细分", "segment", 4.0), ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("目标占比", "share", 2.4)])
+    doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("二、任务分解与责任", level=1)
     doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
@@ -362,6 +367,12 @@ def build_summary(path: Path) -> None:
         ("达成率", "achievement", 2.4, "fill"), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
         ("环比变化", "mom_change", 3.4), ("状态", "status_text", 3.0, "fill")])
     chart(doc, "chart_achievement")
+    doc.add_paragraph("{%p if segments %}")
+    doc.add_paragraph("按细分（产品线/客户类型）的完成情况：", style="Caption")
+    loop_table(doc, "row in segments", [
+        ("细分", "segment", 4.2), ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
+        ("达成率", "achievement", 3.0, "fill"), ("实际占比", "share", 2.6)])
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("数据说明：")
     bullets(doc, "data_notes")
 

@@ -13,6 +13,7 @@ from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, tables
 from pipeline.documents.charts import NO_CHART, ChartSpec, with_labels
+from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.values import month_label, shift_month
@@ -121,6 +122,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     return {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
+        **plan_segments(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": tables.with_groups(table1),
@@ -243,6 +245,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows),
         "figures": figures,
+        **summary_segments(data, unit),
         "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
