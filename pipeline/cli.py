@@ -426,7 +426,7 @@ def report(months, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, wor
             f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - begun:.1f} 秒")
         if data.plans_only:
             say(f"{month}: {run.PLANS_ONLY_NOTICE}")
-        say(f"输出： {result.folder}  (metrics.csv, manifest.json)")
+        say(f"输出： {result.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
 
     _each_month(months, one)
 

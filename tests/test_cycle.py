@@ -34,13 +34,19 @@ def plan_hashes(outputs: Path, month: str) -> dict[str, str]:
     return {d["path"]: d["sha256"] for d in manifest(outputs, month)["documents"] if d["kind"] == "plan"}
 
 
-def without_actuals_of(inputs: Path, month: str) -> str:
-    """Removes `month`'s rows from actuals.csv (as before they are exported); the file's text as it was."""
-    path = inputs / "actuals.csv"
-    text = path.read_text(encoding="utf-8")
-    path.write_text("".join(line for line in text.splitlines(keepends=True) if not line.startswith(month)),
-                    encoding="utf-8", newline="")
-    return text
+def without_actuals_of(inputs: Path, month: str) -> dict[Path, str]:
+    """Removes `month`'s rows from every actuals*.csv (as before they are exported); the files' texts as they were."""
+    kept = {}
+    for path in sorted(inputs.glob("actuals*.csv")):
+        text = kept[path] = path.read_text(encoding="utf-8")
+        path.write_text("".join(line for line in text.splitlines(keepends=True) if not line.startswith(month)),
+                        encoding="utf-8", newline="")
+    return kept
+
+
+def restore(kept: dict[Path, str]) -> None:
+    for path, text in kept.items():
+        path.write_text(text, encoding="utf-8", newline="")
 
 
 def document(outputs: Path, month: str, level: str, kind: str, unit: str) -> Path:
@@ -115,7 +121,7 @@ def test_a_plan_stays_byte_identical_when_its_months_actuals_arrive(tmp_path):
     before = invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", tmp_path / "out", "-q")
     assert before.exit_code == 0 and kinds(tmp_path / "out", "2025-10") == {"plan": 19}
     planned = plan_hashes(tmp_path / "out", "2025-10")
-    (inputs / "actuals.csv").write_text(full, encoding="utf-8", newline="")
+    restore(full)
     after = invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", tmp_path / "out", "-q")
     assert after.exit_code == 0 and kinds(tmp_path / "out", "2025-10") == {"plan": 19, "summary": 19}
     assert plan_hashes(tmp_path / "out", "2025-10") == planned
@@ -168,7 +174,7 @@ def test_one_mail_per_recipient_per_cycle_with_exactly_the_new_documents(tmp_pat
     assert attachments_of(outputs / "outbox" / "2025-09..2025-10" / "ceo@example.com.eml") == [
         "2025-09_公司_月度工作总结.docx", "2025-09_公司_月度工作计划.docx", "2025-10_公司_月度工作计划.docx"]
     # 1 November: October's actuals are in; October closes, November opens
-    (inputs / "actuals.csv").write_text(full, encoding="utf-8", newline="")
+    restore(full)
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-11-01")
     assert invoke("report", "--inputs", inputs, "--outputs", outputs, "-q").exit_code == 0
     dry = invoke("distribute", "--inputs", inputs, "--outputs", outputs, "--dry-run")

@@ -77,6 +77,8 @@ def messy_copy(folder):
               [[r["负责人"], r["计划完成时间"][5:7].lstrip("0") + "月" + r["计划完成时间"][8:].lstrip("0") + "日",
                 r["具体任务描述"], r["核心指标"], r["月份"], r["完成标准"], r["备注"]] for r in tasks], "gbk")
     (folder / "notes.csv").write_bytes((SAMPLE_INPUTS / "notes.csv").read_text(encoding="utf-8").encode("gb18030"))
+    for name in ("targets_segments.csv", "actuals_segments.csv"):  # October's sales by product line
+        (folder / name).write_bytes((SAMPLE_INPUTS / name).read_text(encoding="utf-8").encode("gbk"))
     return folder
 
 
@@ -191,7 +193,7 @@ def reference(rows, file: str) -> tuple[pd.DataFrame, list[int]]:
             refused.append(line)
             continue
         out.append({"month": parse_month(month), "rep_id": rep, "metric": metric.key, "actual": actual,
-                    "base": parse_number(base) if base else None, "_file": file, "_line": line})
+                    "base": parse_number(base) if base else None, "segment": "", "_file": file, "_line": line})
     return pd.DataFrame.from_records(out).astype({"actual": "float64", "base": "float64"}), refused
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.compute import segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.compute.plan import attach_plan_rows, plan_figures
@@ -249,4 +250,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
     attach_plan_rows(units, plan)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings, units, plans_only)
+    by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
+                                          inputs.segment_actuals, org, month, catalog)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only)
