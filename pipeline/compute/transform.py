@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.compute import segments
+from pipeline.compute import notes, segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.compute.plan import attach_plan_rows, plan_figures
@@ -252,5 +252,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
+    shown = notes.shown_notes(inputs.notes.loc[inputs.notes["month"] == month], org)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only)
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only,
+                     shown_notes=notes.note_index(shown))

@@ -11,7 +11,7 @@ from collections import Counter
 
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
-from pipeline.documents import formats, tables
+from pipeline.documents import formats, plan_substance, tables
 from pipeline.documents.charts import NO_CHART, ChartSpec, with_labels
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
@@ -60,7 +60,10 @@ def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
 
 
 def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:
-    return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
+    """The notes `unit` shows: its own, else (summary) its members' or (plan) also those of the
+    units above it, each of another unit's marked with its source (compute.notes)."""
+    return [plan_substance.attributed(text, source) for text, _, source
+            in data.shown_notes.get((data.month, unit.level, unit.unit, section, metric), []) if text]
 
 
 def _or_not_given(items: list[str]) -> list[str]:
@@ -79,6 +82,11 @@ def _week_label(number: int, month: str) -> str:
     first, last = WEEKS[number - 1]
     last = min(last, calendar.monthrange(year, month_number)[1])
     return f"第{number}周（{month_number}月{first}日—{month_number}月{last}日）"
+
+
+def _week_end(number: int, month: str) -> dt.date:
+    year, month_number = (int(part) for part in month.split("-"))
+    return dt.date(year, month_number, min(WEEKS[number - 1][1], calendar.monthrange(year, month_number)[1]))
 
 
 def _due_text(due: dt.date) -> str:
@@ -103,17 +111,23 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
     table1 = []
     by_metric = analysis.by_metric(tasks)
+    row_of = {r.metric: r for r in rows}
     for key in [k for k in catalog.keys() if k in targets or k in by_metric]:
         header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
+        # a metric without a task says what its target asks (and who, in a rep's plan)
+        untasked = {**placeholder, "task": plan_substance.untasked(row_of[key], catalog),
+                    "owner": unit.label if unit.level == "rep" else formats.MISSING} if key in row_of else placeholder
         table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
                     "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
-                   for t in by_metric.get(key, [])] or [{**header, **placeholder}]
+                   for t in by_metric.get(key, [])] or [{**header, **untasked}]
 
     weeks = []
     for number in range(1, len(WEEKS) + 1):
         items = [f"{t.task}（{names[t.owner]}，{_due_text(t.due)}）"
                  for t in tasks if _week(t.due, month) == number]
-        weeks.append({"label": _week_label(number, month), "tasks": items or ["（本周无到期任务）"]})
+        focus = [] if items else plan_substance.week_focus(rows, catalog, tasks, names, _week_end(number, month),
+                                                          _due_text)
+        weeks.append({"label": _week_label(number, month), "tasks": items or focus or ["（本周无到期任务）"]})
     outside = [f"{t.task}（{names[t.owner]}，{t.due.year}年{_due_text(t.due)}）"
                for t in tasks if _week(t.due, month) is None]
     if outside:
@@ -126,11 +140,16 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": tables.with_groups(table1),
-        "strategies": _or_not_given(_notes(data, unit, "strategy")),
-        "resources": _or_not_given(_notes(data, unit, "resources")),
+        "member_split": plan_substance.member_split(data, unit),
+        "split_member_name": plan_substance.member_name(unit),
+        "strategies": plan_substance.plan_texts(data, unit, "strategy")
+                      or plan_substance.strategy_from_data(rows, catalog) or [NOT_GIVEN],
+        "resources": _or_not_given(plan_substance.plan_texts(data, unit, "resources")),
         "weeks": weeks,
-        "risks": _or_not_given(_notes(data, unit, "risk")),
-        "responses": _or_not_given(_notes(data, unit, "response")),
+        "risk_pairs": plan_substance.risk_pairs(data, unit) or [{"risk": NOT_GIVEN, "response": formats.MISSING}],
+        "risks": _or_not_given(plan_substance.plan_texts(data, unit, "risk")),
+        "responses": _or_not_given([plan_substance.attributed(response, source) for _, response, source
+                                    in plan_substance.plan_notes(data, unit, "risk") if response]),
         "prev_next_steps": previous_next_steps(data, unit),
     }
 
