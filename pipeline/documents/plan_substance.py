@@ -98,17 +98,16 @@ def target_goals(rows: list, catalog: Catalog) -> str:
 
 
 def against_last_month(row, catalog: Catalog) -> str:
-    """`目标185万元，比上月实际（170万元）高15万元`, or just the target without last month's actual."""
+    """`目标185万元，比上月实际170万元高15万元`, or just the target without last month's actual."""
     metric = catalog[row.metric]
     text = f"目标{formats.figure(row.target, metric)}"
     if formats.is_missing(row.target) or formats.is_missing(row.prev_actual):
         return text
     difference = row.target - row.prev_actual
     size = formats.change(abs(difference), metric).lstrip("+")
-    last = formats.figure(row.prev_actual, metric)
     if formats.is_zero(size):
-        return text + f"，与上月实际（{last}）持平"
-    return text + f"，比上月实际（{last}）{'高' if difference > 0 else '低'}{size}"
+        return text + "，与上月实际持平"
+    return text + f"，比上月实际{formats.figure(row.prev_actual, metric)}{'高' if difference > 0 else '低'}{size}"
 
 
 def untasked(row, catalog: Catalog) -> str:
