@@ -27,7 +27,7 @@ class Inputs:
     targets: pd.DataFrame  # month, rep_id, metric, target
     actuals: pd.DataFrame  # month, rep_id, metric, actual, base
     tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
-    notes: pd.DataFrame  # month, level, unit, metric, section, text
+    notes: pd.DataFrame  # month, level, unit, metric, section, text, response (on risk rows)
     files: list[InputFile] = field(default_factory=list)
     # The rows given by segment (compute.segments.collapse), with a `segment` column; targets and
     # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
@@ -72,10 +72,10 @@ class MonthData:
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)  # compute.segments.segment_figures
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
+    plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
     # compute.notes.note_index: the notes each document shows (flowed down, rolled up, paired), as
     # (text, response, source) by (month, level, unit, section, metric)
     shown_notes: dict = field(default_factory=dict)
-    plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""
