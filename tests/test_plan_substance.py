@@ -198,3 +198,13 @@ def test_notes_flow_down_and_roll_up_through_the_org():
     assert region == [["甲的措施", "A组·甲"], ["B组的措施", "B组"]]  # B组's own hides 乙's
     company = up.loc[up["level"] == "company", "source"].tolist()
     assert company == ["东区·A组·甲", "东区·B组"]
+
+
+def test_next_months_plan_carries_the_improvements_as_last_months_summary_showed_them(tmp_path):
+    from .conftest import SAMPLE_INPUTS
+    result = invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+    assert result.exit_code == 0, result.output
+    text = body_text(document(tmp_path / "2025-11", "region", "华东区", "plan"))
+    # 华东区 wrote no October next_step: its teams' (and 张伟's, for 上海一组) come up, attributed
+    assert "销售额（上海一组·张伟）：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。" in text
+    assert "销售额（杭州组）：法务审核与商务谈判并行，缩短签约周期。" in text

@@ -252,7 +252,8 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
-    shown = notes.shown_notes(inputs.notes.loc[inputs.notes["month"] == month], org)
+    # the month's notes, and last month's as its summary showed them (for the plan's 上月改进措施)
+    shown = notes.shown_notes(inputs.notes.loc[inputs.notes["month"].isin([before, month])], org)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
                      segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only,
                      shown_notes=notes.note_index(shown))

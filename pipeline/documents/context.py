@@ -156,12 +156,15 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
     """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, each
-    metric's prefixed with the metric's name, in catalog order, then the general ones."""
-    before, catalog, texts = shift_month(data.month, -1), data.inputs.catalog, data.inputs.note_texts
+    metric's prefixed with the metric's name, in catalog order, then the general ones. As that
+    summary showed them: where the unit wrote none, its members' (`销售额（张伟）：…`)."""
+    before, catalog, shown = shift_month(data.month, -1), data.inputs.catalog, data.shown_notes
     found = []
     for key in [*catalog.keys(), ""]:
-        label = f"{catalog[key].name}：" if key else ""
-        found += [label + text for text in texts.get((before, unit.level, unit.unit, "next_step", key), [])]
+        for text, _, source in shown.get((before, unit.level, unit.unit, "next_step", key), []):
+            label = (f"{catalog[key].name}（{source}）：" if source else f"{catalog[key].name}：") if key \
+                else (f"{source}：" if source else "")
+            found.append(label + text)
     return found
 
 
