@@ -65,6 +65,7 @@ class MonthData:
     next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
     warnings: list[DataWarning] = field(default_factory=list)
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
+    trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

@@ -15,7 +15,9 @@ from pipeline.errors import InputError, Problem
 from pipeline.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
+                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
+                   # issue 12: year to date (January..month) and the same month last year
+                   "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
 _TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status"}
 
 

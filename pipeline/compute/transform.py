@@ -239,8 +239,11 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
     metrics = with_achievement(figures[month], figures[before], catalog)
+    from pipeline.compute import history as beyond  # builds on this module's roll-up
+    past = beyond.unit_history(inputs.targets, inputs.actuals, org, month, catalog)
+    metrics = beyond.with_history(metrics, past)
     warnings = data_warnings(inputs.targets, inputs.actuals, org, month, catalog) + \
         rollup_warnings(figures[month], org, catalog)
     next_targets = figures[after]
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings, units)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units, past.trends)
