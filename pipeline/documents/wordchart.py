@@ -118,7 +118,8 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     bars = bar.findall("c:ser", NS)
     for position, ser in enumerate(bars):
         ser.insert(3, _fill(SERIES_COLOURS[position % len(SERIES_COLOURS)]))
-        ser.find("c:cat", NS).addprevious(_labels(spec.number_format))
+        if spec.data_labels:
+            ser.find("c:cat", NS).addprevious(_labels(spec.number_format))
     if spec.reference_line:
         _as_line(bar, bars[-1])
     value_axis = root.find(".//c:valAx", NS)
