@@ -1,4 +1,5 @@
-"""A synthetic org for benchmarks and tests: reps in teams of 10, teams in regions of 10, two months.
+"""A synthetic org for benchmarks and tests: reps in teams of 10, teams in regions of 10, two months
+(or `months` months ending 2025-10: 13 give a year to date, last October and a 12-month trend).
 
 2,000 reps make 200 teams in 20 regions: 2,221 units, 4,442 documents.
 """
@@ -11,8 +12,8 @@ from pathlib import Path
 METRICS = {"sales": (150000, 250000), "new_customers": (1, 4), "collection": (100000, 200000), "events": (1, 3)}
 
 
-def synthetic_inputs(folder: Path, reps: int) -> Path:
-    """An inputs folder with `reps` reps' targets and actuals for 2025-09 and 2025-10."""
+def synthetic_inputs(folder: Path, reps: int, months: int = 2) -> Path:
+    """An inputs folder with `reps` reps' targets and actuals for the `months` months up to 2025-10."""
     folder.mkdir(parents=True)
     rng = random.Random(7)
     with (folder / "org.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -24,7 +25,8 @@ def synthetic_inputs(folder: Path, reps: int) -> Path:
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["month", "rep_id", "metric", value, *(["base"] if name == "actuals" else [])])
-            for month in ("2025-09", "2025-10"):
+            for month in [f"{(2025 * 12 + 9 - back) // 12}-{(2025 * 12 + 9 - back) % 12 + 1:02d}"
+                          for back in range(months - 1, -1, -1)]:
                 for i in range(reps):
                     for key, (low, high) in METRICS.items():
                         writer.writerow([month, f"R{i:05d}", key, rng.randint(low, high),

@@ -103,12 +103,13 @@ def trends(rolled: pd.DataFrame, month: str, catalog: Catalog) -> dict[tuple[str
     rates = achievement(shown["actual"], shown["target"], direction)
     first: dict[tuple[str, str], str] = {}
     cells: dict[tuple[str, str], dict[str, dict[str, tuple]]] = {}
-    for level, unit, metric, when, target, actual, rate in zip(
-            shown["level"], shown["unit"], shown["metric"], shown["month"], shown["target"], shown["actual"], rates):
+    columns = [shown[c].tolist() for c in ("level", "unit", "metric", "month")]
+    figures = [_values(values) for values in (shown["target"], shown["actual"], rates)]
+    for level, unit, metric, when, *figure in zip(*columns, *figures):
         key = (level, unit)
         if when < first.get(key, "9999"):
             first[key] = when
-        cells.setdefault(key, {}).setdefault(metric, {})[when] = (_value(target), _value(actual), _value(rate))
+        cells.setdefault(key, {}).setdefault(metric, {})[when] = tuple(figure)
     result = {}
     for key, by_metric in cells.items():
         months = tuple(_months_from(first[key], month))
@@ -125,8 +126,9 @@ def _months_from(first: str, last: str) -> list[str]:
     return months
 
 
-def _value(value) -> float | None:
-    return None if pd.isna(value) else float(value)
+def _values(values: pd.Series) -> list:
+    """The figures as floats, None where missing."""
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def with_history(metrics: pd.DataFrame, history: History) -> pd.DataFrame:

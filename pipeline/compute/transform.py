@@ -40,9 +40,12 @@ def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series
     One pass in plain Python: a groupby aggregating to tuples calls Python per group anyway."""
     chosen = joined[mask]
     found: dict[tuple, list[str]] = {}
-    for *key, rep in zip(*(chosen[column] for column in _GROUP), chosen["rep_id"]):
+    for *key, rep in zip(*(chosen[column].tolist() for column in _GROUP), chosen["rep_id"].tolist()):
         found.setdefault(tuple(key), []).append(rep)
-    return pd.Series([tuple(found.get(key, ())) for key in index], index=index, dtype=object)
+    listed = pd.Series([()] * len(index), index=index, dtype=object)
+    if found:  # only the groups that have someone to name: iterating every group's key is slow
+        listed.iloc[index.get_indexer(list(found))] = pd.Series([tuple(reps) for reps in found.values()], dtype=object)
+    return listed
 
 
 def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
@@ -64,6 +67,7 @@ def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
     has_target, has_actual = target.notna(), actual.notna()
     both = has_target & has_actual
     base = joined["base"].where(joined["base"] > 0)
+    ratio_rows = joined["metric"].isin([metric.key for metric in catalog if metric.kind == "ratio"])
     # One pass of sums and means per (unit, metric); each metric then takes the form its kind needs.
     parts = pd.DataFrame({
         **{column: joined[column] for column in _GROUP},
@@ -92,8 +96,8 @@ def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
         "untargeted": _listed(joined, has_actual & ~has_target, sums.index),
         "paired_target": pick("pt", "ptb", "p_base"), "paired_actual": pick("pa", "pab", "p_base"),
         "compared": sums["compared_weighted"].where(weighted, sums["compared"]).astype(int),
-        "unweighted": [reps if w else () for reps, w in zip(_listed(joined, has_actual & base.isna(), sums.index),
-                                                            weighted)],
+        "unweighted": [reps if w else () for reps, w in zip(_listed(joined, has_actual & base.isna() & ratio_rows,
+                                                                    sums.index).tolist(), weighted.tolist())],
         # nothing to weight without actuals (a month not yet reported): no fallback to speak of
         "plain_mean": plain & (sums["reported"] > 0),
     }).reset_index()
