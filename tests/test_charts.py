@@ -115,3 +115,25 @@ def test_an_empty_chart_leaves_no_part():
                "risks": [], "responses": [], "chart_targets": NO_CHART}
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]
+
+
+@pytest.mark.parametrize("spec", [
+    ChartSpec("达成率", ("销售额", "新客户开发数量", "A&B <公司> \"引号\""), (("达成率", (0.925, None, 1.5)),),
+              reference_line=("目标 100%", 1.0)),
+    ChartSpec("趋势", tuple(f"{m}月" for m in range(1, 31)), (("目标", tuple(float(m * 1000) for m in range(30))),
+              ("实际", tuple(None if m % 7 == 3 else m * 12.345678901234567 for m in range(30)))),
+              '0.0"万元"', data_labels=False),
+    ChartSpec("重名", ("目标", "甲", "甲"), (("目标", (1e-7, 123456789012.5, -3.0)), ("乙", (None, None, 2.0))), '0"家"'),
+    ChartSpec("多列", ("一",), tuple((f"系列{n}", (float(n),)) for n in range(30)), "0.0%"),
+])
+def test_embedded_workbook_is_written_as_xlsxwriter_writes_it(spec):
+    # the direct writer must give XlsxWriter's bytes (which Word's "Edit Data" opens)
+    from pipeline.documents.wordchart import reference_workbook
+    assert chart_xml(spec)[1] == reference_workbook(spec)
+
+
+def test_unusual_text_in_a_workbook_goes_through_xlsxwriter():
+    from pipeline.documents.wordchart import reference_workbook
+    for odd in (" 前后空格 ", "_x0041_", "<r>富文本</r>", "=1+1", "http://example.com"):
+        spec = ChartSpec("t", (odd, "乙"), ((odd, (1.0, 2.0)),))
+        assert chart_xml(spec)[1] == reference_workbook(spec)
