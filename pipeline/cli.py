@@ -376,7 +376,7 @@ def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, work
     shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
     say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
         f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
-    say(f"输出： {result.folder}  (metrics.csv, manifest.json)")
+    say(f"输出： {result.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
 
 
 @main.command(short_help="检查某月的输入数据，列出每个问题；不写入任何文件。")

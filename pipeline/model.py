@@ -29,6 +29,10 @@ class Inputs:
     tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
     notes: pd.DataFrame  # month, level, unit, metric, section, text
     files: list[InputFile] = field(default_factory=list)
+    # The rows given by segment (compute.segments.collapse), with a `segment` column; targets and
+    # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
+    segment_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segment_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @cached_property
     def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
@@ -65,6 +69,8 @@ class MonthData:
     next_targets: pd.DataFrame  # next month's unit figures, for 四、下月计划优化
     warnings: list[DataWarning] = field(default_factory=list)
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)  # compute.segments.segment_figures
+    segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
     trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
 
     def of(self, unit: Unit) -> UnitData:

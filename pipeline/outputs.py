@@ -1,4 +1,5 @@
-"""The month's files beside the documents: metrics.csv and manifest.json, written and read.
+"""The month's files beside the documents: metrics.csv, metrics_by_segment.csv and manifest.json,
+written and read.
 
 What they hold and how they are laid out (contract §4); `publish` decides where files go
 and makes the month appear whole.
@@ -18,7 +19,9 @@ METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", 
                    "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
                    # issue 12: year to date (January..month) and the same month last year
                    "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
-_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status"}
+_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment"}
+# metrics_by_segment.csv: metrics.csv's columns up to `status`, with `segment` after `metric`.
+SEGMENT_METRICS_COLUMNS = [*METRICS_COLUMNS[:4], "segment", *METRICS_COLUMNS[4:METRICS_COLUMNS.index("status") + 1]]
 
 
 def metrics_rows(data: MonthData) -> pd.DataFrame:
@@ -28,6 +31,16 @@ def metrics_rows(data: MonthData) -> pd.DataFrame:
         month=data.month,
         metric_name=data.metrics["metric"].map(lambda key: catalog[key].name),
     )[METRICS_COLUMNS]
+
+
+def segment_metrics_rows(data: MonthData) -> pd.DataFrame:
+    """The rows of metrics_by_segment.csv: every unit's figures by segment (none: no rows)."""
+    catalog = data.inputs.catalog
+    frame = data.segments
+    if frame.empty:
+        return pd.DataFrame(columns=SEGMENT_METRICS_COLUMNS)
+    return frame.assign(month=data.month, metric_name=frame["metric"].map(lambda key: catalog[key].name)
+                        )[SEGMENT_METRICS_COLUMNS]
 
 
 def _raw(value) -> str:
@@ -43,14 +56,14 @@ def _guarded(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def write_metrics_csv(path: Path, rows: pd.DataFrame) -> None:
-    """`rows` (the contract's columns) as UTF-8 with BOM, so Excel opens it directly."""
+def write_metrics_csv(path: Path, rows: pd.DataFrame, columns: list[str] = METRICS_COLUMNS) -> None:
+    """`rows` (the contract's columns, or `columns`) as UTF-8 with BOM, so Excel opens it directly."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(METRICS_COLUMNS)
-        for record in rows[METRICS_COLUMNS].to_dict("records"):
+        writer.writerow(columns)
+        for record in rows[columns].to_dict("records"):
             writer.writerow([_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
-                             for c in METRICS_COLUMNS])
+                             for c in columns])
 
 
 def read_metrics_csv(path: Path) -> list[dict[str, str]]:

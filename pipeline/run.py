@@ -145,7 +145,7 @@ def _silent(phase: str, done: int, total: int) -> None:
 
 def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progress: Progress | None = None,
                  with_pdf: bool = False, workers: int | None = None) -> Report:
-    """Every unit's plan and summary plus metrics.csv and manifest.json, written whole.
+    """Every unit's plan and summary plus metrics.csv, metrics_by_segment.csv and manifest.json, written whole.
 
     `workers` processes (default: one per CPU) render and write the documents. With
     `with_pdf`, a PDF of each document too, listed under its document in the manifest.
@@ -161,6 +161,8 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
         if with_pdf:
             timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
         outputs.write_metrics_csv(staging / "metrics.csv", outputs.metrics_rows(data))
+        outputs.write_metrics_csv(staging / "metrics_by_segment.csv", outputs.segment_metrics_rows(data),
+                                  outputs.SEGMENT_METRICS_COLUMNS)
         outputs.write_json(staging / "manifest.json", outputs.manifest(data, documents))
     return Report(month, outputs_dir / month, documents, data.warnings, timings)
 

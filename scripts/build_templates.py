@@ -16,7 +16,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -24,7 +24,21 @@ from docx.shared import Cm, Pt, RGBColor
 
 from pipeline.documents.stablezip import stable_zip
 
-BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Arial"
+# 宋体 and 黑体 by their English family names, which Word on Windows resolves to the same fonts and
+# fontconfig on Linux knows as a serif and a sans face: with the East Asian text tagged zh-CN,
+# LibreOffice then takes Noto Serif CJK SC for 宋体 and Noto Sans CJK SC for 黑体 (not a JP face).
+BODY_FONT, HEADING_FONT, LATIN_FONT = "SimSun", "SimHei", "Arial"
+EAST_ASIAN_LANGUAGE = "zh-CN"
+
+
+def set_language(properties) -> None:
+    """Tag the East Asian text of run properties `properties` (w:rPr) as Simplified Chinese."""
+    language = properties.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        properties.append(language)
+    language.set(qn("w:val"), language.get(qn("w:val")) or "en-US")
+    language.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
 HEADER_FILL = "D9E2F3"
 FIXED_TIME = dt.datetime(2025, 1, 1)
 
@@ -44,6 +58,7 @@ def set_fonts(style, east_asian: str, size: float | None = None, bold: bool | No
     for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:eastAsia"), east_asian)
+    set_language(style.element.get_or_add_rPr())
 
 
 def set_defaults(doc) -> None:
@@ -69,6 +84,7 @@ def set_defaults(doc) -> None:
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
     fonts.set(qn("w:eastAsia"), BODY_FONT)
+    set_language(defaults)
 
 
 def set_page(doc, landscape: bool) -> None:
@@ -118,35 +134,97 @@ def write_cell(cell, text: str, bold: bool = False, size: float = 9, center: boo
     run.font.size, run.font.bold = Pt(size), bold
 
 
-def loop_table(doc, loop: str, columns: list[tuple[str, str, float]]) -> None:
+def _set_property(parent, tag: str, **attributes) -> None:
+    """Replace `parent`'s child `tag` by one with `attributes` (w: names)."""
+    for old in parent.findall(qn(tag)):
+        parent.remove(old)
+    element = OxmlElement(tag)
+    for name, value in attributes.items():
+        element.set(qn(f"w:{name}"), str(value))
+    parent.append(element)
+
+
+def _twips(cm: float) -> int:
+    return round(cm / 2.54 * 1440)
+
+
+def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, header_rows: int = 1) -> None:
+    """Fixed column widths that Word and LibreOffice both honour, and rows that behave on page breaks.
+
+    Sets the table's width and fixed layout, its grid (w:tblGrid/w:gridCol, which LibreOffice
+    reads) and every cell's width (w:tcW, which Word reads); the first `header_rows` rows repeat
+    on each page (w:tblHeader) and no row breaks across pages (w:cantSplit).
+    Apply it to every table a template has, after its cells are filled.
+    """
+    if len(widths_cm) != len(table.columns):
+        raise ValueError(f"{len(widths_cm)} widths for {len(table.columns)} columns")
+    table.autofit = False
+    properties = table._tbl.tblPr
+    _set_property(properties, "w:tblW", w=_twips(sum(widths_cm)), type="dxa")
+    _set_property(properties, "w:tblLayout", type="fixed")
+    # Schema order inside w:tblPr: tblStyle, tblpPr, tblOverlap, bidiVisual, tblStyleRowBandSize,
+    # tblStyleColBandSize, tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout, tblCellMar, tblLook.
+    order = [qn(f"w:{t}") for t in ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+                                     "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd",
+                                     "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")]
+    for child in sorted(properties, key=lambda c: order.index(c.tag) if c.tag in order else len(order)):
+        properties.append(child)
+    grid = table._tbl.tblGrid
+    for column in list(grid):
+        grid.remove(column)
+    for width in widths_cm:
+        column = OxmlElement("w:gridCol")
+        column.set(qn("w:w"), str(_twips(width)))
+        grid.append(column)
+    for position, row in enumerate(table.rows):
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
+        row_properties = row._tr.get_or_add_trPr()
+        for tag in ("w:cantSplit", "w:tblHeader"):
+            for old in row_properties.findall(qn(tag)):
+                row_properties.remove(old)
+        row_properties.append(OxmlElement("w:cantSplit"))  # w:cantSplit comes before w:tblHeader
+        if repeat_header and position < header_rows:
+            row_properties.append(OxmlElement("w:tblHeader"))
+
+
+def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: int = 0) -> None:
     """A table with a repeated header row and one row per item of `loop` (`row in table1`).
 
     `columns` are (heading, field, width in cm[, field holding the cell's fill colour]). The rows {%tr for %} and {%tr endfor %}
-    are removed by docxtpl when it renders.
+    are removed by docxtpl when it renders. With `merged` > 0, `loop` must be
+    `row in LIST`: its rows are grouped by their `group` key (consecutive rows share one) and the
+    first `merged` columns are merged down each group ({% vm %}), shown once per group.
     """
-    table = doc.add_table(rows=4, cols=len(columns))
+    loops = 2 if merged else 1
+    table = doc.add_table(rows=2 + 2 * loops, cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
     header = table.rows[0]
-    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     variable = loop.split()[0]
+    data = table.rows[1 + loops]
     for position, (heading, field, width, *fill) in enumerate(columns):
-        for row in table.rows:
-            row.cells[position].width = Cm(width)
         write_cell(header.cells[position], heading, bold=True, center=True)
         shade(header.cells[position], HEADER_FILL)
-        cell = table.rows[2].cells[position]
+        cell = data.cells[position]
+        vm = "{% vm %}" if position < merged else ""
         if fill:  # docxtpl moves {% cellbg %} into the cell's shading
             write_cell(cell, f"{{% cellbg {variable}.{fill[0]} %}}")
-            cell.paragraphs[0].add_run(f"{{{{ {variable}.{field} }}}}").font.size = Pt(9)
+            cell.paragraphs[0].add_run(f"{vm}{{{{ {variable}.{field} }}}}").font.size = Pt(9)
         else:
-            write_cell(cell, f"{{{{ {variable}.{field} }}}}")
-    write_cell(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
-    write_cell(table.rows[3].cells[0], "{%tr endfor %}")
-    # A row must not break across pages mid-line; the header repeats on each page.
-    for row in table.rows[1:]:
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            write_cell(cell, f"{vm}{{{{ {variable}.{field} }}}}")
+        if vm:
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    if merged:
+        source = loop.split(" in ", 1)[1].strip()
+        write_cell(table.rows[1].cells[0], f"{{%tr for group in {source}|groupby('group') %}}")
+        write_cell(table.rows[2].cells[0], f"{{%tr for {variable} in group.list %}}")
+        write_cell(table.rows[4].cells[0], "{%tr endfor %}")
+        write_cell(table.rows[5].cells[0], "{%tr endfor %}")
+    else:
+        write_cell(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
+        write_cell(table.rows[3].cells[0], "{%tr endfor %}")
+    fix_geometry(table, [column[2] for column in columns])
 
 
 def bullets(doc, items: str) -> None:
@@ -238,14 +316,22 @@ def build_plan(path: Path) -> None:
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
     chart(doc, "chart_targets")
+    doc.add_paragraph("{%p if segment_targets %}")
+    doc.add_paragraph("按细分（产品线/客户类型）的目标：", style="Caption")
+    loop_table(doc, "row in segment_targets", [
+        ("细分", "segment", 4.0), ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("目标占比", "share", 2.4)])
+    doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("二、任务分解与责任", level=1)
     doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
     doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
+    # Widths to fit content in the 17 cm between the margins: the task description widest, the
+    # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line. Rows of one metric
+    # are grouped (`group`) so its name and target are one merged cell down its tasks.
     loop_table(doc, "row in table1", [
-        ("核心指标", "metric", 2.2), ("月度目标", "target", 2.0), ("具体任务描述", "task", 3.6),
-        ("负责人", "owner", 1.5), ("计划完成时间", "due", 1.9), ("完成标准", "done_criteria", 2.9),
-        ("备注(资源/风险)", "notes", 2.9)])
+        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.5),
+        ("负责人", "owner", 1.4), ("计划完成时间", "due", 2.1), ("完成标准", "done_criteria", 2.3),
+        ("备注(资源/风险)", "notes", 2.8)], merged=2)
 
     doc.add_heading("三、策略与资源需求", level=1)
     doc.add_heading("（一）销售策略", level=2)
@@ -271,16 +357,19 @@ def build_plan(path: Path) -> None:
     save(doc, "月度工作计划", path)
 
 
-def history_block(doc) -> None:
-    """Step 一 beyond the month: year to date and last year's month per metric, then the trend
-    (a chart of target and actual per month, and the achievement per month)."""
-    doc.add_paragraph("本年累计（{{ ytd_label }}）与去年同期：")
+def history_table(doc) -> None:
+    """Step 一 beyond the month, under the month's figures: year to date and last year's month per metric."""
+    doc.add_paragraph("本年累计（{{ ytd_label }}）与去年同期：", style="Caption")
     loop_table(doc, "row in history", [
         ("核心指标", "metric", 3.8), ("本年累计目标", "ytd_target", 3.2), ("本年累计实际", "ytd_actual", 3.2),
         ("累计达成率", "ytd_achievement", 3.0, "ytd_fill"), ("累计月份", "ytd_months", 3.6),
         ("去年同期实际", "yoy_actual", 3.2), ("同比变化", "yoy_change", 5.6)])
+
+
+def trend_block(doc) -> None:
+    """The trend: a chart of target and actual per month, and the achievement per month."""
     doc.add_paragraph("{%p if trend %}")
-    doc.add_paragraph("近{{ trend_count }}个月走势（输入中没有数据的月份留空，不计为0）：")
+    doc.add_paragraph("近{{ trend_count }}个月走势（输入中没有数据的月份留空，不计为0）：", style="Caption")
     chart(doc, "chart_trend")
     loop_table(doc, "row in trend", [
         ("月份", "month", 3.4), ("{{ trend_metrics[0] }}目标", "target", 3.6),
@@ -293,13 +382,20 @@ def build_summary(path: Path) -> None:
     doc = new_document(landscape=True)
 
     doc.add_heading("一、数据收集与整理", level=1)
-    doc.add_paragraph("业绩数据（目标值与实际值对比，环比为与{{ prev_month_label }}实际相比）：")
+    doc.add_paragraph("业绩数据（实际完成与月度目标对比；环比变化是与{{ prev_month_label }}实际完成相比的增减）：")
     loop_table(doc, "row in figures", [
         ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
         ("达成率", "achievement", 2.4, "fill"), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
         ("环比变化", "mom_change", 3.4), ("状态", "status_text", 3.0, "fill")])
+    history_table(doc)
     chart(doc, "chart_achievement")
-    history_block(doc)
+    doc.add_paragraph("{%p if segments %}")
+    doc.add_paragraph("按细分（产品线/客户类型）的完成情况：", style="Caption")
+    loop_table(doc, "row in segments", [
+        ("细分", "segment", 4.2), ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
+        ("达成率", "achievement", 3.0, "fill"), ("实际占比", "share", 2.6)])
+    doc.add_paragraph("{%p endif %}")
+    trend_block(doc)
     doc.add_paragraph("数据说明：")
     bullets(doc, "data_notes")
 

@@ -38,7 +38,7 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     events = next(row for row in rows if row[0] == "活动参与量")  # no note: the data speaks, marked as such
     # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
     assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
-                        "超额贡献：华东区 +1场。环比+1场（已报人数：上月12人，本月11人）。"
+                        "超额贡献：华东区\u00a0+1场。环比+1场（已报人数：上月12人，本月11人）。"
     assert events[5:] == ["—", "【数据】孙浩未报实际完成数据。", "—"]
 
 
@@ -82,8 +82,8 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
     # 拜访次数 249/240 = 103.8% met, 跟进次数 357/360 = 99.2% near (inputs/*_process.csv)
     assert "本月共考核7项指标：达成1项，接近目标4项，未达成1项，数据不全1项。" in text
     figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
-    assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "-15万元", "176.2万元", "+8.8万元", "接近目标"]
-    assert figures[3][4] == "-3个百分点"
+    assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "\u221215万元", "176.2万元", "+8.8万元", "接近目标"]
+    assert figures[3][4] == "\u22123个百分点"
     upcoming = table_with_header(path, ["核心指标", "月度目标"])
     assert upcoming[1] == ["销售额", "206.5万元"]  # 21+18.5+15.5+17.5+16.5+14.5+18.5+16.5+15.5+20.5+16.5+15.5
 
@@ -148,7 +148,7 @@ def test_layout_a4_chinese_font_repeated_headers_page_numbers(sample_report):
     assert (round(width, 1), round(height, 1)) == (21.0, 29.7)
     assert summary.sections[0].page_width > summary.sections[0].page_height  # Table 2 gets landscape
     fonts = plan.styles["Normal"].element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    assert fonts.get(qn("w:eastAsia")) == "SimSun"  # 宋体 by its English name (Word and fontconfig know both)
     for doc in (plan, summary):
         for table in doc.tables:
             assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None

@@ -14,7 +14,7 @@ CATALOG = Catalog()
     (2000000, "200万元"),
     (1500, "0.15万元"),
     (125, "0.01万元"),      # 0.0125万 → half-up at 2 decimals
-    (-150000, "-15万元"),
+    (-150000, "\u221215万元"),
     (None, "—"),
     (math.nan, "—"),
 ])
@@ -47,11 +47,11 @@ def test_figure_uses_the_metric_unit(key, value, expected):
 
 
 @pytest.mark.parametrize("key, value, expected", [
-    ("sales", -150000, "-15万元"),
+    ("sales", -150000, "\u221215万元"),
     ("sales", 50000, "+5万元"),
     ("sales", 0, "0万元"),
-    ("new_customers", -3, "-3家"),
-    ("repurchase_rate", -0.03, "-3个百分点"),
+    ("new_customers", -3, "\u22123家"),
+    ("repurchase_rate", -0.03, "\u22123个百分点"),
     ("repurchase_rate", 0.0070408, "+0.7个百分点"),
     ("sales", None, "—"),
 ])

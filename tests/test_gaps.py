@@ -46,13 +46,13 @@ def test_a_missing_actual_makes_the_team_incomplete_not_missed(sample_report):
     path = document(sample_report, "team", "深圳组", "summary")
     figures = rows_with_fill(path, FIGURES)["活动参与量"]
     assert figures[3] == ("66.7%（已报 2/3）", GREY)  # the figure stays, its coverage beside it, no red
-    assert figures[4][0] == "-2场（可比口径 0场）"
-    assert figures[6][0] == "-2场（已报人数：上月3人，本月2人）"  # the change, with why it is not a decline
+    assert figures[4][0] == "\u22122场（可比口径\u00a00场）"
+    assert figures[6][0] == "\u22122场（已报人数：上月3人，本月2人）"  # the change, with why it is not a decline
     assert figures[7] == ("数据不全", GREY)  # not 未达成（重点关注）
     table2 = rows_with_fill(path, TABLE2)["活动参与量"]
     assert table2[3] == ("66.7%（已报 2/3）", GREY)
     assert table2[4][0] == ("【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的2人：与目标持平（达成100%）。"
-                            "环比-2场（已报人数：上月3人，本月2人）。")
+                            "环比\u22122场（已报人数：上月3人，本月2人）。")
     assert table2[6][0] == "【数据】孙浩未报实际完成数据。"
     assert "S1012 孙浩 缺少「活动参与量」的实际完成数据" in body_text(path)  # who is missing, in the data notes
     row = metrics_row(sample_report, "team", "深圳组", "events")
@@ -81,7 +81,7 @@ def test_a_new_hire_without_targets_is_named_untargeted_not_netted_into_a_tie(in
     # 51万 against 51万 would read "100% 达成 / 与目标持平"; the three with targets are 5万 short
     assert sales[1:4] == [("51万元", None), ("51万元", None), ("100%（有目标 3/4）", GREY)]
     assert sales[4][0] == ("【数据】数据不全：郑新无目标。既有目标又已报的3人：较目标差5万元（达成90.2%）。"
-                           "缺口主要来自：孙浩 -4万元、徐丽 -2万元。超额贡献：吴昊 +1万元。"
+                           "缺口主要来自：孙浩\u00a0\u22124万元、徐丽\u00a0\u22122万元。超额贡献：吴昊\u00a0+1万元。"
                            "环比+7.1万元（已报人数：上月3人，本月4人）。")
     assert "与目标持平" not in sales[4][0]
     assert rows_with_fill(path, FIGURES)["销售额"][7] == ("数据不全", GREY)
@@ -154,7 +154,7 @@ def test_a_note_that_explains_part_of_the_gap_shows_the_rest(inputs_copy, tmp_pa
     note, data = sales[4][0].split("\n")
     assert note == "宝钢项目因客户内部流程延迟签约，约15万元顺延至11月。"  # the person's words, first
     assert data.startswith("【数据】较目标差26.65万元（达成86.7%）。说明中提到15万元，其余11.65万元的差距未作说明。"
-                           "缺口主要来自：华东区 -18.65万元、华南区 -8万元。")
+                           "缺口主要来自：华东区\u00a0\u221218.65万元、华南区\u00a0\u22128万元。")
     assert sales[3] == ("86.7%", RED)
     assert metrics_row(folder, "company", "公司", "sales")["variance"] == "-266500"
 
@@ -162,4 +162,4 @@ def test_a_note_that_explains_part_of_the_gap_shows_the_rest(inputs_copy, tmp_pa
 def test_a_note_that_explains_the_whole_gap_gets_the_data_beside_it_and_nothing_more(sample_report):
     sales = rows_with_fill(document(sample_report, "company", "公司", "summary"), TABLE2)["销售额"]
     assert sales[4][0] == ("宝钢项目因客户内部流程延迟签约，约15万元顺延至11月。\n"
-                           "【数据】较目标差15万元（达成92.5%）。缺口主要来自：华南区 -8万元、华东区 -7万元。环比+8.8万元。")
+                           "【数据】较目标差15万元（达成92.5%）。缺口主要来自：华南区\u00a0\u22128万元、华东区\u00a0\u22127万元。环比+8.8万元。")

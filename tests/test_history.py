@@ -22,12 +22,16 @@ C = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 11)]
 
 
+ENGLISH = {"月份": "month", "工号": "rep_id", "指标": "metric", "目标": "target", "实际": "actual", "产品线": "segment"}
+
+
 def sample_rows(family: str) -> list[dict]:
-    """Every row of the sample's `targets*` or `actuals*` files."""
+    """Every row of the sample's `targets*` or `actuals*` files, headers in English (a rep's figure
+    given by product line in *_segments.csv is the sum of its rows)."""
     rows = []
     for path in sorted(SAMPLE_INPUTS.glob(f"{family}*.csv")):
-        with path.open(encoding="utf-8") as handle:
-            rows += list(csv.DictReader(handle))
+        with path.open(encoding="utf-8-sig") as handle:
+            rows += [{ENGLISH.get(key, key): value for key, value in row.items()} for row in csv.DictReader(handle)]
     return rows
 
 
@@ -72,7 +76,7 @@ def test_summary_shows_year_to_date_and_last_year_beside_the_month(sample_report
     assert summed("actuals", "actual", "sales", ["2024-10"]) == 1_616_500
     assert rows["销售额"] == ["销售额", "1772万元", "1693.6万元", "95.6%", "1–10月", "161.65万元", "+23.35万元（+14.4%）"]
     assert summed("actuals", "actual", "new_customers", ["2024-10"]) == 13
-    assert rows["新客户开发数量"][5:] == ["13家", "-1家（-7.7%）"]  # 12 this October
+    assert rows["新客户开发数量"][5:] == ["13家", "\u22121家（\u22127.7%）"]  # minus sign U+2212  # 12 this October
     assert rows["老客户复购率"][5:] == ["—", "—"]  # the inputs hold no October 2024 rate
     assert "本年累计（2025年1–10月）与去年同期：" in "\n".join(p.text for p in Document(path).paragraphs)
 

@@ -79,6 +79,8 @@ def messy_copy(folder):
     (folder / "notes.csv").write_bytes((SAMPLE_INPUTS / "notes.csv").read_text(encoding="utf-8").encode("gb18030"))
     for name in ("targets_history.csv", "actuals_history.csv", "targets_process.csv", "actuals_process.csv"):
         (folder / name).write_bytes((SAMPLE_INPUTS / name).read_bytes())  # earlier months, process metrics
+    for name in ("targets_segments.csv", "actuals_segments.csv"):  # October's sales by product line
+        (folder / name).write_bytes((SAMPLE_INPUTS / name).read_text(encoding="utf-8").encode("gbk"))
     return folder
 
 
@@ -193,7 +195,7 @@ def reference(rows, file: str) -> tuple[pd.DataFrame, list[int]]:
             refused.append(line)
             continue
         out.append({"month": parse_month(month), "rep_id": rep, "metric": metric.key, "actual": actual,
-                    "base": parse_number(base) if base else None, "_file": file, "_line": line})
+                    "base": parse_number(base) if base else None, "segment": "", "_file": file, "_line": line})
     return pd.DataFrame.from_records(out).astype({"actual": "float64", "base": "float64"}), refused
 
 

@@ -45,7 +45,8 @@ def test_an_undefined_variable_is_named(templates):
 
 def test_a_misspelt_attribute_is_caught_by_rendering(templates):
     doc = Document(templates / "plan.docx")
-    cell = next(t for t in doc.tables if t.rows[0].cells[2].text == "具体任务描述").rows[2].cells[2]
+    table1 = next(t for t in doc.tables if t.rows[0].cells[2].text == "具体任务描述")
+    cell = next(row.cells[2] for row in table1.rows if row.cells[2].text == "{{ row.task }}")
     cell.paragraphs[0].runs[0].text = "{{ row.tsak }}"
     doc.save(templates / "plan.docx")
     result = invoke("check-templates", "--templates", templates)

@@ -21,8 +21,8 @@ def append(folder, name, row):
 CASES = {
     "not a number": (lambda f: edit(f, "actuals.csv", 4, "132000", "十三万"),
                      "actuals.csv 第4行 列「actual」", "十三万"),
-    "rate without percent sign": (lambda f: edit(f, "targets.csv", 88, "30%", "30"),
-                                  "targets.csv 第88行 列「target」", "30%"),
+    "rate without percent sign": (lambda f: edit(f, "targets.csv", 85, "30%", "30"),
+                                  "targets.csv 第85行 列「target」", "30%"),
     "not a month": (lambda f: edit(f, "targets.csv", 2, "2025-09", "九月"), "targets.csv 第2行 列「month」", "九月"),
     "unknown metric": (lambda f: edit(f, "actuals.csv", 2, "sales", "revenue"),
                        "actuals.csv 第2行 列「metric」", "revenue"),
@@ -37,7 +37,7 @@ CASES = {
     "unknown unit": (lambda f: edit(f, "notes.csv", 25, "华东区", "华北区"),
                      "notes.csv 第25行 列「unit」", "华北区"),
     "duplicate row": (lambda f: append(f, "targets.csv", "2025/10,S1001,销售额,1"),
-                      "targets.csv 第122行 列「metric」", "第62行"),
+                      "targets.csv 第119行 列「metric」", "第62行"),
     "missing column": (lambda f: (f / "actuals.csv").write_text(
         (f / "actuals.csv").read_text(encoding="utf-8").replace("actual,base", "amount,base", 1), encoding="utf-8"),
         "actuals.csv 第1行 列「actual」", "缺少必需的列"),
@@ -86,7 +86,7 @@ def test_a_header_written_in_chinese_is_named_as_written(inputs_copy):
 
 
 @pytest.mark.parametrize("change, warning", [
-    (lambda f: edit(f, "actuals.csv", 86, "38%,12", "38%,"), "S1001 张伟 的「老客户复购率」没有正的基数（base）"),
+    (lambda f: edit(f, "actuals.csv", 83, "38%,12", "38%,"), "S1001 张伟 的「老客户复购率」没有正的基数（base）"),
     (lambda f: edit(f, "targets.csv", 62, "200000", "0"), "目标为0"),
     (lambda f: edit(f, "actuals.csv", 62, "2025-10,S1001,sales,223500,", ""), "缺少「销售额」的实际完成数据"),
     (lambda f: edit(f, "targets.csv", 62, "2025-10,S1001,sales,200000", ""), "缺少「销售额」的月度目标"),
@@ -103,5 +103,5 @@ def test_a_duplicate_row_names_rep_month_metric_and_both_lines(inputs_copy):
     append(inputs_copy, "targets.csv", "2025-10,S1002,sales,190000")
     result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert ("targets.csv 第122行 列「metric」 值「销售额」：与 targets.csv 第63行 重复：2025-10 S1002 王芳 的「销售额」"
+    assert ("targets.csv 第119行 列「metric」 值「销售额」：与 targets.csv 第63行 重复：2025-10 S1002 王芳 的「销售额」"
             "出现两次") in result.stderr

@@ -72,7 +72,7 @@ def variance_text(row, metric: Metric) -> str:
     if row.status != STATUS_INCOMPLETE:
         return text
     paired = formats.change(row.paired_variance, metric)
-    return text + ("（无可比数据）" if paired == formats.MISSING else f"（可比口径 {paired}）")
+    return text + ("（无可比数据）" if paired == formats.MISSING else f"（{formats.labelled('可比口径', paired)}）")
 
 
 def mom_text(row, metric: Metric) -> str:
@@ -92,10 +92,26 @@ def data_gaps(row, labels: dict[str, str]) -> list[str]:
            ([f"{_names(row.untargeted, labels)}无目标"] if row.untargeted else [])
 
 
+def _result(row, metric: Metric) -> str:
+    """`达成150%（+50万元）`, `达成100%` (no change of 0 beside it), or, when nothing was achieved,
+    `实际完成0家（目标1家）` rather than a `0%` achievement."""
+    rate = formats.achievement(row.achievement)
+    if rate == "0%":
+        return f"实际完成{formats.figure(row.actual, metric)}（目标{formats.figure(row.target, metric)}）"
+    variance = formats.change(row.variance, metric)
+    head = "达成目标" if rate == formats.MISSING else f"达成{rate}"  # a `lower` metric met at 0
+    return head + ("" if formats.is_zero(variance) or variance == formats.MISSING else f"（{variance}）")
+
+
+def _shortfall(row, metric: Metric) -> str:
+    """A missed result: `仅达成80%（−3家）`, or `实际完成0家（目标1家）`."""
+    text = _result(row, metric)
+    return text.replace("达成", "仅达成", 1) if text.startswith("达成") else text
+
+
 def _named(rows: list, labels: dict[str, str], metric: Metric) -> list[str]:
     """`甲达成150%（+50万元）` for each of `rows`."""
-    return [f"{labels.get(r.unit, r.unit)}达成{formats.achievement(r.achievement)}（{formats.change(r.variance, metric)}）"
-            for r in rows]
+    return [f"{labels.get(r.unit, r.unit)}{_result(r, metric)}" for r in rows]
 
 
 def _far(mine: list, labels: dict[str, str], metric: Metric, above: bool) -> list[str]:
@@ -120,7 +136,12 @@ def far_below(mine: list, labels: dict[str, str], metric: Metric) -> list[str]:
 def _against_target(variance: float, rate: float, metric: Metric) -> str:
     """`较目标差15万元（达成92.5%）`, `较目标超出1场（…）` or `与目标持平（…）`."""
     gap = _behind(variance, metric)
-    text = "与目标持平" if round(float(gap), 9) == 0 else f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
+    if round(float(gap), 9) == 0:
+        text = "与目标持平"
+    elif _size(variance, metric) == _size(0, metric):  # too small to show: `较目标差0万元` says nothing
+        text = f"较目标略{'差' if gap > 0 else '超出'}"
+    else:
+        text = f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
     return text + (f"（达成{formats.achievement(rate)}）" if not formats.is_missing(rate) else "")
 
 
@@ -176,24 +197,40 @@ def _data_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: 
         gap = _behind(row.variance, metric)
     if note:
         text += _unexplained(note, gap, metric)
-    text += _attribution(mine, labels, metric)
+    text += _attribution(mine, labels, metric, behind=gap > 0)
     if not formats.is_missing(row.mom_change):
-        text += f"环比{mom_text(row, metric)}。"
+        text += _against_last_month(row, metric)
     return text
 
 
-def _attribution(mine: list, labels: dict[str, str], metric: Metric) -> str:
+def _against_last_month(row, metric: Metric) -> str:
+    """`环比+8.8万元。`, or `与上月持平。` when the change shows as zero."""
+    text = mom_text(row, metric)
+    change = formats.change(row.mom_change, metric)
+    if formats.is_zero(change):
+        return "与上月持平" + text[len(change):] + "。"
+    return f"环比{text}。"
+
+
+def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: bool = True) -> str:
     """The members with the largest shortfalls and over-achievements, by their like-for-like
     variance (their own, when their data is complete): a member's missing figure is no shortfall.
-    Ties in org order."""
-    behind = [(_behind(r.paired_variance, metric), r) for r in mine if not formats.is_missing(r.paired_variance)]
-    worst = [r for _, r in sorted((pair for pair in behind if pair[0] > 0), key=lambda pair: -pair[0])][:TOP]
-    best = [r for _, r in sorted((pair for pair in behind if pair[0] < 0), key=lambda pair: pair[0])][:TOP]
+    Ties in org order. The shortfalls are the unit's gap (`缺口主要来自`) only when it is `behind`;
+    otherwise they are members below their own target (`未达目标`). A unit of one member, and a
+    member whose variance shows as zero, are not named."""
+    if len(mine) < 2:
+        return ""
+    behind_by = [(_behind(r.paired_variance, metric), r) for r in mine if not formats.is_missing(r.paired_variance)
+                 and not formats.is_zero(formats.change(r.paired_variance, metric))]
+    worst = [r for _, r in sorted((pair for pair in behind_by if pair[0] > 0), key=lambda pair: -pair[0])][:TOP]
+    best = [r for _, r in sorted((pair for pair in behind_by if pair[0] < 0), key=lambda pair: pair[0])][:TOP]
 
     def named(rows: list) -> str:
-        return "、".join(f"{labels.get(r.unit, r.unit)} {formats.change(r.paired_variance, metric)}" for r in rows)
+        return "、".join(formats.labelled(labels.get(r.unit, r.unit), formats.change(r.paired_variance, metric))
+                        for r in rows)
 
-    return (f"缺口主要来自：{named(worst)}。" if worst else "") + (f"超额贡献：{named(best)}。" if best else "")
+    shortfall = "缺口主要来自" if behind else "未达目标"
+    return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"超额贡献：{named(best)}。" if best else "")
 
 
 def highlight(row, mine: list, labels: dict[str, str], metric: Metric) -> str:
@@ -212,7 +249,7 @@ def problem(row, mine: list, labels: dict[str, str], metric: Metric) -> str:
     if items:
         return MARK + "、".join(items) + "。"
     if row.status == STATUS_MISSED:
-        return f"{MARK}本项仅达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）。"
+        return f"{MARK}本项{_shortfall(row, metric)}。"
     return formats.MISSING
 
 
@@ -223,11 +260,10 @@ def section_items(rows: list, members: dict[str, list], labels: dict[str, str], 
     items = []
     for row in rows:
         metric = catalog[row.metric]
-        own = f"{metric.name}达成{formats.achievement(row.achievement)}（{formats.change(row.variance, metric)}）"
         if good and row.status == STATUS_MET:
-            items.append(f"{MARK}{own}。")
+            items.append(f"{MARK}{metric.name}{_result(row, metric)}。")
         elif not good and row.status == STATUS_MISSED:
-            items.append(f"{MARK}{own.replace('达成', '仅达成', 1)}。")
+            items.append(f"{MARK}{metric.name}{_shortfall(row, metric)}。")
         elif not good and row.status == STATUS_NO_ACTUAL:
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
         elif not good and row.status == STATUS_INCOMPLETE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.compute import segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.documents import formats
@@ -250,4 +251,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
         rollup_warnings(figures[month], org, catalog)
     next_targets = figures[after]
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings, units, past.trends)
+    by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
+                                          inputs.segment_actuals, org, month, catalog)
+    return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), trends=past.trends)

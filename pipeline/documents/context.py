@@ -11,9 +11,10 @@ from collections import Counter
 
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
-from pipeline.documents import formats
-from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale
+from pipeline.documents import formats, tables
+from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
+from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.values import month_label, shift_month
@@ -122,9 +123,10 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     return {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
+        **plan_segments(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
-        "table1": table1,
+        "table1": tables.with_groups(table1),
         "strategies": _or_not_given(_notes(data, unit, "strategy")),
         "resources": _or_not_given(_notes(data, unit, "resources")),
         "weeks": weeks,
@@ -154,7 +156,8 @@ def achievement_chart(rows: list, catalog: Catalog) -> ChartSpec:
     shown = [r for r in rows if not formats.is_missing(r.achievement)]
     names = tuple(catalog[r.metric].name + ("（数据不全）" if r.status == STATUS_INCOMPLETE else "") for r in shown)
     values = tuple(None if r.status == STATUS_INCOMPLETE else float(r.achievement) for r in shown)
-    return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0))
+    return with_labels(ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0)),
+                       formats.achievement)
 
 
 def members_chart(members: list, labels: dict[str, str], main: list[str], catalog: Catalog,
@@ -170,8 +173,8 @@ def members_chart(members: list, labels: dict[str, str], main: list[str], catalo
         return None if formats.is_missing(rate) else float(rate)
 
     series = tuple((catalog[key].name, tuple(bar(rows.get(key)) for _, rows in ranked)) for key in main[:2])
-    return ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(unit, unit) for unit, _ in ranked), series,
-                     reference_line=("目标 100%", 1.0))
+    return with_labels(ChartSpec(f"各{member_name}达成率对比", tuple(labels.get(unit, unit) for unit, _ in ranked),
+                                 series, reference_line=("目标 100%", 1.0)), formats.achievement)
 
 
 def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
@@ -185,8 +188,9 @@ def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
     def values(column: str) -> tuple:
         return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
 
-    return ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[r.metric].name for r in shown),
+    spec = ChartSpec(f"本月目标与上月实际（{unit}）", tuple(catalog[r.metric].name for r in shown),
                      (("上月实际", values("prev_actual")), ("本月目标", values("target"))), number_format)
+    return with_labels(spec, lambda value: formats.figure(value * scale, catalog[shown[0].metric]))
 
 
 def _weakest(rows: list) -> set[str]:
@@ -243,6 +247,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "overview": _overview(rows),
         "figures": figures,
         **summary_history(data, unit, rows, main),
+        **summary_segments(data, unit),
         "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,

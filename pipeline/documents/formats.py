@@ -12,6 +12,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pipeline.inputs.catalog import Metric
 
 MISSING = "—"
+# A signed figure's minus is the minus sign U+2212, not the hyphen "-": a line may break after a
+# hyphen ("华南区 -" / "4.8万元"), never between U+2212 and its digits (Unicode line breaking,
+# which Word and LibreOffice follow). A label and its figure are joined by a no-break space.
+MINUS = "\u2212"
+NO_BREAK_SPACE = "\u00a0"
 # Room for any finite float's digits plus the 10 settled decimals: an achievement against a
 # tiny target is absurd but must still print, not stop the run (the default holds 28 digits).
 _WIDE = Context(prec=400)
@@ -38,18 +43,23 @@ def plain_number(value: float | Decimal, decimals: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _minus(number: str) -> str:
+    """A negative number written with the minus sign U+2212 (see MINUS)."""
+    return MINUS + number[1:] if number.startswith("-") else number
+
+
 def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
         return MISSING
-    return plain_number(_decimal(value) / 10000, 2) + "万元"
+    return _minus(plain_number(_decimal(value) / 10000, 2)) + "万元"
 
 
 def percent(value) -> str:
     """Fraction → `92.5%`, `80%`."""
     if is_missing(value):
         return MISSING
-    return plain_number(_decimal(value) * 100, 1) + "%"
+    return _minus(plain_number(_decimal(value) * 100, 1)) + "%"
 
 
 def as_shown(value) -> float:
@@ -67,7 +77,7 @@ def count(value, unit: str) -> str:
     """A count and its counting word → `12家`."""
     if is_missing(value):
         return MISSING
-    return plain_number(value, 2) + unit
+    return _minus(plain_number(value, 2)) + unit
 
 
 def figure(value, metric: Metric) -> str:
@@ -80,11 +90,22 @@ def figure(value, metric: Metric) -> str:
 
 
 def signed(text: str) -> str:
-    """`text` of a formatted figure with an explicit `+` when it is above zero."""
-    number = re.match(r"-?[\d.]+", text)
-    if number is None or text.startswith("-") or float(number.group()) == 0:
+    """`text` of a formatted figure with its sign: `+` above zero, the minus sign `−` below."""
+    number = re.match(r"[-\u2212]?[\d.]+", text)
+    if number is None or float(number.group().lstrip("-\u2212")) == 0:
         return text
-    return "+" + text
+    return _minus(text) if text[0] in "-\u2212" else "+" + text
+
+
+def labelled(label: str, figure_text: str) -> str:
+    """`华南区 −4.8万元`: a name and its figure, which a line break never parts."""
+    return f"{label}{NO_BREAK_SPACE}{figure_text}"
+
+
+def is_zero(text: str) -> bool:
+    """Whether a formatted figure or change reads as zero (`0万元`, `0个百分点`)."""
+    number = re.match(r"[+\-\u2212]?([\d.]+)", text)
+    return number is not None and float(number.group(1)) == 0
 
 
 def change(value, metric: Metric) -> str:

@@ -35,7 +35,8 @@ C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"c": C, "a": A, "r": R}
-FONT = "宋体"
+FONT = "SimSun"  # 宋体 by the name Word and fontconfig both know (see scripts/build_templates.py)
+LANGUAGE = "zh-CN"
 SERIES_COLOURS = ("4472C4", "A5A5A5", "ED7D31", "70AD47")
 LINE_COLOUR = "C00000"
 EMU_PER_CM = 360000
@@ -95,11 +96,41 @@ def _title(text: str) -> etree._Element:
     return title
 
 
-def _labels(number_format: str) -> etree._Element:
+_LABEL_FLAGS = (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("showSerName", 0),
+                ("showPercent", 0), ("showBubbleSize", 0))
+
+
+def _label_text(text: str) -> etree._Element:
+    """A data label's own text (c:tx), e.g. `80%` exactly as the tables write it."""
+    tx = _el("c:tx")
+    rich = _sub(tx, "c:rich")
+    _sub(rich, "a:bodyPr")
+    _sub(rich, "a:lstStyle")
+    run = _sub(_sub(rich, "a:p"), "a:r")
+    properties = _sub(run, "a:rPr", lang=LANGUAGE)
+    _sub(properties, "a:ea", typeface=FONT)
+    _sub(run, "a:t").text = text
+    return tx
+
+
+def _labels(number_format: str, texts: tuple[str, ...] = (), position: str | None = None) -> etree._Element:
+    """The series' data labels: each point's text from `texts` where given, else the value in
+    `number_format`; at `position` (`inBase`: at the foot of the bar, clear of a target line)."""
     labels = _el("c:dLbls")
+    for index, text in enumerate(texts):
+        if not text:
+            continue
+        label = _sub(labels, "c:dLbl")
+        _sub(label, "c:idx", val=index)
+        label.append(_label_text(text))
+        if position:
+            _sub(label, "c:dLblPos", val=position)
+        for tag, value in _LABEL_FLAGS:
+            _sub(label, f"c:{tag}", val=value)
     _sub(labels, "c:numFmt", formatCode=number_format, sourceLinked=0)
-    for tag, value in (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("showSerName", 0),
-                       ("showPercent", 0), ("showBubbleSize", 0)):
+    if position:
+        _sub(labels, "c:dLblPos", val=position)
+    for tag, value in _LABEL_FLAGS:
         _sub(labels, f"c:{tag}", val=value)
     return labels
 
@@ -127,13 +158,17 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     chart.find("c:autoTitleDeleted", NS).set("val", "0")
     bar = root.find(".//c:barChart", NS)
     bars = bar.findall("c:ser", NS)
-    for position, ser in enumerate(bars):
-        ser.insert(3, _fill(SERIES_COLOURS[position % len(SERIES_COLOURS)]))
+    # With a target line the labels sit at the foot of the bars, never on the line.
+    position = "inBase" if spec.reference_line else None
+    for number, ser in enumerate(bars):
+        ser.insert(3, _fill(SERIES_COLOURS[number % len(SERIES_COLOURS)]))
+        texts = spec.labels[number] if number < len(spec.labels) else ()
         if spec.data_labels:
-            ser.find("c:cat", NS).addprevious(_labels(spec.number_format))
+            ser.find("c:cat", NS).addprevious(_labels(spec.number_format, texts, position))
     if spec.reference_line:
-        _as_line(bar, bars[-1])
+        _as_line(bar, bars[-1], single=len(spec.categories) == 1)
     value_axis = root.find(".//c:valAx", NS)
+    _from_zero(value_axis)
     value_axis.find("c:majorTickMark", NS).addprevious(_el("c:numFmt", formatCode=spec.number_format.replace(".0", ""),
                                                           sourceLinked=0))
     legend = _el("c:legend")
@@ -142,6 +177,7 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     root.find(".//c:plotArea", NS).addnext(legend)
     legend.addnext(_el("c:plotVisOnly", val=1))
     root.replace(root.find("c:txPr", NS), _text_properties())
+    root.find("c:date1904", NS).addnext(_el("c:lang", val=LANGUAGE))
     workbook = _fast_workbook(spec.categories, series, spec.number_format)
     if workbook is None:
         workbook = _stable_workbook(_TextOnlyWorkbookWriter(data).xlsx_blob)
@@ -233,8 +269,18 @@ class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
         workbook.close()
 
 
-def _as_line(bar: etree._Element, ser: etree._Element) -> None:
-    """Move the last bar series into a line chart on the same axes (the reference line)."""
+def _from_zero(value_axis: etree._Element) -> None:
+    """The value axis starts at 0, so bar heights compare truthfully."""
+    scaling = value_axis.find("c:scaling", NS)
+    for old in scaling.findall("c:min", NS):
+        scaling.remove(old)
+    scaling.append(_el("c:min", val=0))  # last child: after orientation and max, as the schema orders them
+
+
+def _as_line(bar: etree._Element, ser: etree._Element, single: bool = False) -> None:
+    """Move the last bar series into a line chart on the same axes (the reference line).
+
+    A line through one category draws nothing, so with `single` the point is a wide dash marker."""
     line = _el("c:lineChart")
     _sub(line, "c:grouping", val="standard")
     _sub(line, "c:varyColors", val=0)
@@ -245,7 +291,14 @@ def _as_line(bar: etree._Element, ser: etree._Element) -> None:
             ser.remove(element)
     ser.find("c:tx", NS).addnext(_fill(LINE_COLOUR, line=True))
     marker = _el("c:marker")
-    _sub(marker, "c:symbol", val="none")
+    if single:
+        _sub(marker, "c:symbol", val="dash")
+        _sub(marker, "c:size", val=20)
+        marker_shape = _sub(marker, "c:spPr")
+        _sub(_sub(marker_shape, "a:solidFill"), "a:srgbClr", val=LINE_COLOUR)
+        _sub(_sub(_sub(marker_shape, "a:ln"), "a:solidFill"), "a:srgbClr", val=LINE_COLOUR)
+    else:
+        _sub(marker, "c:symbol", val="none")
     ser.find("c:spPr", NS).addnext(marker)
     _sub(ser, "c:smooth", val=0)
     line.append(ser)

@@ -28,6 +28,9 @@ def _c(key: str, *aliases: str, required: bool = True) -> Column:
     return Column(key, aliases, required)
 
 
+# A target or actual given by segment (a product line, a customer type …): free text, blank = none.
+SEGMENT = _c("segment", "产品线", "客户类型", "细分", "细分项", required=False)
+
 ORG = FileSpec("org", (
     _c("rep_id", "工号", "员工编号"),
     _c("rep_name", "姓名", "销售代表"),
@@ -41,6 +44,7 @@ TARGETS = FileSpec("targets", (
     _c("rep_id", "工号", "员工编号"),
     _c("metric", "指标", "核心指标"),
     _c("target", "目标", "月度目标"),
+    SEGMENT,
 ), required=True)
 
 ACTUALS = FileSpec("actuals", (
@@ -49,6 +53,7 @@ ACTUALS = FileSpec("actuals", (
     _c("metric", "指标", "核心指标"),
     _c("actual", "实际", "实际完成"),
     _c("base", "基数", required=False),
+    SEGMENT,
 ))
 
 TASKS = FileSpec("tasks", (

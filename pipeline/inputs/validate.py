@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from pipeline.compute import segments
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import DIRECTIONS, KINDS, Catalog, Metric
 from pipeline.errors import Problem
@@ -303,7 +304,8 @@ class _Found:
 def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
                      org: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Targets (`value_key` = target) or actuals (= actual, with optional base)."""
-    columns = ["month", "rep_id", "metric", value_key] + (["base"] if value_key == "actual" else [])
+    figures = [value_key] + (["base"] if value_key == "actual" else [])
+    columns = ["month", "rep_id", "metric", *figures, "segment"]
     if table is None:
         return _frame([], columns)
     frame, metrics = table.frame, list(catalog)
@@ -324,25 +326,36 @@ def validate_figures(table: RawTable | None, value_key: str, catalog: Catalog,
         value[negative] = np.nan
     else:
         base = _bases(_Cells(frame["base"]), metrics, semicolon, found)
+    segment = _segments(frame["segment"])
     valid = month.ok & rep.ok & (metric >= 0) & ~np.isnan(value)
-    first = _first_of_key(valid, [month, rep], metric)
+    first = _first_of_key(valid, [month, rep, segment], metric)
     repeated = valid & (first != np.arange(len(frame)))
     names = dict(zip(org["rep_id"], org["rep_name"]))
 
     def duplicate(row: int) -> tuple[str, str]:
         where, named, rep_id = f"{files.raw(first[row])} 第{lines[first[row]]}行", metrics[metric[row]], rep.at(row)
-        return (f"与 {where} 重复：{month.at(row)} {rep_id} {names[rep_id]} 的「{named.name}」出现两次"
-                "（同一月份、工号和指标只能有一行，请删去其中一行）", named.name)
+        part = f"（细分「{segment.at(row)}」）" if segment.at(row) else ""
+        return (f"与 {where} 重复：{month.at(row)} {rep_id} {names[rep_id]} 的「{named.name}」{part}出现两次"
+                "（同一月份、工号、指标和细分只能有一行，请删去其中一行）", named.name)
 
     found.add("metric", repeated, duplicate)
+    split = _first_split(valid & ~repeated, [month, rep], metric, segment)
+
+    def mixed(row: int) -> tuple[str, str]:
+        where, named, rep_id = f"{files.raw(split[row])} 第{lines[split[row]]}行", metrics[metric[row]], rep.at(row)
+        return (f"{month.at(row)} {rep_id} {names[rep_id]} 的「{named.name}」已在 {where} 按细分填写，"
+                "同一月份、工号和指标不能再有不分细分的一行（请给这一行填上细分，或删去它）", None)
+
+    found.add("segment", split >= 0, mixed)
     found.report(problems)
     rows = np.flatnonzero(valid & ~repeated)
     if not len(rows):
-        return _frame([], columns).astype({key: "float64" for key in columns[3:]})
+        return _frame([], columns).astype({key: "float64" for key in figures})
     out = {"month": month.at(rows), "rep_id": rep.at(rows),
            "metric": np.array([m.key for m in metrics], dtype=object)[metric[rows]], value_key: value[rows]}
     if value_key == "actual":
         out["base"] = base[rows]
+    out["segment"] = segment.at(rows)
     return pd.DataFrame({**out, "_file": files.raw(rows).to_numpy(dtype=object), "_line": lines[rows]})
 
 
@@ -355,13 +368,41 @@ def _bases(cells: _Cells, metrics: list[Metric], semicolon: np.ndarray, found: _
     return base
 
 
-def _first_of_key(valid: np.ndarray, reads: list[_Read], metric: np.ndarray) -> np.ndarray:
-    """Per valid row, the first valid row with the same values (month, rep) and metric; -1 elsewhere."""
-    key = np.zeros(len(valid), dtype=np.int64)
+def _segments(column: pd.Series) -> _Read:
+    """Each row's segment as text ("" where blank: no segment); a segment is free text."""
+    return _Cells(column).read(lambda cell: (clean_text(cell), None))
+
+
+def _key(reads: list[_Read], metric: np.ndarray) -> np.ndarray:
+    """Each row's key of the values of `reads` and its metric, as one integer."""
+    key = np.zeros(len(metric), dtype=np.int64)
     for read in reads:  # the same value may be written two ways: `2025/10` and `2025-10`
         ids, distinct = pd.factorize(read.values)
         key = key * (len(distinct) + 1) + ids[read.codes] + 1
-    key = key * (metric.max(initial=0) + 2) + metric + 1
+    return key * (metric.max(initial=0) + 2) + metric + 1
+
+
+def _first_split(valid: np.ndarray, reads: list[_Read], metric: np.ndarray, segment: _Read) -> np.ndarray:
+    """Per valid row without a segment whose (month, rep, metric) other valid rows give by
+    segment, the first of those rows; -1 elsewhere."""
+    first = np.full(len(valid), -1, dtype=np.int64)
+    has_segment = valid & (segment.at(np.arange(len(valid))) != "")
+    if not has_segment.any():
+        return first
+    key = _key(reads, metric)
+    split_rows = np.flatnonzero(has_segment)
+    earliest = pd.Series(split_rows, index=key[split_rows])
+    earliest = earliest[~earliest.index.duplicated()]
+    plain_rows = np.flatnonzero(valid & ~has_segment)
+    found = earliest.reindex(key[plain_rows]).to_numpy()
+    hit = ~np.isnan(found)
+    first[plain_rows[hit]] = found[hit].astype(np.int64)
+    return first
+
+
+def _first_of_key(valid: np.ndarray, reads: list[_Read], metric: np.ndarray) -> np.ndarray:
+    """Per valid row, the first valid row with the same values (month, rep …) and metric; -1 elsewhere."""
+    key = _key(reads, metric)
     rows = np.flatnonzero(valid)
     key = key[rows]
     first = np.full(len(valid), -1, dtype=np.int64)
@@ -484,11 +525,16 @@ def validate_inputs(tables: dict[str, RawTable | None], files: list[InputFile],
     """Typed inputs from the raw tables; every problem found is appended to `problems`."""
     catalog = validate_catalog(tables.get("metric_catalog"), problems)
     org = validate_org(tables.get("org"), problems)
+    targets, actuals, segment_targets, segment_actuals = segments.collapse(
+        validate_figures(tables.get("targets"), "target", catalog, org, problems),
+        validate_figures(tables.get("actuals"), "actual", catalog, org, problems), catalog)
     return Inputs(
         catalog=catalog,
         org=org,
-        targets=validate_figures(tables.get("targets"), "target", catalog, org, problems),
-        actuals=validate_figures(tables.get("actuals"), "actual", catalog, org, problems),
+        targets=targets,
+        actuals=actuals,
+        segment_targets=segment_targets,
+        segment_actuals=segment_actuals,
         tasks=validate_tasks(tables.get("tasks"), catalog, org, problems),
         notes=validate_notes(tables.get("notes"), catalog, org, problems),
         files=files,

@@ -1,0 +1,293 @@
+"""Layout and wording as a reader sees them: column widths, repeating headers, merged cells,
+charts clear of the target line, signs that stay with their figures, sentences that make sense,
+and PDFs set in Simplified Chinese faces."""
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+
+from pipeline.documents import pdf
+from pipeline.documents.tables import with_groups
+
+from .conftest import invoke, write_inputs
+from .docx_reading import table_with_header
+from .test_documents import TABLE2, document
+
+TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
+C = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+     "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+MINUS, NBSP = "\u2212", "\u00a0"
+
+
+def twips(cm: float) -> int:
+    return round(cm / 2.54 * 1440)
+
+
+def word_table(path: Path, header: list[str]):
+    [table] = [t for t in Document(path).tables if [c.text for c in t.rows[0].cells] == header]
+    return table
+
+
+def grid(table) -> list[int]:
+    return [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+
+
+def all_documents(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/*.docx"))
+
+
+def every_text(path: Path) -> list[str]:
+    """Every paragraph and table cell of the document, as a reader sees them."""
+    doc = Document(path)
+    return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+
+
+def chart_roots(path: Path) -> list[etree._Element]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if re.fullmatch(r"word/charts/chart\d+\.xml", n))
+        return [etree.fromstring(archive.read(n)) for n in names]
+
+
+# ---- column widths, header rows, rows that stay whole ----------------------------------------
+
+def test_table1_columns_fit_their_content(sample_report):
+    table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
+    widths = grid(table)
+    assert widths == [twips(cm) for cm in (2.1, 1.8, 4.5, 1.4, 2.1, 2.3, 2.8)]
+    assert max(widths) == widths[2] and widths[1] < widths[2] / 2  # description widest, target narrow
+    assert sum(widths) <= twips(17.0)  # inside the A4 portrait margins
+    assert widths[6] >= twips(2.8)  # wide enough for "备注(资源/风险)" on one line at 9 pt
+
+
+def test_every_table_has_a_fixed_grid_that_its_cells_follow(sample_report):
+    for kind in ("plan", "summary"):
+        for table in Document(document(sample_report, "company", "公司", kind)).tables:
+            properties = table._tbl.tblPr
+            assert properties.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+            widths = grid(table)
+            assert len(widths) == len(table.columns)
+            for row in table.rows:
+                cells = row._tr.findall(qn("w:tc"))
+                assert [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in cells] == widths
+
+
+def test_header_rows_repeat_and_no_row_breaks_across_pages(sample_report):
+    for path in (document(sample_report, "company", "公司", "plan"), document(sample_report, "team", "深圳组", "summary")):
+        for table in Document(path).tables:
+            rows = [row._tr.trPr for row in table.rows]
+            assert rows[0].find(qn("w:tblHeader")) is not None
+            assert all(r.find(qn("w:tblHeader")) is None for r in rows[1:])
+            assert all(r.find(qn("w:cantSplit")) is not None for r in rows)
+
+
+def test_summary_tables_fit_the_landscape_page(sample_report):
+    for table in Document(document(sample_report, "company", "公司", "summary")).tables:
+        assert sum(grid(table)) <= twips(29.7 - 4.0)
+    table2 = word_table(document(sample_report, "company", "公司", "summary"), TABLE2)
+    widths = grid(table2)
+    assert min(widths[4:]) > max(widths[1:4])  # the four text columns are the wide ones
+
+
+# ---- Table 1: a metric's name and target merged down its tasks ---------------------------------
+
+def merge_states(table, column: int) -> list[tuple[str | None, str]]:
+    """(w:vMerge value or None, the cell's own text) of `column` in each data row."""
+    found = []
+    for tr in table._tbl.tr_lst[1:]:
+        tc = tr.findall(qn("w:tc"))[column]
+        merge = tc.tcPr.find(qn("w:vMerge"))
+        own = "".join(t.text or "" for t in tc.iter(qn("w:t")))
+        found.append((None if merge is None else merge.get(qn("w:val")), own))
+    return found
+
+
+def test_table1_merges_metric_and_target_down_a_metrics_tasks(sample_report):
+    table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
+    # The sample's October tasks: 销售额 4, 新客户开发数量 2, 老客户复购率 2, 回款金额 2, 活动参与量 2;
+    # 拜访次数 and 跟进次数 (inputs/targets_process.csv) have none: one placeholder row each.
+    expected_metric = [("restart", "销售额"), ("continue", ""), ("continue", ""), ("continue", ""),
+                       ("restart", "新客户开发数量"), ("continue", ""),
+                       ("restart", "老客户复购率"), ("continue", ""),
+                       ("restart", "回款金额"), ("continue", ""),
+                       ("restart", "活动参与量"), ("continue", ""),
+                       ("restart", "拜访次数"), ("restart", "跟进次数")]
+    assert merge_states(table, 0) == expected_metric
+    targets = merge_states(table, 1)
+    assert [text for state, text in targets if state == "restart"] == ["200万元", "15家", "35%", "150万元", "24场",
+                                                                                  "240次", "360次"]
+    assert all(text == "" for state, text in targets if state == "continue")  # the target is written once
+    assert all(state is None for state, _ in merge_states(table, 2))  # each task keeps its own cell
+
+
+def test_a_rep_plan_merges_only_within_each_metric(sample_report):
+    table = word_table(document(sample_report, "rep", "S1001", "plan"), TABLE1)
+    states = merge_states(table, 0)
+    assert [text for state, text in states if state == "restart"] == \
+        ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量", "拜访次数", "跟进次数"]
+    assert len(states) == 7  # one row per metric: nothing merged across metrics
+
+
+def test_rows_added_later_get_a_group_from_their_metric_and_target():
+    rows = [{"metric": "销售额", "target": "200万元", "task": "甲"},
+            {"metric": "销售额", "target": "200万元", "task": "乙", "group": 7},  # a stale key is replaced
+            {"metric": "回款金额", "target": "150万元", "task": "丙"},
+            {"metric": "销售额", "target": "200万元", "task": "丁"}]  # apart from its kind: a new group
+    assert [row["group"] for row in with_groups(rows)] == [0, 0, 1, 2]
+    assert [row["task"] for row in with_groups(rows)] == ["甲", "乙", "丙", "丁"]
+    assert "group" not in rows[0]  # the caller's rows are left as they were
+
+
+# ---- charts ----------------------------------------------------------------------------------
+
+def test_chart_labels_sit_clear_of_the_target_line_on_an_axis_from_zero(sample_report):
+    achievement, trend, members = chart_roots(document(sample_report, "company", "公司", "summary"))
+    assert trend.find(".//c:lineChart", C) is None  # target and actual per month are both bars
+    for root in (achievement, trend, members):
+        assert root.find("c:lang", C).get("val") == "zh-CN"
+        assert root.find(".//c:valAx/c:scaling/c:min", C).get("val") == "0"
+    for root in (achievement, members):
+        assert root.find(".//c:lineChart", C) is not None  # the 100% line
+        for labels in root.iterfind(".//c:barChart/c:ser/c:dLbls", C):
+            assert {p.get("val") for p in labels.iter("{%s}dLblPos" % C["c"])} == {"inBase"}
+
+
+def test_chart_labels_read_as_the_tables_do(sample_report):
+    path = document(sample_report, "company", "公司", "summary")
+    achievement, _trend, members = chart_roots(path)
+    labels = ["".join(label.itertext()) for label in achievement.iterfind(".//c:barChart/c:ser/c:dLbls/c:dLbl", C)]
+    figures = table_with_header(path, TABLE2)
+    # 活动参与量 is incomplete: no bar, no label; 拜访次数 and 跟进次数 from inputs/*_process.csv
+    assert labels == [row[3] for row in figures[1:5] + figures[6:8]] == ["92.5%", "80%", "91.4%", "94.1%",
+                                                                        "103.8%", "99.2%"]  # not 80.0%
+    first = members.find(".//c:barChart/c:ser/c:dLbls", C)
+    assert ["".join(label.itertext()) for label in first.iterfind("c:dLbl", C)] == ["93%", "92%"]
+    ranking = table_with_header(path, ["排名", "区域", "销售额达成率", "销售额差异", "新客户开发数量达成率",
+                                       "新客户开发数量差异", "老客户复购率达成率"])
+    assert [row[2] for row in ranking[1:]] == ["93%", "92%"]  # the same text as the chart's
+
+
+def test_a_one_member_teams_chart_shows_its_target(tmp_path):
+    write_inputs(tmp_path / "in", "张三", "北京组", "华北区", "备注", "拜访客户")
+    assert invoke("report", "--month", "2025-10", "--inputs", tmp_path / "in", "--outputs", tmp_path, "-q").exit_code == 0
+    _, members = chart_roots(tmp_path / "2025-10" / "team" / "2025-10_北京组_月度工作总结.docx")
+    [line] = members.findall(".//c:lineChart/c:ser", C)
+    assert line.find("c:tx//c:v", C).text == "目标 100%"
+    assert [float(v.text) for v in line.iterfind("c:val//c:v", C)] == [1.0]
+    # A line through one point draws nothing: the point is a marker.
+    assert line.find("c:marker/c:symbol", C).get("val") not in (None, "none")
+
+
+def test_plan_chart_labels_are_written_as_the_goals_table(sample_report):
+    path = document(sample_report, "company", "公司", "plan")
+    [root] = chart_roots(path)
+    labels = [["".join(label.itertext()) for label in ser.iterfind("c:dLbls/c:dLbl", C)]
+              for ser in root.iterfind(".//c:barChart/c:ser", C)]
+    assert labels == [["176.2万元", "130.8万元"], ["200万元", "150万元"]]  # not 200.0万元
+
+
+# ---- signs and wording -----------------------------------------------------------------------
+
+def test_signed_figures_use_the_minus_sign_and_stay_with_their_names(sample_report):
+    path = document(sample_report, "company", "公司", "summary")
+    figures = table_with_header(path, TABLE2)
+    assert ("【数据】较目标差15万元（达成92.5%）。缺口主要来自：华南区\u00a0\u22128万元、华东区\u00a0\u22127万元。") in figures[1][4]
+    assert f"华南区{NBSP}{MINUS}4.8万元" in figures[4][4]
+    for doc in all_documents(sample_report):
+        for text in every_text(doc):
+            # a hyphen before a figure could end a line as "华南区 -" / "4.8万元"
+            assert not re.search(r"(^|[^\w])-\d", text), (doc.name, text)
+            assert not re.search(r" [\u2212+]\d", text), (doc.name, text)  # a plain space before a signed figure
+
+
+def test_no_sentence_reads_wrong_in_any_document(sample_report):
+    zero = "0(?:万元|家|场|个百分点)"
+    wrong = re.compile(f"（{zero}）|仅达成0%|[^（]达成0%|环比为与|环比{zero}|较目标(?:差|超出){zero}")
+    for doc in all_documents(sample_report):
+        for text in every_text(doc):
+            assert not wrong.search(text), (doc.name, text)
+        if "总结" in doc.name:
+            for row in table_with_header(doc, TABLE2)[1:]:
+                rate = re.match(r"[\d.]+", row[3])
+                if rate and float(rate.group()) >= 100:
+                    assert "缺口" not in row[4], (doc.name, row)  # no gap beside a met target
+
+
+def test_the_sentences_that_used_to_read_wrong(sample_report):
+    team = table_with_header(document(sample_report, "team", "上海一组", "summary"), TABLE2)
+    events = next(row for row in team if row[0] == "活动参与量")
+    assert events[4] == f"【数据】与目标持平（达成100%）。未达目标：李娜{NBSP}{MINUS}1场。超额贡献：张伟{NBSP}+1场。环比+1场。"
+    rep = table_with_header(document(sample_report, "rep", "S1003", "summary"), TABLE2)
+    new_customers = next(row for row in rep if row[0] == "新客户开发数量")
+    assert new_customers[6] == "【数据】本项实际完成0家（目标1家）。"  # not 仅达成0%（-1家）
+    flat = table_with_header(document(sample_report, "team", "广州组", "summary"), TABLE2)
+    assert next(row for row in flat if row[0] == "新客户开发数量")[4].endswith("与上月持平。")  # not 环比0家
+    text = "\n".join(p.text for p in Document(document(sample_report, "company", "公司", "summary")).paragraphs)
+    assert "业绩数据（实际完成与月度目标对比；环比变化是与2025年9月实际完成相比的增减）：" in text
+
+
+# ---- Chinese fonts ---------------------------------------------------------------------------
+
+def test_documents_declare_simplified_chinese_and_name_fonts_fontconfig_knows(sample_report):
+    for kind in ("plan", "summary"):
+        doc = Document(document(sample_report, "company", "公司", kind))
+        styles = doc.styles.element
+        default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        assert default.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+        assert default.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "SimSun"  # 宋体, serif
+        for name, font in (("Normal", "SimSun"), ("Heading 1", "SimHei"), ("Title", "SimHei")):
+            properties = doc.styles[name].element.rPr
+            assert properties.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+            assert properties.find(qn("w:rFonts")).get(qn("w:eastAsia")) == font
+
+
+NO_GLYPH_CHECK = (not (shutil.which("soffice") or shutil.which("libreoffice")) or not pdf.has_chinese_font()
+                  or not (shutil.which("pdffonts") and shutil.which("pdftoppm") and shutil.which("fc-list")))
+NO_NOTO = NO_GLYPH_CHECK or "Noto Serif CJK SC" not in subprocess.run(
+    ["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+
+
+def _with_fonts(source: Path, target: Path, serif: str, sans: str, language: str) -> Path:
+    """A copy of `source` naming other East Asian fonts and language: same text, same metrics."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename in ("word/styles.xml", "word/document.xml"):
+                data = (data.replace(b'"SimSun"', f'"{serif}"'.encode()).replace(b'"SimHei"', f'"{sans}"'.encode())
+                        .replace(b'w:eastAsia="zh-CN"', f'w:eastAsia="{language}"'.encode()))
+            new.writestr(item, data)
+    return target
+
+
+def _first_page(pdf_path: Path) -> bytes:
+    prefix = pdf_path.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", str(pdf_path), str(prefix)], check=True)
+    return next(pdf_path.parent.glob(prefix.name + "-*1.png")).read_bytes()
+
+
+@pytest.mark.skipif(NO_NOTO, reason="needs LibreOffice, poppler-utils (pdffonts, pdftoppm) and fonts-noto-cjk "
+                                    "(Noto Serif CJK SC); not installed here")
+def test_pdfs_set_chinese_in_simplified_chinese_glyphs_serif_for_the_body(sample_report, tmp_path):
+    source = document(sample_report, "company", "公司", "plan")
+    ours = tmp_path / "ours" / source.name
+    ours.parent.mkdir()
+    shutil.copy(source, ours)
+    # The same document forced onto the SC faces, and onto the JP faces read as Japanese.
+    sc = _with_fonts(source, tmp_path / "sc" / source.name, "Noto Serif CJK SC", "Noto Sans CJK SC", "zh-CN")
+    jp = _with_fonts(source, tmp_path / "jp" / source.name, "Noto Serif CJK JP", "Noto Sans CJK JP", "ja-JP")
+    made = pdf.to_pdf([ours, sc, jp], workers=1)
+    fonts = subprocess.run(["pdffonts", str(made[0])], capture_output=True, text=True).stdout
+    # 宋体 text in a serif CJK face, 黑体 headings in a sans one; no DejaVu for Chinese. (Debian's Noto
+    # CJK collection names every language face NotoSerifCJKjp-… inside the PDF, so the glyphs decide.)
+    assert "NotoSerifCJK" in fonts and "NotoSansCJK" in fonts, fonts
+    text = subprocess.run(["pdftotext", "-layout", str(made[0]), "-"], capture_output=True, text=True).stdout
+    assert "备注(资源/风险)" in text  # the heading on one line
+    page, sc_page, jp_page = (_first_page(p) for p in made)
+    assert sc_page != jp_page  # the page holds characters whose SC and JP forms differ
+    assert page == sc_page, "the PDF's Chinese glyphs are not the Simplified Chinese forms"
