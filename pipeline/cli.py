@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from pipeline import config, resources, run, starter
-from pipeline.errors import EnvironmentFailure, InputError, SalesReportError, TemplateError
+from pipeline.errors import EnvironmentFailure, InputError, Problem, SalesReportError, TemplateError
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.validate import is_email
 from pipeline.inputs.values import parse_month, shift_month
@@ -46,9 +46,40 @@ def say(text: str, err: bool = False) -> None:
     _run.printed.append(text)
 
 
-def previous_month(today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
-    return shift_month(f"{today.year:04d}-{today.month:02d}", -1)
+TODAY_VARIABLE = "SALESREPORT_TODAY"  # YYYY-MM-DD: the date the default months are counted from (tests, reruns)
+
+
+def today() -> dt.date:
+    """Today, or the date SALESREPORT_TODAY gives."""
+    given = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not given:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise click.UsageError(f"环境变量 {TODAY_VARIABLE}={given} 无效：应为日期 YYYY-MM-DD，如 2025-11-01") from None
+
+
+def previous_month(day: dt.date | None = None) -> str:
+    day = day or today()
+    return shift_month(f"{day.year:04d}-{day.month:02d}", -1)
+
+
+class Months(list):
+    """The months of a run, in order; `default` when --month was left out (the cycle)."""
+
+    default = False
+
+
+def _cycle(ctx, param, value) -> Months:
+    """--month of report, validate and distribute: a month or a range; left out, the cycle:
+    last month (its closing summary) and the current one (its opening plan)."""
+    if value is None:
+        last = previous_month()
+        months = Months([last, shift_month(last, 1)])
+        months.default = True
+        return months
+    return Months(_months(ctx, param, value))
 
 
 def _month(ctx, param, value):
@@ -75,8 +106,9 @@ def _months(ctx, param, value) -> list[str]:
 
 month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
                             help="报告月份，如 2025-10；省略时为上一个自然月。")
-months_option = click.option("--month", "months", callback=_months, metavar="YYYY-MM[..YYYY-MM]",
-                             help="月份，如 2025-10，或范围 2025-09..2025-11；省略时为上一个自然月。")
+cycle_option = click.option("--month", "months", callback=_cycle, metavar="YYYY-MM[..YYYY-MM]",
+                            help="月份，如 2025-10，或范围 2025-10..2025-11（每月单独完整写出）；"
+                                 "省略时为上一个自然月和本月（环境变量 SALESREPORT_TODAY=YYYY-MM-DD 可指定“今天”）。")
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
                              metavar="FILE",
                              help=f"配置文件；省略时读取当前文件夹中的 {config.FILE_NAME}（如有）。环境变量优先。")
@@ -88,6 +120,12 @@ strict_option = click.option("--strict", is_flag=True, help="把数据警告（�
 
 
 def _fail(error: SalesReportError) -> None:
+    _explain(error)
+    sys.exit(error.exit_code)
+
+
+def _explain(error: SalesReportError) -> int:
+    """Prints what went wrong; the exit code it calls for."""
     if isinstance(error, InputError):
         listed = len(error.problems)
         only = f"（只列出前 {listed} 个）" if error.total > listed else ""
@@ -96,7 +134,7 @@ def _fail(error: SalesReportError) -> None:
             say(f"  - {problem}", err=True)
     else:
         say(f"错误：{error}", err=True)
-    sys.exit(error.exit_code)
+    return error.exit_code
 
 
 @contextlib.contextmanager
@@ -262,7 +300,8 @@ def _noting(function):
     """Notes the command's month, outputs folder and configuration, for its alert."""
     @functools.wraps(function)
     def noted(**params):
-        _run.month = params.get("month") or (params.get("months") or [None])[-1]
+        months = params.get("months") or [None]
+        _run.month = params.get("month") or (months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}")
         _run.outputs = params.get("outputs_dir") or _run.outputs
         _run.config = params.get("config_path")
         return function(**params)
@@ -337,8 +376,8 @@ class _Progress:
         self.phase, self.bar = None, None
 
 
-@main.command(short_help="生成某月的全部计划与总结、metrics.csv 和 manifest.json。")
-@month_option
+@main.command(short_help="生成某月（或几个月）的全部计划与总结、metrics.csv 和 manifest.json。")
+@cycle_option
 @inputs_option
 @outputs_option
 @templates_option
@@ -349,56 +388,109 @@ class _Progress:
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度。")
 @config_option
 @_noting
-def report(month, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet, config_path):
+def report(months, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, workers, quiet, config_path):
     """生成某月每个销售代表、团队、区域和公司的月度工作计划与月度工作总结，以及 metrics.csv 和 manifest.json。
 
-    全部写入 outputs/月份/（如 outputs/2025-10/）；出错时不写入任何文件，原有的输出保持不变。
+    每月全部写入 outputs/月份/（如 outputs/2025-10/）；某月出错时该月不写入任何文件，原有的输出保持不变，其余月份照常生成。
+    省略 --month 时生成上一个自然月（结月总结）和本月（开月计划）。尚无实际完成数据的月份只生成计划。
 
     \b
     示例：
+      salesreport report
       salesreport report --month 2025-10
+      salesreport report --month 2025-10..2025-11
       salesreport report --month 2025-10 --inputs inputs --outputs outputs --pdf
     """
     started = time.perf_counter()
     progress = _Progress(quiet)
-    try:
-        with _failing_clearly():
-            _settings(config_path)
-            checked = run.check(month, inputs_dir, strict=strict)
-            progress.line("读取并校验输入", started)
-            _print_warnings(checked.warnings)
-            result = run.write_report(checked, outputs_dir, templates_dir, progress, with_pdf, workers)
-    finally:
-        progress.close()
-    levels = {}
-    for document in result.documents:
-        levels[document["level"]] = levels.get(document["level"], 0) + 1
-    shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
-    say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
-        f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - started:.1f} 秒")
-    say(f"输出： {result.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
+    with _failing_clearly():
+        _settings(config_path)
+        inputs = run.load(inputs_dir)
+    progress.line("读取并校验输入", started)
+
+    def one(month: str) -> None:
+        begun = time.perf_counter()
+        try:
+            data = run.compute(inputs, month, strict=strict)
+            _print_warnings(data.warnings)
+            result = run.write_report(data, outputs_dir, templates_dir, progress, with_pdf, workers)
+        finally:
+            progress.close()
+        levels = {}
+        for document in result.documents:
+            levels[document["level"]] = levels.get(document["level"], 0) + 1
+        shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
+        say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
+            f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - begun:.1f} 秒")
+        if data.plans_only:
+            say(f"{month}: {run.PLANS_ONLY_NOTICE}")
+        say(f"输出： {result.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
+
+    _each_month(months, one)
 
 
-@main.command(short_help="检查某月的输入数据，列出每个问题；不写入任何文件。")
-@month_option
+def _each_month(months: Months, one) -> None:
+    """Runs `one(month)` for every month: a month that fails is reported and the others still
+    run; a month of the default cycle without targets is skipped with a notice. Exits with the
+    first failure's code; with several months, one summary line per month first."""
+    outcomes: dict[str, str] = {}
+    code = 0
+    for month in months:
+        try:
+            try:
+                one(month)
+                outcomes[month] = "完成"
+            except OSError as error:
+                raise EnvironmentFailure.from_os_error(error) from None
+        except run.NoTargets as error:
+            if not months.default:
+                code = code or _explain(error)
+                outcomes[month] = "失败"
+                continue
+            say(f"{month}: 没有这个月份的目标数据，跳过（未指定 --month 时处理上月和本月）")
+            outcomes[month] = "跳过（无目标）"
+        except SalesReportError as error:
+            if len(months) > 1:
+                say(f"{month}: 失败", err=True)
+            code = code or _explain(error)
+            outcomes[month] = "失败"
+    if len(months) > 1:
+        say("各月结果：" + "；".join(f"{month} {outcome}" for month, outcome in outcomes.items()))
+    if not code and all(outcome.startswith("跳过") for outcome in outcomes.values()):
+        code = _explain(run.NoTargets([Problem("targets*.csv", None, "month", "、".join(months),
+                                               "这些月份都没有目标数据，未生成任何文件")]))
+    if code:
+        sys.exit(code)
+
+
+@main.command(short_help="检查某月（或几个月）的输入数据，列出每个问题；不写入任何文件。")
+@cycle_option
 @inputs_option
 @strict_option
 @config_option
 @_noting
-def validate(month, inputs_dir, strict, config_path):
+def validate(months, inputs_dir, strict, config_path):
     """检查某月的输入数据（包括 recipients.csv）和配置（salesreport.toml 与环境变量），列出每个问题和警告；不写入任何文件。
+
+    --month 可为一个月或范围；省略时检查上一个自然月和本月。
 
     \b
     示例：
       salesreport validate --month 2025-10
-      salesreport validate --month 2025-10 --inputs inputs --strict
+      salesreport validate --month 2025-10..2025-11 --inputs inputs --strict
     """
     with _failing_clearly():
         _settings(config_path)
-        checked = run.check(month, inputs_dir, strict=strict, with_recipients=True)
-    _print_warnings(checked.warnings)
-    say(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
-        f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条）。")
+        inputs = run.load(inputs_dir, with_recipients=True)
+
+    def one(month: str) -> None:
+        checked = run.compute(inputs, month, strict=strict)
+        _print_warnings(checked.warnings)
+        plans = f"；{run.PLANS_ONLY_NOTICE}" if checked.plans_only else ""
+        say(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
+            f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条{plans}）。")
+
+    _each_month(months, one)
 
 
 @main.command("check-templates", short_help="用示例数据检查 Word 模板，列出每个问题。")
@@ -431,8 +523,8 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
         raise click.BadParameter(f"「{to}」不是有效的邮箱地址", param_hint="--to")
 
 
-@main.command(short_help="把某月的文档发给各收件人，每人一封，只发一次。")
-@month_option
+@main.command(short_help="把某月（或几个月）的文档发给各收件人，每人一封，只发一次。")
+@cycle_option
 @inputs_option
 @outputs_option
 @click.option("--dry-run", is_flag=True, help="只列出每位收件人会收到哪些文档，不发送、不记录。")
@@ -442,10 +534,12 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
 @click.option("--to", metavar="ADDRESS", default=None, help="预览邮件发往的地址（与 --preview 一起用）。")
 @config_option
 @_noting
-def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
+def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, config_path):
     """把某月各单位的文档发给各自的收件人：每个地址每月一封邮件，只发一次。
 
     收件人来自 recipients.csv（level、unit、email）和 org.csv 的 email。设置了 SALESREPORT_SMTP_HOST（或 salesreport.toml 的 smtp_host）时经 SMTP 发送，否则每封邮件写成 .eml 文件，放在 outputs/outbox/月份/（发件箱）。附件格式、邮件大小上限和审批按配置文件。
+
+    --month 可为一个月或范围；省略时为上一个自然月和本月（结月总结和开月计划），还没有报告的月份跳过。几个月一起发送时每位收件人仍只收到一封邮件，只含对其新增或有改动的文档。
 
     重新运行只发送收件人尚未收到或已更新的附件。--preview 加 --to 把某位收件人的邮件作为预览发到另一个地址，不记录为发送。
 
@@ -453,12 +547,17 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
     示例：
       salesreport distribute --month 2025-10 --dry-run
       salesreport distribute --month 2025-10
+      salesreport distribute --month 2025-10..2025-11
       salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
     """
     from pipeline.delivery import distribute as delivery
+    from pipeline.delivery.cycle import range_key
 
     _check_preview(preview, to, dry_run, resend)
+    month = range_key(months)
     if preview is not None:
+        if len(months) > 1:
+            raise click.UsageError("--preview 只用于单个月份：请用 --month 指定一个月，如 --month 2025-10")
         with _failing_clearly():
             mail, parts, transport = delivery.preview(month, inputs_dir, outputs_dir, _settings(config_path),
                                                       preview, to)
@@ -469,9 +568,8 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
 
     def show(outcome):
         mail = outcome.mail
-        names = "、".join(Path(d["path"]).name for d in mail.documents)
         if outcome.status == "dry-run":
-            say(f"将发送 {mail.recipient}（{len(mail.documents)} 份）：{names}")
+            say(f"将发送 {mail.recipient}（{len(outcome.attached)} 份）：{'、'.join(outcome.attached)}")
         elif outcome.status == "sent":
             notes = "，更新" if outcome.is_update else ""
             notes += f"，分 {outcome.parts} 封" if outcome.parts > 1 else ""
@@ -487,12 +585,14 @@ def distribute(month, inputs_dir, outputs_dir, dry_run, resend, preview, to, con
             say(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
     with _failing_clearly():
-        result = delivery.distribute(month, inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
-                                     report=show)
+        result = delivery.distribute(list(months), inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
+                                     report=show, skip_unreported=months.default)
+    month = result.month or month
     for warning in result.warnings:
         say(f"  ! {warning}", err=True)
     if dry_run:
-        say(f"{month}: 试运行，{len(result.outcomes)} 封邮件将经 {result.transport} 发出；未发送任何邮件。")
+        say(f"{month}: 试运行，{result.count('dry-run')} 封邮件将经 {result.transport} 发出"
+            f"（{result.count('skipped')} 位收件人没有新文档）；未发送任何邮件。")
         return
     if result.stopped:
         say(f"错误：{result.stopped}；其余 {result.count('pending')} 封保持待发，"
@@ -529,7 +629,7 @@ def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: boo
 
 
 @main.command(short_help="查看某月（或几个月）的文档是否已全部送达每位收件人。")
-@months_option
+@cycle_option
 @inputs_option
 @outputs_option
 @config_option
@@ -553,6 +653,9 @@ def status(months, inputs_dir, outputs_dir, config_path, with_received):
     for month in months:
         with _failing_clearly():
             found = month_status(month, inputs_dir, outputs_dir, _settings(config_path))
+        if found.problem and months.default and month == months[-1]:
+            say(f"{month}: 本月还没有报告（本月没有目标数据或尚未运行 report），不检查")
+            continue
         complete &= found.complete
         if found.problem:
             say(f"{month}: {found.problem}——未送达")
@@ -575,7 +678,7 @@ def _login_name() -> str:
 
 
 @main.command(short_help="审批某月的当前文档，开启审批时 distribute 才会发送。")
-@months_option
+@cycle_option
 @inputs_option
 @outputs_option
 @config_option
@@ -594,7 +697,11 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
     from pipeline.delivery.status import approve as approve_month
 
     by = (by or "").strip() or _login_name()
+    reported = [month for month in months if (outputs_dir / month / "manifest.json").is_file()]
     for month in months:
+        if months.default and reported and month not in reported:
+            say(f"{month}: 还没有报告（该月没有目标数据或尚未运行 report），不审批")
+            continue
         with _failing_clearly():
             _settings(config_path)
             mails = plan_month(month, inputs_dir, outputs_dir).mails

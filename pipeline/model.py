@@ -54,6 +54,7 @@ class UnitData:
     rows: list = field(default_factory=list)  # its own rows, in catalog order
     members: list = field(default_factory=list)  # its direct members' rows, in org order, each in catalog order
     next_rows: list = field(default_factory=list)  # its rows of next month's figures
+    plan_rows: list = field(default_factory=list)  # its plan's rows: targets without the month's actuals (compute.plan)
     tasks: list = field(default_factory=list)  # the month's tasks of its reps, by deadline, then file line
     warnings: list[str] = field(default_factory=list)  # the warnings about it or any of its reps, once each
 
@@ -71,6 +72,7 @@ class MonthData:
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)  # compute.segments.segment_figures
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
+    plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
     trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
 
     def of(self, unit: Unit) -> UnitData:

@@ -19,6 +19,7 @@ METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", 
                    "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
                    # issue 12: year to date (January..month) and the same month last year
                    "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
+PLANS_ONLY_NOTICE = "尚无实际完成数据：只生成计划；总结在实际数据录入后重新运行 report 时生成"
 _TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment"}
 # metrics_by_segment.csv: metrics.csv's columns up to `status`, with `segment` after `metric`.
 SEGMENT_METRICS_COLUMNS = [*METRICS_COLUMNS[:4], "segment", *METRICS_COLUMNS[4:METRICS_COLUMNS.index("status") + 1]]
@@ -85,6 +86,7 @@ def manifest(data: MonthData, documents: list[dict]) -> dict:
         "documents": documents,
         "warnings": [w.message for w in data.warnings],
         "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in data.inputs.files],
+        **({"plans_only": True, "notice": PLANS_ONLY_NOTICE} if data.plans_only else {}),
     }
 
 

@@ -15,7 +15,7 @@ from pipeline.errors import DataWarning, InputError, Problem, Problems, Template
 from pipeline.inputs import schema
 from pipeline.inputs.load import read_inputs
 from pipeline.inputs.validate import validate_inputs, validate_recipients
-from pipeline.model import MonthData
+from pipeline.model import Inputs, MonthData
 from pipeline.workers import default_workers, mapped
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
@@ -31,22 +31,39 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+class NoTargets(InputError):
+    """The month asked for has no targets at all: nothing to plan or to sum up."""
+
+
+PLANS_ONLY_NOTICE = outputs.PLANS_ONLY_NOTICE
+
+
 def check(month: str, inputs_dir: Path, strict: bool = False, with_recipients: bool = False) -> MonthData:
     """Read, validate and compute `month`; raises InputError with every problem found (the first 1,000 listed).
 
     `with_recipients` also reads and checks recipients.csv, which `report` does not need.
     """
+    return compute(load(inputs_dir, with_recipients), month, strict)
+
+
+def load(inputs_dir: Path, with_recipients: bool = False) -> Inputs:
+    """The inputs read and validated once, for one month or several; InputError with every problem."""
     problems = Problems()
     tables, files = read_inputs(inputs_dir, problems, schema.ALL if with_recipients else schema.REPORT_FILES)
     inputs = validate_inputs(tables, files, problems)
     if with_recipients:
         validate_recipients(tables.get("recipients"), problems)
-    if "targets" in tables and tables["targets"] is not None and not problems \
-            and not (inputs.targets["month"] == month).any():
-        found = "、".join(sorted(set(inputs.targets["month"]))) or "无"
-        problems.append(Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）"))
     if problems:
         raise InputError(problems)
+    return inputs
+
+
+def compute(inputs: Inputs, month: str, strict: bool = False) -> MonthData:
+    """`month` computed from valid `inputs`; NoTargets when it has no targets, InputError for
+    warnings under `strict`."""
+    if not (inputs.targets["month"] == month).any():
+        found = "、".join(sorted(set(inputs.targets["month"]))) or "无"
+        raise NoTargets([Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）")])
     data = compute_month(inputs, month)
     if strict and data.warnings:
         raise InputError([Problem("(--strict)", None, None, None, w.message) for w in data.warnings])
@@ -91,13 +108,13 @@ def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[li
     return documents, spent
 
 
-def _tasks(month: str, units: list[Unit]) -> list[list[tuple[Unit, dict[str, str]]]]:
+def _tasks(month: str, units: list[Unit], kinds=tuple(KIND_NAMES)) -> list[list[tuple[Unit, dict[str, str]]]]:
     """The units in tasks of UNITS_PER_TASK, each document's path decided here, in unit order,
     so names (and their -2 suffixes) do not depend on which worker renders what."""
     taken, planned = set(), []
     for unit in units:
         planned.append((unit, {kind: publish.unique_path(Path(unit.level), _file_stem(month, unit, kind), ".docx",
-                                                         taken).as_posix() for kind in KIND_NAMES}))
+                                                         taken).as_posix() for kind in kinds}))
     return [planned[i:i + UNITS_PER_TASK] for i in range(0, len(planned), UNITS_PER_TASK)]
 
 
@@ -155,7 +172,8 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
     templates = _templates(templates_dir)
     if with_pdf:
         pdf.require()  # refuse before rendering, not after
-    tasks = _tasks(month, data.org.all_units())
+    # a month without actuals yet gets plans only: its summaries wait for the actuals
+    tasks = _tasks(month, data.org.all_units(), ("plan",) if data.plans_only else tuple(KIND_NAMES))
     with publish.staged_month(outputs_dir, month) as staging:
         documents, timings = _write_documents(_Job(data, templates, staging), tasks, workers, progress)
         if with_pdf:

@@ -316,6 +316,10 @@ def build_plan(path: Path) -> None:
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
     chart(doc, "chart_targets")
+    doc.add_paragraph("{%p if prev_next_steps %}")
+    doc.add_paragraph("{{ prev_month_label }}总结提出的改进措施（本月落实）：")
+    bullets(doc, "prev_next_steps")
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if segment_targets %}")
     doc.add_paragraph("按细分（产品线/客户类型）的目标：", style="Caption")
     loop_table(doc, "row in segment_targets", [

@@ -222,3 +222,12 @@ def test_metrics_csv_ends_with_the_history_columns(sample_report):
     assert header[-7:] == ["targeted", "reported", "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual",
                            "yoy_change"]
     assert all(len(row) == len(header) for row in csv.reader(io.StringIO(raw)))
+
+
+def test_a_plans_only_month_has_no_year_to_date_yet(tmp_path):
+    # November 2025 has targets and no actual: plans only, and nothing to add up or compare yet
+    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+    with (tmp_path / "2025-11" / "metrics.csv").open(encoding="utf-8-sig") as handle:
+        row = next(r for r in csv.DictReader(handle) if (r["level"], r["metric"]) == ("company", "sales"))
+    assert row["target"] == "2065000"
+    assert [row[c] for c in ("ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change")] == [""] * 5

@@ -200,10 +200,10 @@ def test_a_usage_error_alerts_too_and_names_the_month_it_would_have_run(smtp, ou
 
 def test_a_report_without_a_month_alerts_with_the_month_to_rerun(smtp, tmp_path, monkeypatch):
     monkeypatch.setenv("SALESREPORT_ALERT_TO", "ops@example.com")
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-01-05")  # the cycle: last month and this one
     result = invoke("report", "--inputs", tmp_path / "no-inputs", "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 2
-    today = dt.date.today()
-    last = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
+    last = "2025-12..2026-01"
     [alert] = smtp.to("ops@example.com")
     assert alert["Subject"] == f"【salesreport 失败】report {last}"
     assert f"-q --month {last}" in alert.get_content()

@@ -131,11 +131,12 @@ def _values(values: pd.Series) -> list:
     return values.astype(object).where(values.notna(), None).tolist()
 
 
-def with_history(metrics: pd.DataFrame, history: History) -> pd.DataFrame:
+def with_history(metrics: pd.DataFrame, history: History, blank: bool = False) -> pd.DataFrame:
     """The month's metrics with their year to date and last year's month beside them:
     yoy_change = actual − last year's actual (the rates' in fractions, i.e. percentage points
-    ×100) and yoy_percent = that change over last year's actual (NaN where it is 0 or missing)."""
-    frame = metrics.merge(history.frame, on=_KEY, how="left")
+    ×100) and yoy_percent = that change over last year's actual (NaN where it is 0 or missing).
+    `blank`: a plans-only month (no actual yet) has none of these; its columns stay empty."""
+    frame = metrics.merge(history.frame.iloc[:0] if blank else history.frame, on=_KEY, how="left")
     change = frame["actual"] - frame["yoy_actual"]
     return frame.assign(yoy_change=change,
                         yoy_percent=change / frame["yoy_actual"].where(frame["yoy_actual"] != 0),

@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.compute import segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
+from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.documents import formats
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
@@ -243,15 +244,20 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     org, catalog = Org(inputs.org), inputs.catalog
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
-    metrics = with_achievement(figures[month], figures[before], catalog)
+    plan = plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before])
+    plans_only = not (inputs.actuals["month"] == month).any()
+    # without any actual yet, metrics.csv carries the targets the plans show
+    metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
     from pipeline.compute import history as beyond  # builds on this module's roll-up
     past = beyond.unit_history(inputs.targets, inputs.actuals, org, month, catalog)
-    metrics = beyond.with_history(metrics, past)
-    warnings = data_warnings(inputs.targets, inputs.actuals, org, month, catalog) + \
+    metrics = beyond.with_history(metrics, past, blank=plans_only)
+    warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
         rollup_warnings(figures[month], org, catalog)
-    next_targets = figures[after]
+    # next month's targets as next month's plan will show them (weighted by bases known by then)
+    next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
+    attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), trends=past.trends)
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends)

@@ -6,6 +6,7 @@ approval checked → archived, then sent under the ledger's guard.
 """
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pipeline import config
 from pipeline.compute.org import Org
 from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
+from pipeline.delivery.cycle import Cycle, range_key
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
@@ -65,6 +67,7 @@ class Result:
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped sending before the end
+    month: str = ""  # what the run covered: a month or a range FIRST..LAST (delivery.cycle)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -144,6 +147,13 @@ class Month:
     def items(self, mail: Mail, formats: tuple[str, ...]) -> list[Item]:
         return attachments.plan(mail.documents, mail.units, formats, self.month, self.metrics_rows)
 
+    def month_of(self, identity: str) -> str:
+        """The month an item belongs to (always this one; a Cycle has several)."""
+        return self.month
+
+    def delivered_to(self, ledger: Ledger, transport: str) -> dict[str, Delivered]:
+        return ledger.delivered_to(transport, self.month)
+
 
 def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     """The mails of `month` (recipients from the inputs, documents from the report) and the warnings."""
@@ -152,6 +162,22 @@ def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     mails, warnings = plan_mails(manifest, org, recipients)
     return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(outputs_dir / month / "metrics.csv")),
                  read_catalog(inputs_dir))
+
+
+def plan_run(months: list[str], inputs_dir: Path, outputs_dir: Path, skip_unreported: bool = False) -> Month | Cycle:
+    """The mails of one month, or of several as a Cycle (one mail per recipient for all of them).
+    With `skip_unreported` (the default months), a month without a report is left out with a warning."""
+    planned, skipped = [], []
+    for month in months:
+        if skip_unreported and not (outputs_dir / month / "manifest.json").is_file():
+            skipped.append(f"{month} 还没有报告（未运行 report 或该月没有目标），本次不发送该月")
+            continue
+        planned.append(plan_month(month, inputs_dir, outputs_dir))
+    if not planned:  # nothing reported: say what to run, as for a single month
+        read_manifest(outputs_dir, months[-1])
+    chosen = planned[0] if len(planned) == 1 else Cycle.of(planned, outputs_dir, Mail)
+    chosen.warnings = skipped + chosen.warnings
+    return chosen
 
 
 @dataclass
@@ -206,9 +232,10 @@ def require_approved(ledger: Ledger, month: str, items: list[Item]) -> None:
                             f"检查文档后运行 salesreport approve --month {month}，再运行 distribute")
 
 
-def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], dry_run: bool = False,
-               resend: bool = False, retry_delay: float = 2.0, sleep: Callable[[float], None] | None = None,
-               report: Callable[[Outcome], None] | None = None) -> Result:
+def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str],
+               dry_run: bool = False, resend: bool = False, retry_delay: float = 2.0,
+               sleep: Callable[[float], None] | None = None, report: Callable[[Outcome], None] | None = None,
+               skip_unreported: bool = False) -> Result:
     """Send (or with `dry_run` only list) each recipient's mail for `month`; see contract §6.
 
     The month's lock (shared with `report`) is held from before the manifest is read to the
@@ -216,33 +243,61 @@ def distribute(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str
     refuses at its start. With approval required, documents not approved stop the run before
     anything is sent (ApprovalError). A full or read-only disk or an unusable ledger stops the
     run with an EnvironmentFailure or LedgerError saying how many mails are still to be sent.
+
+    Several months (a range, or the cycle's last and current month) go as one mail per
+    recipient holding what is new or changed for them in any of the months (delivery.cycle).
     """
+    months = [month] if isinstance(month, str) else list(month)
     options = config.options(env)
-    transport: Outbox | Smtp = from_settings(options.smtp, outputs_dir / "outbox" / month)
+    transport: Outbox | Smtp = from_settings(options.smtp, outputs_dir / "outbox" / range_key(months))
     report = report or (lambda outcome: None)
     if dry_run:
-        planned = plan_month(month, inputs_dir, outputs_dir)
-        result = Result(transport.describe(), [Outcome(mail, "dry-run") for mail in planned.mails], planned.warnings)
-        for outcome in result.outcomes:
-            report(outcome)
-        return result
-    with exclusive(month_lock(outputs_dir, month), month_busy(month)), \
-            exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY):
-        planned = plan_month(month, inputs_dir, outputs_dir)
-        result = Result(transport.describe(), warnings=planned.warnings)
+        return _dry_run(months, inputs_dir, outputs_dir, options, transport, resend, skip_unreported, report)
+    with contextlib.ExitStack() as locks:
+        for each in months:
+            locks.enter_context(exclusive(month_lock(outputs_dir, each), month_busy(each)))
+        locks.enter_context(exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY))
+        planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
+        if planned.month != range_key(months):  # a default month was left out
+            transport = from_settings(options.smtp, outputs_dir / "outbox" / planned.month)
+        result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
         ledger = Ledger(outputs_dir / "deliveries.sqlite")
         try:
             run = _Delivery(planned, transport, ledger, options, resend, retry_delay, sleep or time.sleep, Breaker(),
-                            ledger.delivered_to(transport.name, month))
+                            planned.delivered_to(ledger, transport.name))
             todo = [(mail, run.to_send(mail)) for mail in planned.mails]
             if options.require_approval:
-                require_approved(ledger, month, [item for _, items in todo for item in items])
+                for each in dict.fromkeys(planned.month_of(i.identity) for _, items in todo for i in items):
+                    require_approved(ledger, each, [i for _, items in todo for i in items
+                                                    if planned.month_of(i.identity) == each])
             transport.prepare()
             run.maker.convert([item for _, items in todo for item in items])
             _deliver_all(run, todo, result, report)
         finally:
             ledger.close()
     archive.prune(outputs_dir, options.archive_months)
+    return result
+
+
+def _dry_run(months: list[str], inputs_dir: Path, outputs_dir: Path, options: config.Options, transport,
+             resend: bool, skip_unreported: bool, report: Callable[[Outcome], None]) -> Result:
+    """What a run would send to whom, writing nothing: with a ledger, only what is new or changed
+    for each recipient (`attached`); a recipient with nothing new is `skipped`."""
+    planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
+    result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
+    ledger_path = outputs_dir / "deliveries.sqlite"
+    delivered: dict[str, Delivered] = {}
+    if ledger_path.is_file() and not resend:
+        ledger = Ledger(ledger_path)
+        try:
+            delivered = planned.delivered_to(ledger, transport.name)
+        finally:
+            ledger.close()
+    for mail in planned.mails:
+        have = delivered.get(mail.recipient.casefold(), Delivered())
+        new = [i.name for i in planned.items(mail, options.attach) if not have.has(i.name, i.identity)]
+        result.outcomes.append(Outcome(mail, "dry-run" if new else "skipped", attached=new, via=transport.name))
+        report(result.outcomes[-1])
     return result
 
 
@@ -279,7 +334,7 @@ def _identities(chunk: list[Attachment]) -> list[str]:
 class _Delivery:
     """What every mail of one run shares: the month, how mails go, the ledger, what each recipient has."""
 
-    planned: Month
+    planned: Month | Cycle
     transport: Outbox | Smtp
     ledger: Ledger
     options: config.Options
@@ -346,7 +401,7 @@ class _Delivery:
         msg_id = message["Message-ID"]
         part, count = _part_of(message)
         for attachment in chunk:
-            archive.keep(self.planned.outputs_dir, self.planned.month, attachment)
+            archive.keep(self.planned.outputs_dir, self.planned.month_of(attachment.identity), attachment)
         key = (self.transport.name, self.planned.month, recipient)
         self.ledger.sending(*key, ",".join(_identities(chunk)), msg_id, is_update, part, count)
         try:
@@ -361,7 +416,8 @@ class _Delivery:
         if error:
             self.ledger.finished(*key, FAILED, error, part)
         else:
-            self.ledger.delivered(*key, part, msg_id, [(a.name, a.sha256, a.identity) for a in chunk])
+            self.ledger.delivered(*key, part, msg_id, [(a.name, a.sha256, a.identity) for a in chunk],
+                                  [self.planned.month_of(a.identity) for a in chunk])
         return error
 
 

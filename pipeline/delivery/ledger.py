@@ -250,8 +250,9 @@ class Ledger:
         self.finished(transport, month, recipient, FAILED, error)
 
     def delivered(self, transport: str, month: str, recipient: str, part: int, message_id: str,
-                  attachments: list[tuple[str, str, str]]) -> None:
-        """Record the part as sent and each of its attachments, (name, sha256, identity), as received, at once."""
+                  attachments: list[tuple[str, str, str]], months: list[str] | None = None) -> None:
+        """Record the part as sent and each of its attachments, (name, sha256, identity), as received, at once:
+        under `month`, or under each attachment's own month of `months` (a mail of several months)."""
         with self._guard(), self._transaction():
             self._db.execute(
                 f"UPDATE deliveries SET status = 'sent', last_error = NULL, updated_at = {_NOW}"
@@ -260,7 +261,8 @@ class Ledger:
             self._db.executemany(
                 "INSERT INTO received (transport, month, recipient, message_id, name, sha256, identity)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(transport, month, recipient, message_id, *attachment) for attachment in attachments])
+                [(transport, own, recipient, message_id, *attachment)
+                 for attachment, own in zip(attachments, months or [month] * len(attachments))])
 
     def received(self, transport: str, month: str) -> list[Received]:
         """Everything delivered for the month, oldest first."""

@@ -87,6 +87,11 @@ def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None 
     return header_text(f"{prefix}【{month}】{shown} 销售月度工作计划与总结{suffix}")
 
 
+def period_label(month: str) -> str:
+    """`2025年10月`, or for a mail of several months `2025年10月—2025年11月`."""
+    return "—".join(month_label(part) for part in month.split(".."))
+
+
 def _part_note(marks: Marks) -> str:
     return (f"本邮件是第 {marks.part}/{marks.parts} 封：附件超过单封邮件的大小上限，分 {marks.parts} 封发送。"
             if marks.parts > 1 else "")
@@ -99,7 +104,7 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
         lines += ["本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。", ""]
     if marks.parts > 1:
         lines += [_part_note(marks), ""]
-    lines += [f"附件是{month_label(month)}的销售月度工作计划与总结，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
+    lines += [f"附件是{period_label(month)}的销售月度工作计划与总结，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
     lines.append("本月要点（达成率）：")
     for headline in headlines:
         items = "；".join(f"{i.metric} {i.achievement}（{i.status_text}）" for i in headline.items) or "无数据"
@@ -122,7 +127,7 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
-            f"<p>附件是{e(month_label(month))}的销售月度工作计划与总结，共 {len(names)} 份：</p><ul>{files}</ul>"
+            f"<p>附件是{e(period_label(month))}的销售月度工作计划与总结，共 {len(names)} 份：</p><ul>{files}</ul>"
             f'<p>本月要点（达成率）：</p><table style="border-collapse:collapse">{"".join(rows)}</table>'
             f'<p style="color:#666">此邮件由 salesreport 根据 CRM 数据自动生成并发送。</p></body></html>')
 

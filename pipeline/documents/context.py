@@ -89,7 +89,7 @@ def _due_text(due: dt.date) -> str:
 def plan_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作计划 of `unit`: goals, Table 1, strategy, weekly milestones, risks."""
     catalog, org, month, prepared = data.inputs.catalog, data.org, data.month, data.of(unit)
-    rows, tasks = prepared.rows, prepared.tasks
+    rows, tasks = prepared.plan_rows, prepared.tasks  # never the month's own actuals (compute.plan)
     goals = [{
         "metric": catalog[r.metric].name,
         "target": formats.figure(r.target, catalog[r.metric]),
@@ -132,7 +132,19 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "weeks": weeks,
         "risks": _or_not_given(_notes(data, unit, "risk")),
         "responses": _or_not_given(_notes(data, unit, "response")),
+        "prev_next_steps": previous_next_steps(data, unit),
     }
+
+
+def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
+    """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, each
+    metric's prefixed with the metric's name, in catalog order, then the general ones."""
+    before, catalog, texts = shift_month(data.month, -1), data.inputs.catalog, data.inputs.note_texts
+    found = []
+    for key in [*catalog.keys(), ""]:
+        label = f"{catalog[key].name}：" if key else ""
+        found += [label + text for text in texts.get((before, unit.level, unit.unit, "next_step", key), [])]
+    return found
 
 
 def _data_notes(warnings: list[str], rows: list) -> list[str]:
