@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MONTH  ?=
 REPS   ?= 2000
+MONTHS ?= 2
 MONTH_ARG := $(if $(MONTH),--month $(MONTH),)
 PDF_ARG   := $(if $(PDF),--pdf,)
 
@@ -46,8 +47,8 @@ check-templates: $(STAMP)  ## check docx_templates/ for broken tags, unknown var
 test: $(STAMP)  ## run the test suite
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## time a report of a synthetic org stage by stage, renderers side by side (REPS=2000 WORKERS=n PDF=1 SEGMENTS=n)
-	$(BIN)/python scripts/bench.py --reps $(REPS) $(if $(WORKERS),--workers $(WORKERS),) $(PDF_ARG) $(if $(SEGMENTS),--segments $(SEGMENTS),)
+bench: $(STAMP)  ## time a report of a synthetic org stage by stage, renderers side by side (REPS=2000 MONTHS=13 WORKERS=n PDF=1 SEGMENTS=n)
+	$(BIN)/python scripts/bench.py --reps $(REPS) --months $(MONTHS) $(if $(WORKERS),--workers $(WORKERS),) $(PDF_ARG) $(if $(SEGMENTS),--segments $(SEGMENTS),)
 
 templates: $(STAMP)  ## rebuild docx_templates/ from scripts/build_templates.py (overwrites Word edits)
 	$(BIN)/python scripts/build_templates.py

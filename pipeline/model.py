@@ -73,6 +73,7 @@ class MonthData:
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)  # compute.segments.segment_figures
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
     plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
+    trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
     # compute.notes.note_index: the notes each document shows (flowed down, rolled up, paired), as
     # (text, response, source) by (month, level, unit, section, metric)
     shown_notes: dict = field(default_factory=dict)

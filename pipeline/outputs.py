@@ -16,7 +16,9 @@ from pipeline.errors import InputError, Problem
 from pipeline.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
+                   "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
+                   # issue 12: year to date (January..month) and the same month last year
+                   "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
 PLANS_ONLY_NOTICE = "尚无实际完成数据：只生成计划；总结在实际数据录入后重新运行 report 时生成"
 _TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment"}
 # metrics_by_segment.csv: metrics.csv's columns up to `status`, with `segment` after `metric`.

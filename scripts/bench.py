@@ -1,6 +1,6 @@
 """Benchmark: a report of a synthetic org, stage by stage, and the render engines side by side.
 
-    python scripts/bench.py [--reps 2000] [--workers N] [--pdf] [--compare 200] [--segments N]
+    python scripts/bench.py [--reps 2000] [--months 2] [--workers N] [--pdf] [--compare 200] [--segments N]
 
 Builds the org in a temporary folder and runs the report as `salesreport report` does, then
 renders `--compare` of the same documents three ways in this one process: docxtpl's plain
@@ -99,7 +99,8 @@ def report(inputs: Path, out: Path, workers: int, pdf: bool) -> MonthData:
     count, spent = len(result.documents), result.timings
     total = checking + writing
     print(f"synthetic org: {len(checked.inputs.org)} reps, {count // 2} units → {count} documents, "
-          f"{workers} worker(s); {len(checked.segments)} segment rows")
+          f"{checked.inputs.targets['month'].nunique()} month(s) of data, {workers} worker(s); "
+          f"{len(checked.segments)} segment rows")
     print(f"  read        {read:7.2f} s")
     print(f"  validate    {validated:7.2f} s")
     print(f"  compute     {checking - read - validated:7.2f} s   (check() less the two above)")
@@ -171,6 +172,7 @@ def _floor_members(jobs) -> list[list]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=2000)
+    parser.add_argument("--months", type=int, default=2, help="months of data up to 2025-10 (13: a year of history)")
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--pdf", action="store_true")
     parser.add_argument("--segments", type=int, default=0, help="product lines every rep's sales is split into")
@@ -178,7 +180,7 @@ def main() -> None:
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="salesreport-bench-"))
     try:
-        inputs = synthetic_inputs(work / "in", options.reps, options.segments)
+        inputs = synthetic_inputs(work / "in", options.reps, options.segments, options.months)
         checked = report(inputs, work / "out", options.workers, options.pdf)
         if options.compare:
             compare(checked, options.compare)

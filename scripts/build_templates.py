@@ -376,6 +376,27 @@ def build_plan(path: Path) -> None:
     save(doc, "月度工作计划", path)
 
 
+def history_table(doc) -> None:
+    """Step 一 beyond the month, under the month's figures: year to date and last year's month per metric."""
+    doc.add_paragraph("本年累计（{{ ytd_label }}）与去年同期：", style="Caption")
+    loop_table(doc, "row in history", [
+        ("核心指标", "metric", 3.8), ("本年累计目标", "ytd_target", 3.2), ("本年累计实际", "ytd_actual", 3.2),
+        ("累计达成率", "ytd_achievement", 3.0, "ytd_fill"), ("累计月份", "ytd_months", 3.6),
+        ("去年同期实际", "yoy_actual", 3.2), ("同比变化", "yoy_change", 5.6)])
+
+
+def trend_block(doc) -> None:
+    """The trend: a chart of target and actual per month, and the achievement per month."""
+    doc.add_paragraph("{%p if trend %}")
+    doc.add_paragraph("近{{ trend_count }}个月走势（输入中没有数据的月份留空，不计为0）：", style="Caption")
+    chart(doc, "chart_trend")
+    loop_table(doc, "row in trend", [
+        ("月份", "month", 3.4), ("{{ trend_metrics[0] }}目标", "target", 3.6),
+        ("{{ trend_metrics[0] }}实际", "actual", 3.6), ("{{ trend_metrics[0] }}达成率", "rates[0]", 3.6),
+        ("{{ trend_metrics[1] }}达成率", "rates[1]", 3.6), ("{{ trend_metrics[2] }}达成率", "rates[2]", 3.6)])
+    doc.add_paragraph("{%p endif %}")
+
+
 def build_summary(path: Path) -> None:
     doc = new_document(landscape=True)
 
@@ -385,6 +406,7 @@ def build_summary(path: Path) -> None:
         ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
         ("达成率", "achievement", 2.4, "fill"), ("差异", "variance", 3.4), ("上月实际", "prev_actual", 3.2),
         ("环比变化", "mom_change", 3.4), ("状态", "status_text", 3.0, "fill")])
+    history_table(doc)
     chart(doc, "chart_achievement")
     doc.add_paragraph("{%p if segments %}")
     doc.add_paragraph("按细分（产品线/客户类型）的完成情况：", style="Caption")
@@ -392,6 +414,7 @@ def build_summary(path: Path) -> None:
         ("细分", "segment", 4.2), ("核心指标", "metric", 3.8), ("月度目标", "target", 3.2), ("实际完成", "actual", 3.2),
         ("达成率", "achievement", 3.0, "fill"), ("实际占比", "share", 2.6)])
     doc.add_paragraph("{%p endif %}")
+    trend_block(doc)
     doc.add_paragraph("数据说明：")
     bullets(doc, "data_notes")
 

@@ -1,4 +1,5 @@
-"""A synthetic org for benchmarks and tests: reps in teams of 10, teams in regions of 10, two months.
+"""A synthetic org for benchmarks and tests: reps in teams of 10, teams in regions of 10, two months
+(or `months` months ending 2025-10: 13 give a year to date, last October and a 12-month trend).
 
 2,000 reps make 200 teams in 20 regions: 2,221 units, 4,442 documents.
 """
@@ -17,8 +18,9 @@ def _split(value: int, parts: int) -> list[int]:
     return [share + rest] + [share] * (parts - 1)
 
 
-def synthetic_inputs(folder: Path, reps: int, segments: int = 0) -> Path:
-    """An inputs folder with `reps` reps' targets and actuals for 2025-09 and 2025-10; with
+def synthetic_inputs(folder: Path, reps: int, segments: int = 0, months: int = 2) -> Path:
+    """An inputs folder with `reps` reps' targets and actuals for the `months` months up to 2025-10
+    (2025-09 and 2025-10 by default); with
     `segments`, every rep's sales given by that many product lines (in *_segments.csv), the
     same totals as without."""
     folder.mkdir(parents=True)
@@ -33,7 +35,8 @@ def synthetic_inputs(folder: Path, reps: int, segments: int = 0) -> Path:
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["month", "rep_id", "metric", value, *(["base"] if name == "actuals" else [])])
-            for month in ("2025-09", "2025-10"):
+            for month in [f"{(2025 * 12 + 9 - back) // 12}-{(2025 * 12 + 9 - back) % 12 + 1:02d}"
+                          for back in range(months - 1, -1, -1)]:
                 for i in range(reps):
                     for key, (low, high) in METRICS.items():
                         amount = rng.randint(low, high)

@@ -43,12 +43,13 @@ def charts(path):
 
 def test_company_summary_charts_hold_the_figures(sample_report):
     path = document(sample_report, "company", "公司", "summary")
-    (title, series, categories, sheet), members = charts(path)
+    (title, series, categories, sheet), _trend, members = charts(path)
     assert title == "各项指标达成率"
     # 孙浩 reported no 活动参与量: the metric is named without a bar rather than drawn as a shortfall
-    assert categories == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量（数据不全）"]
-    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150])
-    assert series["目标 100%"] == [1.0] * 5
+    assert categories == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量（数据不全）",
+                          "拜访次数", "跟进次数"]
+    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 249 / 240, 357 / 360])
+    assert series["目标 100%"] == [1.0] * 7
     assert sheet[1][:3] == ["销售额", 0.925, 1]  # the workbook Word's "Edit Data" opens
     m_title, m_series, m_categories, _ = members
     assert m_title == "各区域达成率对比" and m_categories == ["华东区", "华南区"]  # sorted by 销售额 achievement
@@ -58,7 +59,8 @@ def test_company_summary_charts_hold_the_figures(sample_report):
 def test_every_document_has_its_charts(sample_report):
     manifest = json.loads((sample_report / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["documents"]:
-        expected = 1 if entry["kind"] == "plan" or entry["level"] == "rep" else 2
+        # a summary: achievement, the trend, and for a roll-up its members
+        expected = 1 if entry["kind"] == "plan" else 2 if entry["level"] == "rep" else 3
         assert len(charts(sample_report / entry["path"])) == expected, entry["path"]
 
 
@@ -117,3 +119,25 @@ def test_an_empty_chart_leaves_no_part():
     context["segment_targets"] = []
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]
+
+
+@pytest.mark.parametrize("spec", [
+    ChartSpec("达成率", ("销售额", "新客户开发数量", "A&B <公司> \"引号\""), (("达成率", (0.925, None, 1.5)),),
+              reference_line=("目标 100%", 1.0)),
+    ChartSpec("趋势", tuple(f"{m}月" for m in range(1, 31)), (("目标", tuple(float(m * 1000) for m in range(30))),
+              ("实际", tuple(None if m % 7 == 3 else m * 12.345678901234567 for m in range(30)))),
+              '0.0"万元"', data_labels=False),
+    ChartSpec("重名", ("目标", "甲", "甲"), (("目标", (1e-7, 123456789012.5, -3.0)), ("乙", (None, None, 2.0))), '0"家"'),
+    ChartSpec("多列", ("一",), tuple((f"系列{n}", (float(n),)) for n in range(30)), "0.0%"),
+])
+def test_embedded_workbook_is_written_as_xlsxwriter_writes_it(spec):
+    # the direct writer must give XlsxWriter's bytes (which Word's "Edit Data" opens)
+    from pipeline.documents.wordchart import reference_workbook
+    assert chart_xml(spec)[1] == reference_workbook(spec)
+
+
+def test_unusual_text_in_a_workbook_goes_through_xlsxwriter():
+    from pipeline.documents.wordchart import reference_workbook
+    for odd in (" 前后空格 ", "_x0041_", "<r>富文本</r>", "=1+1", "http://example.com"):
+        spec = ChartSpec("t", (odd, "乙"), ((odd, (1.0, 2.0)),))
+        assert chart_xml(spec)[1] == reference_workbook(spec)

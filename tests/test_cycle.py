@@ -67,12 +67,13 @@ def test_a_range_writes_each_month_whole_and_a_month_without_actuals_as_plans_on
 
 
 def test_a_failing_month_does_not_stop_the_others_and_the_exit_code_says_so(tmp_path):
-    result = invoke("report", "--month", "2025-08..2025-09", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+    # the sample's history begins in October 2024 (inputs/*_history.csv): September 2024 has no targets
+    result = invoke("report", "--month", "2024-09..2024-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
     assert result.exit_code == 2
-    assert "没有这个月份的目标数据" in result.stderr and "2025-08" in result.stderr
-    assert not (tmp_path / "2025-08").exists()
-    assert kinds(tmp_path, "2025-09") == {"plan": 19, "summary": 19}
-    assert "各月结果：2025-08 失败；2025-09 完成" in result.output
+    assert "没有这个月份的目标数据" in result.stderr and "2024-09" in result.stderr
+    assert not (tmp_path / "2024-09").exists()
+    assert kinds(tmp_path, "2024-10") == {"plan": 19, "summary": 19}
+    assert "各月结果：2024-09 失败；2024-10 完成" in result.output
 
 
 def test_without_month_report_covers_last_month_and_the_current_one(tmp_path, monkeypatch):

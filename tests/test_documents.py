@@ -79,8 +79,9 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
     text = body_text(path)
     for heading in ["一、数据收集与整理", "二、目标达成分析", "三、问题与经验提炼", "四、下月计划优化"]:
         assert heading in text
-    # 销售额 92.5%, 复购率 91.4%, 回款 94.1% are near; 新客户 80% missed; 活动 lacks 孙浩's figure
-    assert "本月共考核5项指标：接近目标3项，未达成1项，数据不全1项。" in text
+    # 销售额 92.5%, 复购率 91.4%, 回款 94.1% are near; 新客户 80% missed; 活动 lacks 孙浩's figure;
+    # 拜访次数 249/240 = 103.8% met, 跟进次数 357/360 = 99.2% near (inputs/*_process.csv)
+    assert "本月共考核7项指标：达成1项，接近目标4项，未达成1项，数据不全1项。" in text
     figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
     assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "\u221215万元", "176.2万元", "+8.8万元", "接近目标"]
     assert figures[3][4] == "\u22123个百分点"
@@ -127,7 +128,8 @@ def test_metrics_csv_is_raw_figures_with_a_bom(sample_report):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert list(rows[0]) == ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
-                             "achievement", "status", "prev_actual", "mom_change", "targeted", "reported"]
+                             "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
+                             "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
     sales = next(r for r in rows if (r["level"], r["metric"]) == ("company", "sales"))
     assert (sales["target"], sales["actual"], sales["variance"], sales["achievement"], sales["status"]) == \
            ("2000000", "1850000", "-150000", "0.925", "near")
@@ -158,9 +160,12 @@ def test_layout_a4_chinese_font_repeated_headers_page_numbers(sample_report):
 def test_summary_table_counts_match_units(sample_report):
     # a rep's summary has one Table 2 row per metric it has data for
     rows = table_with_header(document(sample_report, "rep", "S1012", "summary"), TABLE2)
-    assert [r[0] for r in rows[1:]] == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量"]
-    assert rows[-1][2:4] == ["—", "—"]
-    assert len(tables(document(sample_report, "rep", "S1012", "summary"))) == 3
+    assert [r[0] for r in rows[1:]] == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量",
+                                        "拜访次数", "跟进次数"]
+    assert rows[5][2:4] == ["—", "—"]  # 孙浩's 活动参与量
+    assert rows[6][1:4] == ["20次", "22次", "110%"]  # 拜访次数, inputs/*_process.csv
+    # figures, 本年累计与去年同期, the trend's achievement per month, Table 2, next month's targets
+    assert len(tables(document(sample_report, "rep", "S1012", "summary"))) == 5
 
 
 def test_title_block_says_which_unit_and_where_it_sits(sample_report):

@@ -68,7 +68,8 @@ def test_markup_braces_and_breaks_in_values_render_as_docxtpl_renders_them(sampl
 def test_charts_are_numbered_and_related_as_docxtpl_does(sample_contexts):
     chart = ChartSpec("达成率", ("甲", "乙"), (("实际", (0.5, 1.2)),), reference_line=("目标", 1.0))
     for first, second in ((NO_CHART, NO_CHART), (chart, NO_CHART), (NO_CHART, chart), (chart, chart)):
-        context = {**sample_contexts[0]["summary"], "chart_achievement": first, "chart_members": second}
+        context = {**sample_contexts[0]["summary"], "chart_achievement": first, "chart_members": second,
+                   "chart_trend": NO_CHART}
         data = assert_same_document(TEMPLATES / "summary.docx", context)
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         assert len([n for n in names if re.fullmatch(r"word/charts/chart\d\.xml", n)]) == bool(first) + bool(second)

@@ -109,16 +109,19 @@ def merge_states(table, column: int) -> list[tuple[str | None, str]]:
 
 def test_table1_merges_metric_and_target_down_a_metrics_tasks(sample_report):
     table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
-    # The sample's October tasks: 销售额 4, 新客户开发数量 2, 老客户复购率 2, 回款金额 2, 活动参与量 2.
+    # The sample's October tasks: 销售额 4, 新客户开发数量 2, 老客户复购率 2, 回款金额 2, 活动参与量 2;
+    # 拜访次数 and 跟进次数 (inputs/targets_process.csv) have none: one placeholder row each.
     expected_metric = [("restart", "销售额"), ("continue", ""), ("continue", ""), ("continue", ""),
                        ("restart", "新客户开发数量"), ("continue", ""),
                        ("restart", "老客户复购率"), ("continue", ""),
                        ("restart", "回款金额"), ("continue", ""),
-                       ("restart", "活动参与量"), ("continue", "")]
+                       ("restart", "活动参与量"), ("continue", ""),
+                       ("restart", "拜访次数"), ("restart", "跟进次数")]
     assert merge_states(table, 0) == expected_metric
     targets = merge_states(table, 1)
     # the plan's 复购率 target is weighted by September's bases: 3424 / 98 = 34.9% (docs/RULES.md §8)
-    assert [text for state, text in targets if state == "restart"] == ["200万元", "15家", "34.9%", "150万元", "24场"]
+    assert [text for state, text in targets if state == "restart"] == ["200万元", "15家", "34.9%", "150万元", "24场",
+                                                                                  "240次", "360次"]
     assert all(text == "" for state, text in targets if state == "continue")  # the target is written once
     assert all(state is None for state, _ in merge_states(table, 2))  # each task keeps its own cell
 
@@ -127,8 +130,8 @@ def test_a_rep_plan_merges_only_within_each_metric(sample_report):
     table = word_table(document(sample_report, "rep", "S1001", "plan"), TABLE1)
     states = merge_states(table, 0)
     assert [text for state, text in states if state == "restart"] == \
-        ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量"]
-    assert len(states) == 5  # one row per metric: nothing merged across metrics
+        ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量", "拜访次数", "跟进次数"]
+    assert len(states) == 7  # one row per metric: nothing merged across metrics
 
 
 def test_rows_added_later_get_a_group_from_their_metric_and_target():
@@ -144,9 +147,12 @@ def test_rows_added_later_get_a_group_from_their_metric_and_target():
 # ---- charts ----------------------------------------------------------------------------------
 
 def test_chart_labels_sit_clear_of_the_target_line_on_an_axis_from_zero(sample_report):
-    for root in chart_roots(document(sample_report, "company", "公司", "summary")):
+    achievement, trend, members = chart_roots(document(sample_report, "company", "公司", "summary"))
+    assert trend.find(".//c:lineChart", C) is None  # target and actual per month are both bars
+    for root in (achievement, trend, members):
         assert root.find("c:lang", C).get("val") == "zh-CN"
         assert root.find(".//c:valAx/c:scaling/c:min", C).get("val") == "0"
+    for root in (achievement, members):
         assert root.find(".//c:lineChart", C) is not None  # the 100% line
         for labels in root.iterfind(".//c:barChart/c:ser/c:dLbls", C):
             assert {p.get("val") for p in labels.iter("{%s}dLblPos" % C["c"])} == {"inBase"}
@@ -154,10 +160,12 @@ def test_chart_labels_sit_clear_of_the_target_line_on_an_axis_from_zero(sample_r
 
 def test_chart_labels_read_as_the_tables_do(sample_report):
     path = document(sample_report, "company", "公司", "summary")
-    achievement, members = chart_roots(path)
+    achievement, _trend, members = chart_roots(path)
     labels = ["".join(label.itertext()) for label in achievement.iterfind(".//c:barChart/c:ser/c:dLbls/c:dLbl", C)]
     figures = table_with_header(path, TABLE2)
-    assert labels == [row[3] for row in figures[1:5]] == ["92.5%", "80%", "91.4%", "94.1%"]  # not 80.0%
+    # 活动参与量 is incomplete: no bar, no label; 拜访次数 and 跟进次数 from inputs/*_process.csv
+    assert labels == [row[3] for row in figures[1:5] + figures[6:8]] == ["92.5%", "80%", "91.4%", "94.1%",
+                                                                        "103.8%", "99.2%"]  # not 80.0%
     first = members.find(".//c:barChart/c:ser/c:dLbls", C)
     assert ["".join(label.itertext()) for label in first.iterfind("c:dLbl", C)] == ["93%", "92%"]
     ranking = table_with_header(path, ["排名", "区域", "销售额达成率", "销售额差异", "新客户开发数量达成率",

@@ -77,6 +77,8 @@ def messy_copy(folder):
               [[r["负责人"], r["计划完成时间"][5:7].lstrip("0") + "月" + r["计划完成时间"][8:].lstrip("0") + "日",
                 r["具体任务描述"], r["核心指标"], r["月份"], r["完成标准"], r["备注"]] for r in tasks], "gbk")
     (folder / "notes.csv").write_bytes((SAMPLE_INPUTS / "notes.csv").read_text(encoding="utf-8").encode("gb18030"))
+    for name in ("targets_history.csv", "actuals_history.csv", "targets_process.csv", "actuals_process.csv"):
+        (folder / name).write_bytes((SAMPLE_INPUTS / name).read_bytes())  # earlier months, process metrics
     for name in ("targets_segments.csv", "actuals_segments.csv"):  # October's sales by product line
         (folder / name).write_bytes((SAMPLE_INPUTS / name).read_text(encoding="utf-8").encode("gbk"))
     return folder

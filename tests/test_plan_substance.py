@@ -48,7 +48,7 @@ def test_region_plan_splits_its_targets_by_team(sample_report):
 
 def test_team_plan_splits_its_targets_by_rep_name_first(sample_report):
     table = table_with_header(document(sample_report, "team", "上海一组", "plan"), SPLIT)
-    assert [row[0] for row in table[1:]][::5] == ["张伟", "王芳", "李娜", "合计"]  # five metrics each
+    assert list(dict.fromkeys(row[0] for row in table[1:])) == ["张伟", "王芳", "李娜", "合计"]
     rows = split_rows(document(sample_report, "team", "上海一组", "plan"))
     assert rows[("张伟", "销售额")] == ("20万元", "37.7%")  # 20 of 20 + 18 + 15 = 53万
     assert rows[("王芳", "销售额")] == ("18万元", "34%")

@@ -42,9 +42,12 @@ def _listed(joined: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series
     One pass in plain Python: a groupby aggregating to tuples calls Python per group anyway."""
     chosen = joined[mask]
     found: dict[tuple, list[str]] = {}
-    for *key, rep in zip(*(chosen[column] for column in _GROUP), chosen["rep_id"]):
+    for *key, rep in zip(*(chosen[column].tolist() for column in _GROUP), chosen["rep_id"].tolist()):
         found.setdefault(tuple(key), []).append(rep)
-    return pd.Series([tuple(found.get(key, ())) for key in index], index=index, dtype=object)
+    listed = pd.Series([()] * len(index), index=index, dtype=object)
+    if found:  # only the groups that have someone to name: iterating every group's key is slow
+        listed.iloc[index.get_indexer(list(found))] = pd.Series([tuple(reps) for reps in found.values()], dtype=object)
+    return listed
 
 
 def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
@@ -66,6 +69,7 @@ def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
     has_target, has_actual = target.notna(), actual.notna()
     both = has_target & has_actual
     base = joined["base"].where(joined["base"] > 0)
+    ratio_rows = joined["metric"].isin([metric.key for metric in catalog if metric.kind == "ratio"])
     # One pass of sums and means per (unit, metric); each metric then takes the form its kind needs.
     parts = pd.DataFrame({
         **{column: joined[column] for column in _GROUP},
@@ -94,8 +98,8 @@ def roll_up(figures: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
         "untargeted": _listed(joined, has_actual & ~has_target, sums.index),
         "paired_target": pick("pt", "ptb", "p_base"), "paired_actual": pick("pa", "pab", "p_base"),
         "compared": sums["compared_weighted"].where(weighted, sums["compared"]).astype(int),
-        "unweighted": [reps if w else () for reps, w in zip(_listed(joined, has_actual & base.isna(), sums.index),
-                                                            weighted)],
+        "unweighted": [reps if w else () for reps, w in zip(_listed(joined, has_actual & base.isna() & ratio_rows,
+                                                                    sums.index).tolist(), weighted.tolist())],
         # nothing to weight without actuals (a month not yet reported): no fallback to speak of
         "plain_mean": plain & (sums["reported"] > 0),
     }).reset_index()
@@ -244,6 +248,9 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     plans_only = not (inputs.actuals["month"] == month).any()
     # without any actual yet, metrics.csv carries the targets the plans show
     metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
+    from pipeline.compute import history as beyond  # builds on this module's roll-up
+    past = beyond.unit_history(inputs.targets, inputs.actuals, org, month, catalog)
+    metrics = beyond.with_history(metrics, past, blank=plans_only)
     warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
         rollup_warnings(figures[month], org, catalog)
     # next month's targets as next month's plan will show them (weighted by bases known by then)
@@ -256,4 +263,4 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     shown = notes.shown_notes(inputs.notes.loc[inputs.notes["month"].isin([before, month])], org)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
                      segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only,
-                     shown_notes=notes.note_index(shown))
+                     trends=past.trends, shown_notes=notes.note_index(shown))

@@ -23,6 +23,7 @@ class ChartSpec:
     reference_line: tuple[str, float] | None = None
     height_cm: float = 7.0
     labels: tuple[tuple[str, ...], ...] = ()
+    data_labels: bool = True  # each bar's value printed on it (off where many bars would crowd)
 
     def __bool__(self) -> bool:
         return bool(self.categories) and any(v is not None for _, values in self.series for v in values)
@@ -35,3 +36,11 @@ def with_labels(spec: ChartSpec, text) -> ChartSpec:
 
 
 NO_CHART = ChartSpec("", (), ())  # a chart tag with nothing to draw renders as nothing
+
+
+def unit_scale(unit: str) -> tuple[float, str]:
+    """How a chart shows figures of a metric's `unit`: the divisor and the Excel number format
+    (万元 from 元, rates as percent, counts with their counting word)."""
+    if unit == "万元":
+        return 10000, '0.0"万元"'
+    return 1, "0.0%" if unit == "%" else f'0"{unit}"'

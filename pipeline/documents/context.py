@@ -12,7 +12,8 @@ from collections import Counter
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, plan_substance, tables
-from pipeline.documents.charts import NO_CHART, ChartSpec, with_labels
+from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
+from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
@@ -216,7 +217,7 @@ def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
         return NO_CHART
     unit = catalog[rows[0].metric].unit
     shown = [r for r in rows if catalog[r.metric].unit == unit]
-    scale, number_format = (10000, '0.0"万元"') if unit == "万元" else (1, "0.0%" if unit == "%" else f'0"{unit}"')
+    scale, number_format = unit_scale(unit)
 
     def values(column: str) -> tuple:
         return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
@@ -279,6 +280,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows),
         "figures": figures,
+        **summary_history(data, unit, rows, main),
         **summary_segments(data, unit),
         "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from jinja2 import meta
 from docxtpl import DocxTemplate
+from lxml import etree
 from markupsafe import Markup, escape
 
 from pipeline.documents import wordchart
@@ -155,11 +156,28 @@ class _Layout:
 
 
 class _Engine(DocxTemplate):
-    """docxtpl's steps, skipping the listing pass where it has nothing to do."""
+    """docxtpl's steps, skipping the listing pass and the table fix where they have nothing to do."""
 
     def resolve_listing(self, xml):
         # It only turns \t \a \n \f inside text into runs, breaks and paragraphs.
         return super().resolve_listing(xml) if _LISTING.search(xml) else xml
+
+    def fix_tables(self, xml):
+        # docxtpl's fix widens or narrows a table's grid to its rows' cell count (after {%tc%}
+        # tags); where every row has exactly as many cells as the grid has columns, with no
+        # merged cells or nested tables, it changes nothing, and this is the same tree.
+        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
+        for table in tree.iter(_TBL):
+            grid = table.find(_TBL_GRID)
+            rows = list(table.iter(_TR))
+            if grid is None or not rows or table.find(_NESTED) is not None or table.find(_SPANS) is not None \
+                    or any(len(row.findall(_TC)) != len(grid.findall(_GRID_COL)) for row in rows):
+                return super().fix_tables(xml)
+        return tree
+
+
+_TBL, _TBL_GRID, _TR, _TC, _GRID_COL = (qn(f"w:{tag}") for tag in ("tbl", "tblGrid", "tr", "tc", "gridCol"))
+_NESTED, _SPANS = f".//{_TBL}", f".//{qn('w:gridSpan')}"
 
 
 _LISTING = re.compile("[\t\a\n\f]")
@@ -289,10 +307,14 @@ _TC_PR_ORDER = [qn(f"w:{tag}") for tag in (
     "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange")]
 
 
+_TC_PR_RANK = {tag: rank for rank, tag in enumerate(_TC_PR_ORDER)}
+
+
 def _order_cell_properties(body) -> None:
     for properties in body.iter(qn("w:tcPr")):
-        children = sorted(properties, key=lambda child: _TC_PR_ORDER.index(child.tag)
-                          if child.tag in _TC_PR_ORDER else len(_TC_PR_ORDER))
+        if len(properties) < 2:  # one child is in order (most cells: the width only)
+            continue
+        children = sorted(properties, key=lambda child: _TC_PR_RANK.get(child.tag, len(_TC_PR_ORDER)))
         for child in children:
             properties.append(child)
 

@@ -62,7 +62,7 @@ def write_zip(members: Iterable[Member]) -> bytes:
     return bytes(body + directory + end)
 
 
-def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
+def stable_raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
     """The member's bytes as stored, still compressed."""
     name_length, extra_length = struct.unpack_from("<2H", data, info.header_offset + 26)
     start = info.header_offset + _LOCAL.size + name_length + extra_length
@@ -82,7 +82,7 @@ def stable_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] | None = None
         content = source.read(info.filename) if rewrite or info.compress_type != zipfile.ZIP_DEFLATED else None
         changed = rewrite(info.filename, content) if rewrite else content
         if info.compress_type == zipfile.ZIP_DEFLATED and changed == content:
-            members.append(Member(info.filename, info.CRC, info.file_size, _raw(data, info)))
+            members.append(Member(info.filename, info.CRC, info.file_size, stable_raw(data, info)))
         else:
             members.append(deflated(info.filename, changed))
     return write_zip(members)

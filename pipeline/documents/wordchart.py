@@ -7,9 +7,14 @@ adds the combined bar-and-line form, the Chinese font, labels, and fixed timesta
 from __future__ import annotations
 
 import copy
+import functools
+import io
+import math
 import re
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -22,7 +27,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from xlsxwriter import Workbook
 
 from pipeline.documents.charts import ChartSpec
-from pipeline.documents.stablezip import stable_zip
+from pipeline.documents.stablezip import Member, deflated, stable_raw, stable_zip, write_zip
 
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,8 +135,8 @@ def _labels(number_format: str, texts: tuple[str, ...] = (), position: str | Non
     return labels
 
 
-def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
-    """The chart part's XML and its embedded workbook for `spec`."""
+def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
+    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
     data = CategoryChartData(number_format=spec.number_format)
     data.categories = list(spec.categories)
     series = list(spec.series)
@@ -140,6 +145,12 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
         series.append((name, tuple(value for _ in spec.categories)))
     for name, values in series:
         data.add_series(name, list(values))
+    return data, series
+
+
+def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
+    """The chart part's XML and its embedded workbook for `spec`."""
+    data, series = _chart_data(spec)
     root = etree.fromstring(ChartXmlWriter(XL_CHART_TYPE.COLUMN_CLUSTERED, data).xml.encode("utf-8"))
 
     chart = root.find("c:chart", NS)
@@ -152,7 +163,8 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     for number, ser in enumerate(bars):
         ser.insert(3, _fill(SERIES_COLOURS[number % len(SERIES_COLOURS)]))
         texts = spec.labels[number] if number < len(spec.labels) else ()
-        ser.find("c:cat", NS).addprevious(_labels(spec.number_format, texts, position))
+        if spec.data_labels:
+            ser.find("c:cat", NS).addprevious(_labels(spec.number_format, texts, position))
     if spec.reference_line:
         _as_line(bar, bars[-1], single=len(spec.categories) == 1)
     value_axis = root.find(".//c:valAx", NS)
@@ -166,8 +178,80 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     legend.addnext(_el("c:plotVisOnly", val=1))
     root.replace(root.find("c:txPr", NS), _text_properties())
     root.find("c:date1904", NS).addnext(_el("c:lang", val=LANGUAGE))
-    workbook = _TextOnlyWorkbookWriter(data).xlsx_blob
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), _stable_workbook(workbook)
+    workbook = _fast_workbook(spec.categories, series, spec.number_format)
+    if workbook is None:
+        workbook = _stable_workbook(_TextOnlyWorkbookWriter(data).xlsx_blob)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), workbook
+
+
+def reference_workbook(spec: ChartSpec) -> bytes:
+    """The embedded workbook of `spec` as XlsxWriter writes it: what `_fast_workbook` must equal."""
+    return _stable_workbook(_TextOnlyWorkbookWriter(_chart_data(spec)[0]).xlsx_blob)
+
+
+_SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
+_PLAIN_TEXT = re.compile(r"[^\x00-\x1f]*")
+
+
+def _plain(text) -> bool:
+    """Text XlsxWriter stores as it is (escaped & < > only): no control characters, no `_x` escapes,
+    no whitespace at the ends, no rich-text look, within a cell's limit."""
+    return (isinstance(text, str) and 0 < len(text) <= 32767 and _PLAIN_TEXT.fullmatch(text) is not None
+            and "_x" not in text and text == text.strip() and not (text.startswith("<r>") and text.endswith("</r>")))
+
+
+@functools.lru_cache(maxsize=32)
+def _workbook_skeleton(number_format: str) -> tuple[list[Member], str, str, str]:
+    """XlsxWriter's workbook for `number_format` once: its members (the sheet and its strings to be
+    replaced), and the sheet's text before and after its data and the strings' header."""
+    blob = reference_workbook(ChartSpec("", ("a",), (("b", (1.0,)),), number_format))
+    archive = zipfile.ZipFile(io.BytesIO(blob))
+    members = [Member(info.filename, info.CRC, info.file_size, stable_raw(blob, info)) for info in archive.infolist()]
+    sheet = archive.read(_SHEET).decode("utf-8")
+    head, tail = sheet[:sheet.index("<sheetData>")], sheet[sheet.index("</sheetData>") + len("</sheetData>"):]
+    strings = archive.read(_STRINGS).decode("utf-8")
+    return members, head, tail, strings[:strings.index("<sst ")]
+
+
+def _fast_workbook(categories: tuple, series: list, number_format: str) -> bytes | None:
+    """The same bytes as XlsxWriter's workbook for a one-level category chart, written directly:
+    only the sheet and its shared strings differ from chart to chart. None where the data holds
+    anything but plain text and numbers (XlsxWriter's own path handles that)."""
+    names = [name for name, _ in series]
+    if number_format == "General" or not categories or not series \
+            or not all(_plain(text) for text in (*categories, *names)) \
+            or not all(v is None or (type(v) in (float, int) and math.isfinite(v)) for _, values in series for v in values):
+        return None
+    members, head, tail, strings_head = _workbook_skeleton(number_format)
+    index: dict[str, int] = {}
+    count = 0
+
+    def shared(text: str) -> int:
+        nonlocal count
+        count += 1
+        return index.setdefault(text, len(index))
+
+    columns = [CategoryWorkbookWriter._column_reference(number) for number in range(1, len(series) + 2)]
+    spans = f"1:{len(columns)}"
+    category_cells = [f'<c r="A{row}" s="1" t="s"><v>{shared(text)}</v></c>' for row, text in enumerate(categories, 2)]
+    header = "".join(f'<c r="{column}1" t="s"><v>{shared(name)}</v></c>' for column, name in zip(columns[1:], names))
+    rows = [f'<row r="1" spans="{spans}">{header}</row>']
+    for offset, category in enumerate(category_cells):
+        row = offset + 2
+        cells = [category]
+        for column, (_, values) in zip(columns[1:], series):
+            value = values[offset] if offset < len(values) else None
+            cells.append(f'<c r="{column}{row}" s="2"/>' if value is None
+                         else f'<c r="{column}{row}" s="2"><v>{value:.16G}</v></c>')
+        rows.append(f'<row r="{row}" spans="{spans}">{"".join(cells)}</row>')
+    dimension = f'<dimension ref="A1:{columns[-1]}{len(categories) + 1}"/>'
+    sheet = re.sub(r'<dimension ref="[^"]*"/>', dimension, head, count=1) + "<sheetData>" + "".join(rows) \
+        + "</sheetData>" + tail
+    text = "".join(f"<si><t>{escape(key)}</t></si>" for key in index)
+    strings = (f'{strings_head}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               f'count="{count}" uniqueCount="{len(index)}">{text}</sst>')
+    content = {_SHEET: sheet.encode("utf-8"), _STRINGS: strings.encode("utf-8")}
+    return write_zip(deflated(m.name, content[m.name]) if m.name in content else m for m in members)
 
 
 class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):

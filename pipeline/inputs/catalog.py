@@ -32,6 +32,9 @@ BUILT_IN: tuple[Metric, ...] = (
     Metric("repurchase_rate", "老客户复购率", RATE, "ratio", "higher"),
     Metric("collection", "回款金额", MONEY, "sum", "higher"),
     Metric("events", "活动参与量", "场", "sum", "higher"),
+    # 过程数据 of the original's summary, where a CRM export carries them
+    Metric("visits", "拜访次数", "次", "sum", "higher"),
+    Metric("follow_ups", "跟进次数", "次", "sum", "higher"),
 )
 
 
