@@ -354,10 +354,8 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p endfor %}")
 
     doc.add_heading("五、风险预判与应对", level=1)
-    doc.add_heading("（一）可能影响目标达成的风险", level=2)
-    bullets(doc, "risks")
-    doc.add_heading("（二）应对措施", level=2)
-    bullets(doc, "responses")
+    doc.add_paragraph("提前识别可能影响目标达成的风险，并逐项制定应对措施：")
+    loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
     save(doc, "月度工作计划", path)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, tables
+from pipeline.documents.plan_context import with_substance
 from pipeline.documents.charts import NO_CHART, ChartSpec, with_labels
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
@@ -119,7 +120,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
-    return {
+    return with_substance(data, unit, {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
@@ -132,7 +133,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "risks": _or_not_given(_notes(data, unit, "risk")),
         "responses": _or_not_given(_notes(data, unit, "response")),
         "prev_next_steps": previous_next_steps(data, unit),
-    }
+    })
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:

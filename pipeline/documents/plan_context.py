@@ -1,0 +1,66 @@
+"""What a plan shows beyond its own figures and tasks: its notes and those flowed down from the
+units above it (each marked with its source, "公司：…"), the risks beside their responses, and
+its target split by member. Pure, like context.py.
+"""
+from __future__ import annotations
+
+from pipeline.compute.org import CHILD_LEVEL, Unit
+from pipeline.documents import formats
+from pipeline.model import MonthData
+
+NOT_GIVEN = "（本月未录入）"
+TOTAL = "合计"
+
+
+def _marked(source: str, text: str) -> str:
+    return f"{source}：{text}" if source else text
+
+
+def _keys(data: MonthData) -> list[str]:
+    """The metric keys notes may carry, "" (no metric) first, then in catalog order."""
+    return ["", *data.inputs.catalog.keys()]
+
+
+def notes_of(data: MonthData, unit: Unit, section: str) -> list[tuple[str, str, str, str]]:
+    """(source, metric name, text, response) of the unit's plan notes of `section`: its own,
+    then those flowed down from the units above it, the general ones before each metric's."""
+    catalog, found = data.inputs.catalog, []
+    for key in _keys(data):
+        name = catalog[key].name if key else ""
+        found += [(source, name, text, response)
+                  for source, text, response in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+    return found
+
+
+def _texts(data: MonthData, unit: Unit, section: str) -> list[str]:
+    return [_marked(source, (f"{metric}：" if metric else "") + text)
+            for source, metric, text, _ in notes_of(data, unit, section)]
+
+
+def risk_pairs(data: MonthData, unit: Unit) -> list[dict]:
+    """Step 五's rows: each risk beside its response (`—` where none was written); a `response`
+    note that no risk takes is a row of its own with an empty risk."""
+    rows = []
+    for source, metric, text, response in notes_of(data, unit, "risk"):
+        rows.append({"risk": _marked(source, (f"{metric}：" if metric else "") + text),
+                     "response": response or formats.MISSING})
+    for source, metric, text, _ in notes_of(data, unit, "response"):
+        rows.append({"risk": "", "response": _marked(source, (f"{metric}：" if metric else "") + text)})
+    return rows or [{"risk": NOT_GIVEN, "response": formats.MISSING}]
+
+
+def plan_notes(data: MonthData, unit: Unit) -> dict:
+    """`strategies`, `resources`, `risks`, `responses` (lists of text) and `risk_pairs` (rows)."""
+    pairs = risk_pairs(data, unit)
+    return {
+        "strategies": _texts(data, unit, "strategy") or [NOT_GIVEN],
+        "resources": _texts(data, unit, "resources") or [NOT_GIVEN],
+        "risks": [row["risk"] for row in pairs if row["risk"]] or [NOT_GIVEN],
+        "responses": [row["response"] for row in pairs if row["response"] != formats.MISSING] or [NOT_GIVEN],
+        "risk_pairs": pairs,
+    }
+
+
+def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
+    """The plan's `context` with the pieces of this module put in."""
+    return {**context, **plan_notes(data, unit)}

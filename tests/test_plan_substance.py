@@ -1,0 +1,82 @@
+"""Plans with substance (issue 11, items 3–4): risks beside their responses, notes flowing down
+from the units above, each unit's target split by member, weeks that say what the unit works
+toward, and summaries that roll their members' notes up. Read from the .docx as a manager would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import invoke
+from .docx_reading import body_text, table_with_header, tables
+
+RISK_HEADER = ["风险", "应对措施"]
+
+
+def plan(report: Path, level: str, label: str) -> Path:
+    return report / level / f"2025-10_{label}_月度工作计划.docx"
+
+
+def summary(report: Path, level: str, label: str) -> Path:
+    return report / level / f"2025-10_{label}_月度工作总结.docx"
+
+
+def append_note(folder: Path, line: str) -> int:
+    """Append a CSV line to notes.csv; returns its spreadsheet line number."""
+    path = folder / "notes.csv"
+    text = path.read_bytes().decode("utf-8")
+    path.write_bytes((text + line + "\r\n").encode("utf-8"))
+    return len(text.splitlines()) + 1
+
+
+def test_a_response_on_a_row_that_is_not_a_risk_is_an_input_error(inputs_copy, tmp_path):
+    line = append_note(inputs_copy, "2025-10,team,杭州组,,strategy,主攻物流园区客户。,先拜访园区管委会")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out")
+    assert result.exit_code == 2
+    message = next(text for text in result.stderr.splitlines() if f"notes.csv 第{line}行 列「response」" in text)
+    assert "先拜访园区管委会" in message and "risk" in message
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out" / "2025-10").exists()
+
+
+def test_each_risk_sits_beside_its_response_in_one_row(sample_report):
+    rows = table_with_header(plan(sample_report, "company", "公司"), RISK_HEADER)[1:]
+    # both written in the `response` column of their risk row (inputs/notes.csv lines 5 and 6)
+    assert rows == [["大客户宝钢因内部流程可能延迟签约。", "每周同步客户进度，协助客户协调内部资源，必要时请销售总监介入沟通。"],
+                    ["竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"]]
+
+
+def test_a_response_section_row_pairs_with_the_risk_before_it(sample_report):
+    rows = table_with_header(plan(sample_report, "region", "华南区"), RISK_HEADER)[1:]
+    # 华南区 wrote its risk and its response as two rows (sections risk and response)
+    assert rows[0] == ["深圳电子行业需求放缓，客户预算收紧。", "优先推进框架协议客户的续约，缩短付款账期换取签约。"]
+
+
+def test_the_company_risk_naming_a_region_reaches_that_region_only(sample_report):
+    south = table_with_header(plan(sample_report, "region", "华南区"), RISK_HEADER)[1:]
+    assert ["公司：竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"] in south
+    east = [row[0] for row in table_with_header(plan(sample_report, "region", "华东区"), RISK_HEADER)[1:]]
+    assert east == ["公司：大客户宝钢因内部流程可能延迟签约。"]
+
+
+def test_notes_flow_down_to_a_rep_marked_with_their_source(sample_report):
+    document = plan(sample_report, "rep", "孙浩(S1012)")
+    text = body_text(document)
+    assert "公司：针对制造业客户推出“免费试用+定制方案”组合，以样板客户带动同行业转化。" in text
+    assert "公司：市场部协助提供行业白皮书素材；申请增加2场区域客户沙龙预算。" in text
+    risks = [row[0] for row in table_with_header(document, RISK_HEADER)[1:]]
+    assert risks == ["公司：大客户宝钢因内部流程可能延迟签约。", "公司：竞品在华南区以低价抢单。",
+                     "华南区：深圳电子行业需求放缓，客户预算收紧。"]
+
+
+def test_a_unit_strategy_comes_before_the_ones_flowed_down(sample_report):
+    text = body_text(plan(sample_report, "region", "华东区"))
+    own = text.index("以上海、杭州两地制造业园区为重点，组织园区联合推介会。")
+    assert own < text.index("公司：针对制造业客户推出")
+    assert "（本月未录入）" not in text
+
+
+def test_a_response_without_a_risk_is_a_row_with_an_empty_risk(inputs_copy, tmp_path):
+    append_note(inputs_copy, "2025-10,team,杭州组,,response,每周一核对物流园项目进度。,")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path, "-q")
+    assert result.exit_code == 0, result.output
+    rows = table_with_header(plan(tmp_path / "2025-10", "team", "杭州组"), RISK_HEADER)[1:]
+    assert ["", "每周一核对物流园项目进度。"] in rows
