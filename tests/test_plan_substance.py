@@ -80,3 +80,35 @@ def test_a_response_without_a_risk_is_a_row_with_an_empty_risk(inputs_copy, tmp_
     assert result.exit_code == 0, result.output
     rows = table_with_header(plan(tmp_path / "2025-10", "team", "杭州组"), RISK_HEADER)[1:]
     assert ["", "每周一核对物流园项目进度。"] in rows
+
+
+SPLIT_HEADER = ["销售代表", "核心指标", "分解目标（占本单位目标）"]
+
+
+def test_a_team_plan_splits_its_targets_by_rep_with_shares_and_a_total(sample_report):
+    rows = table_with_header(plan(sample_report, "team", "上海一组"), SPLIT_HEADER)[1:]
+    by_cell = {(member, metric): target for member, metric, target in rows}
+    # inputs/targets.csv, October: sales 200000 + 180000 + 150000 = 530000 元
+    assert by_cell[("张伟", "销售额")] == "20万元（占37.7%）"  # 200000 / 530000 = 37.74%
+    assert by_cell[("王芳", "销售额")] == "18万元（占34%）"  # 33.96%
+    assert by_cell[("李娜", "销售额")] == "15万元（占28.3%）"
+    assert by_cell[("张伟", "新客户开发数量")] == "2家（占50%）"  # 2 of 2 + 1 + 1
+    assert by_cell[("李娜", "回款金额")] == "11万元（占27.5%）"  # 110000 / 400000
+    assert by_cell[("王芳", "老客户复购率")] == "35%"  # a rate: its target only, no share
+    assert by_cell[("合计", "销售额")] == "53万元"
+    assert by_cell[("合计", "回款金额")] == "40万元"
+    assert [row[0] for row in rows] == ["张伟"] * 5 + ["王芳"] * 5 + ["李娜"] * 5 + ["合计"] * 5
+
+
+def test_the_company_and_region_plans_split_by_region_and_by_team(sample_report):
+    company = table_with_header(plan(sample_report, "company", "公司"), ["区域", *SPLIT_HEADER[1:]])[1:]
+    assert ["华东区", "销售额", "100万元（占50%）"] in company
+    assert ["华南区", "新客户开发数量", "7家（占46.7%）"] in company  # 7 of 15
+    assert ["合计", "销售额", "200万元"] in company
+    east = table_with_header(plan(sample_report, "region", "华东区"), ["团队", *SPLIT_HEADER[1:]])[1:]
+    assert ["上海一组", "销售额", "53万元（占53%）"] in east and ["杭州组", "销售额", "47万元（占47%）"] in east
+
+
+def test_a_rep_plan_has_no_member_split(sample_report):
+    headers = [table[0][-1] for table in tables(plan(sample_report, "rep", "张伟(S1001)"))]
+    assert "分解目标（占本单位目标）" not in headers

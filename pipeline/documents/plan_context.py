@@ -5,7 +5,7 @@ its target split by member. Pure, like context.py.
 from __future__ import annotations
 
 from pipeline.compute.org import CHILD_LEVEL, Unit
-from pipeline.documents import formats
+from pipeline.documents import formats, tables
 from pipeline.model import MonthData
 
 NOT_GIVEN = "（本月未录入）"
@@ -63,4 +63,42 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
 
 def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
     """The plan's `context` with the pieces of this module put in."""
-    return {**context, **plan_notes(data, unit)}
+    return {**context, **plan_notes(data, unit), "member_targets": member_targets(data, unit),
+            "member_noun": member_noun(unit)}
+
+
+def _members(data: MonthData, unit: Unit) -> list[Unit]:
+    """The units directly inside `unit`, in org order (none for a rep)."""
+    org, child = data.org, CHILD_LEVEL.get(unit.level)
+    if child is None:
+        return []
+    keys = dict.fromkeys(org.unit_of(rep, child) for rep in org.reps(unit.level, unit.unit))
+    return [Unit(child, key, org.label(child, key)) for key in keys]
+
+
+def member_targets(data: MonthData, unit: Unit) -> list[dict]:
+    """Step 二's 目标分解到每个人: per member (in org order) and metric of the unit's plan, the member's
+    plan target and, for a `sum` metric, its share of the unit's (`50万元（占25%）`); then a 合计 row
+    per metric with the unit's own target. Rows carry `member` and a `group` per member. From the
+    plan figures only, so the table stays the same when the month's actuals arrive."""
+    catalog = data.inputs.catalog
+    own = [r for r in data.of(unit).plan_rows if not formats.is_missing(r.target)]
+    members = _members(data, unit)
+    if not own or not members:
+        return []
+    rows = []
+    for member in members:
+        targets = {r.metric: r.target for r in data.of(member).plan_rows}
+        for r in own:
+            metric, target = catalog[r.metric], targets.get(r.metric)
+            text = formats.figure(target, metric)
+            if metric.kind == "sum" and not formats.is_missing(target) and r.target > 0:
+                text += f"（占{formats.percent(target / r.target)}）"
+            rows.append({"member": member.label, "metric": metric.name, "target": text})
+    rows += [{"member": TOTAL, "metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
+             for r in own]
+    return tables.with_groups(rows, ("member",))
+
+
+def member_noun(unit: Unit) -> str:
+    return {"company": "区域", "region": "团队", "team": "销售代表"}.get(unit.level, "")
