@@ -112,3 +112,35 @@ def test_the_company_and_region_plans_split_by_region_and_by_team(sample_report)
 def test_a_rep_plan_has_no_member_split(sample_report):
     headers = [table[0][-1] for table in tables(plan(sample_report, "rep", "张伟(S1001)"))]
     assert "分解目标（占本单位目标）" not in headers
+
+
+def weeks_of(document: Path) -> dict[str, list[str]]:
+    """四、时间节点 as {week heading: its lines}."""
+    text = body_text(document)
+    lines = text[text.index("四、时间节点"):text.index("五、风险预判与应对")].splitlines()[2:]
+    weeks: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith("第") and "周（" in line:
+            weeks[line] = []
+        else:
+            weeks[list(weeks)[-1]].append(line)
+    return weeks
+
+
+def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report):
+    weeks = weeks_of(plan(sample_report, "rep", "刘洋(S1004)"))
+    second = weeks["第2周（10月8日—10月14日）"]
+    assert "（本周无到期任务）" not in second
+    # inputs/targets.csv: S1004's October targets; 14 of October's 31 days = 45.2%
+    assert second[0].startswith("本周推进：销售额目标17万元、新客户开发数量目标1家、老客户复购率目标35%")
+    assert "（至10月14日，本月时间进度45.2%）" in second[0]
+    assert second[1] == "持续跟进：对20家存量客户回访，推荐新产品（刘洋，截止10月25日）"  # tasks.csv, due 25 October
+
+
+def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):
+    rows = table_with_header(plan(sample_report, "rep", "刘洋(S1004)"),
+                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
+    sales = next(row for row in rows if row[0] == "销售额")
+    assert sales[1] == "17万元" and "（暂未分解任务）" not in sales[2]
+    assert sales[2:6] == ["按月度目标推进销售额，暂未分解到具体任务（上月实际14.1万元）", "刘洋", "10月31日前",
+                          "达到月度目标17万元"]

@@ -4,6 +4,9 @@ its target split by member. Pure, like context.py.
 """
 from __future__ import annotations
 
+import calendar
+
+from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
 from pipeline.documents import formats, tables
 from pipeline.model import MonthData
@@ -64,7 +67,8 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
 def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
     """The plan's `context` with the pieces of this module put in."""
     return {**context, **plan_notes(data, unit), "member_targets": member_targets(data, unit),
-            "member_noun": member_noun(unit)}
+            "member_noun": member_noun(unit), "weeks": filled_weeks(data, unit, context["weeks"]),
+            "table1": filled_table1(data, unit, context["table1"])}
 
 
 def _members(data: MonthData, unit: Unit) -> list[Unit]:
@@ -102,3 +106,74 @@ def member_targets(data: MonthData, unit: Unit) -> list[dict]:
 
 def member_noun(unit: Unit) -> str:
     return {"company": "区域", "region": "团队", "team": "销售代表"}.get(unit.level, "")
+
+
+NO_TASK = "（暂未分解任务）"
+NO_TASK_THIS_WEEK = "（本周无到期任务）"
+WEEK_ENDS = (7, 14, 21)  # the last day of weeks 1–3; week 4 runs to the month's end (as context.WEEKS)
+UPCOMING_SHOWN = 3
+
+
+def _days(month: str) -> int:
+    year, number = (int(part) for part in month.split("-"))
+    return calendar.monthrange(year, number)[1]
+
+
+def _goals_text(data: MonthData, unit: Unit) -> str:
+    """`销售额目标200万元、…；老客户复购率目标34.9%` of the unit's plan, '' without targets."""
+    catalog = data.inputs.catalog
+    return "、".join(f"{catalog[r.metric].name}目标{formats.figure(r.target, catalog[r.metric])}"
+                     for r in data.of(unit).plan_rows if not formats.is_missing(r.target))
+
+
+def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
+    """What a week without a deadline works toward: the month's targets with how far the calendar
+    has come by the week's end, and the tasks due later this month (the first few)."""
+    month, names = data.month, data.org.names
+    goals = _goals_text(data, unit)
+    if not goals:
+        return []
+    number, days = int(month.split("-")[1]), _days(month)
+    end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
+    items = [f"本周推进：{goals}（至{number}月{end}日，本月时间进度{formats.percent(end / days)}）。"]
+    later = [t for t in data.of(unit).tasks
+             if f"{t.due.year:04d}-{t.due.month:02d}" == month and t.due.day > end]
+    items += [f"持续跟进：{t.task}（{names[t.owner]}，截止{t.due.month}月{t.due.day}日）" for t in later[:UPCOMING_SHOWN]]
+    return items
+
+
+def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
+    """`weeks` with each of weeks 1–4 that has no deadline saying what the unit works toward."""
+    filled = []
+    for number, week in enumerate(weeks, start=1):
+        if number <= len(WEEK_ENDS) + 1 and week["tasks"] == [NO_TASK_THIS_WEEK]:
+            week = {**week, "tasks": working_toward(data, unit, number) or week["tasks"]}
+        filled.append(week)
+    return filled
+
+
+def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
+    """Table 1 with a metric's placeholder row (no task) filled from the plan notes of that metric
+    (own or flowed down) or else from the figures: the target to reach by the month's end, beside
+    last month's actual. The metric, target and group of the row stay as they were."""
+    catalog, month = data.inputs.catalog, data.month
+    by_name = {catalog[key].name: key for key in catalog.keys()}
+    plan_rows = {r.metric: r for r in data.of(unit).plan_rows}
+    number = int(month.split("-")[1])
+    filled = []
+    for row in rows:
+        key = by_name.get(row["metric"])
+        if row.get("task") != NO_TASK or key is None:
+            filled.append(row)
+            continue
+        noted = [_marked(source, text) for section in FLOWING_SECTIONS
+                 for source, text, _ in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+        figures = plan_rows.get(key)
+        previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
+            f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
+        task = "\n".join(noted) or f"按月度目标推进{row['metric']}，暂未分解到具体任务{previous}"
+        filled.append({**row, "task": task,
+                       "owner": unit.label if unit.level == "rep" else formats.MISSING, "due": f"{number}月{_days(month)}日前",
+                       "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
+                       else formats.MISSING})
+    return filled
