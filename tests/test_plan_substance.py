@@ -144,3 +144,25 @@ def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(s
     assert sales[1] == "17万元" and "（暂未分解任务）" not in sales[2]
     assert sales[2:6] == ["按月度目标推进销售额，暂未分解到具体任务（上月实际14.1万元）", "刘洋", "10月31日前",
                           "达到月度目标17万元"]
+
+
+TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
+
+
+def test_a_region_summary_shows_its_teams_notes_attributed(sample_report):
+    rows = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
+    # inputs/notes.csv: 华东区 wrote no next_step; 张伟 (in 上海一组) and 杭州组 did, for 销售额
+    assert rows["销售额"][7] == ("上海一组·张伟：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。\n"
+                               "杭州组：物流园项目11月第2周前推进到法务审核，资质材料月初备齐。")
+    assert rows["新客户开发数量"][5] == "上海一组：展会现场预约次日拜访，意向客户两周内转化3家。"
+    assert rows["回款金额"][4].startswith("上海一组·李娜：一家客户资金紧张，5万元回款推迟到11月上旬。")
+    text = body_text(summary(sample_report, "region", "华东区"))
+    lessons = text[text.index("（一）成功经验"):text.index("（二）存在问题")]
+    assert "上海一组：张伟单月签约22.35万元，超额完成个人目标。" in lessons
+
+
+def test_a_unit_with_its_own_note_shows_only_its_own(sample_report):
+    rows = {row[0]: row for row in table_with_header(summary(sample_report, "company", "公司"), TABLE2)[1:]}
+    assert rows["销售额"][7] == "优化客户分级管理，重点客户每日跟进。"
+    region = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
+    assert region["销售额"][4].startswith("杭州组两个项目签约延期至11月。")  # 华东区's own reason, no team's
