@@ -106,8 +106,6 @@ def _months(ctx, param, value) -> list[str]:
 
 month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
                             help="报告月份，如 2025-10；省略时为上一个自然月。")
-months_option = click.option("--month", "months", callback=_months, metavar="YYYY-MM[..YYYY-MM]",
-                             help="月份，如 2025-10，或范围 2025-09..2025-11；省略时为上一个自然月。")
 cycle_option = click.option("--month", "months", callback=_cycle, metavar="YYYY-MM[..YYYY-MM]",
                             help="月份，如 2025-10，或范围 2025-10..2025-11（每月单独完整写出）；"
                                  "省略时为上一个自然月和本月（环境变量 SALESREPORT_TODAY=YYYY-MM-DD 可指定“今天”）。")
@@ -631,7 +629,7 @@ def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: boo
 
 
 @main.command(short_help="查看某月（或几个月）的文档是否已全部送达每位收件人。")
-@months_option
+@cycle_option
 @inputs_option
 @outputs_option
 @config_option
@@ -655,6 +653,9 @@ def status(months, inputs_dir, outputs_dir, config_path, with_received):
     for month in months:
         with _failing_clearly():
             found = month_status(month, inputs_dir, outputs_dir, _settings(config_path))
+        if found.problem and months.default and month == months[-1]:
+            say(f"{month}: 本月还没有报告（本月没有目标数据或尚未运行 report），不检查")
+            continue
         complete &= found.complete
         if found.problem:
             say(f"{month}: {found.problem}——未送达")
@@ -677,7 +678,7 @@ def _login_name() -> str:
 
 
 @main.command(short_help="审批某月的当前文档，开启审批时 distribute 才会发送。")
-@months_option
+@cycle_option
 @inputs_option
 @outputs_option
 @config_option
@@ -696,7 +697,11 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
     from pipeline.delivery.status import approve as approve_month
 
     by = (by or "").strip() or _login_name()
+    reported = [month for month in months if (outputs_dir / month / "manifest.json").is_file()]
     for month in months:
+        if months.default and reported and month not in reported:
+            say(f"{month}: 还没有报告（该月没有目标数据或尚未运行 report），不审批")
+            continue
         with _failing_clearly():
             _settings(config_path)
             mails = plan_month(month, inputs_dir, outputs_dir).mails

@@ -93,6 +93,20 @@ def test_a_default_month_without_targets_is_skipped_with_a_notice_an_asked_one_f
     assert asked.exit_code == 2 and "没有这个月份的目标数据" in asked.stderr
 
 
+def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_TODAY", "2025-12-01")  # the cycle: November and December
+    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+    approved = invoke("approve", "--by", "王经理", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert approved.exit_code == 0, approved.output
+    assert "2025-11: 王经理 已审批 19 份文档" in approved.output and "2025-12: 还没有报告" in approved.output
+    waiting = invoke("status", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert waiting.exit_code == 5  # November's plans are not delivered yet
+    assert "2025-11: 文档生成于" in waiting.output and "2025-12: 本月还没有报告" in waiting.output
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-01-01")  # December's report never ran: the check fails
+    missing = invoke("status", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert missing.exit_code == 5 and "2025-12: 还没有 2025-12 的报告" in missing.output
+
+
 def test_a_bad_today_is_a_clear_usage_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESREPORT_TODAY", "1.11.2025")
     result = invoke("validate", "--inputs", SAMPLE_INPUTS)
