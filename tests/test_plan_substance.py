@@ -166,3 +166,12 @@ def test_a_unit_with_its_own_note_shows_only_its_own(sample_report):
     assert rows["销售额"][7] == "优化客户分级管理，重点客户每日跟进。"
     region = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
     assert region["销售额"][4].startswith("杭州组两个项目签约延期至11月。")  # 华东区's own reason, no team's
+
+
+def test_a_team_metric_without_tasks_says_who_carries_its_target(sample_report):
+    rows = table_with_header(plan(sample_report, "team", "深圳组"),
+                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
+    collection = next(row for row in rows if row[0] == "回款金额")
+    # inputs/targets.csv, October: S1010 150000, S1011 120000, S1012 110000 元 = 38万元; no 回款 task in 深圳组
+    assert collection[1:6] == ["38万元", "由吴昊15万元、徐丽12万元、孙浩11万元分担，暂未分解到具体任务", "—", "10月31日前",
+                               "达到月度目标38万元"]

@@ -152,6 +152,19 @@ def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
     return filled
 
 
+def _split_line(data: MonthData, unit: Unit, key: str) -> str:
+    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who carries the metric's target."""
+    metric = data.inputs.catalog[key]
+    parts = []
+    for member in _members(data, unit):
+        target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
+        if target is not None and not formats.is_missing(target):
+            parts.append(f"{member.label}{formats.figure(target, metric)}")
+    if not parts or metric.kind != "sum":
+        return ""
+    return f"由{'、'.join(parts)}分担，暂未分解到具体任务"
+
+
 def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
     """Table 1 with a metric's placeholder row (no task) filled from the plan notes of that metric
     (own or flowed down) or else from the figures: the target to reach by the month's end, beside
@@ -171,7 +184,8 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
         figures = plan_rows.get(key)
         previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
             f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
-        task = "\n".join(noted) or f"按月度目标推进{row['metric']}，暂未分解到具体任务{previous}"
+        task = "\n".join(noted) or _split_line(data, unit, key) or \
+            f"按月度目标推进{row['metric']}，暂未分解到具体任务{previous}"
         filled.append({**row, "task": task,
                        "owner": unit.label if unit.level == "rep" else formats.MISSING, "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
