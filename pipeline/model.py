@@ -74,6 +74,10 @@ class MonthData:
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
     plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
     trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
+    # (level, unit, section, metric) → [(source, text, response)] (compute.notes.by_unit): a plan's
+    # own notes and those flowed down to it; a summary's members' notes, for sections it left empty
+    plan_notes: dict = field(default_factory=dict)
+    member_notes: dict = field(default_factory=dict)
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

@@ -328,6 +328,12 @@ def build_plan(path: Path) -> None:
 
     doc.add_heading("二、任务分解与责任", level=1)
     doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
+    doc.add_paragraph("{%p if member_targets %}")
+    doc.add_paragraph("目标分解到每个{{ member_noun }}：", style="Caption")
+    loop_table(doc, "row in member_targets", [
+        ("{{ member_noun }}", "member", 3.6), ("核心指标", "metric", 4.0), ("分解目标（占本单位目标）", "target", 5.4)],
+        merged=1)
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
     # Widths to fit content in the 17 cm between the margins: the task description widest, the
     # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line. Rows of one metric
@@ -354,10 +360,8 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p endfor %}")
 
     doc.add_heading("五、风险预判与应对", level=1)
-    doc.add_heading("（一）可能影响目标达成的风险", level=2)
-    bullets(doc, "risks")
-    doc.add_heading("（二）应对措施", level=2)
-    bullets(doc, "responses")
+    doc.add_paragraph("提前识别可能影响目标达成的风险，并逐项制定应对措施：")
+    loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
     save(doc, "月度工作计划", path)
 
 

@@ -64,7 +64,8 @@ def test_plan_has_the_five_steps_and_weekly_milestones(sample_report):
     week3 = text.index("第3周（10月15日—10月21日）")
     week4 = text.index("第4周（10月22日—10月31日）")
     assert week3 < text.index("广州大客户第三季度应收款催收（黄强，10月15日前）") < week4
-    assert "大客户宝钢因内部流程可能延迟签约" in text
+    risks = table_with_header(document(sample_report, "company", "公司", "plan"), ["风险", "应对措施"])
+    assert risks[1][0] == "大客户宝钢因内部流程可能延迟签约。"
 
 
 def test_plan_goals_show_last_month_as_context(sample_report):

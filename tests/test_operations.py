@@ -80,7 +80,8 @@ def manifest(outputs, month="2025-10"):
 
 
 def change_a_team_note(inputs):
-    """深圳组's summary changes (a new highlight); every other document stays the same."""
+    """深圳组's summary changes (a new highlight), and 华南区's, which wrote no highlight of its own and
+    so shows its teams' (rolled up); every other document stays the same."""
     with (inputs / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write("2025-10,team,深圳组,,highlight,补录后活动数据已更新。\n")
 
@@ -322,10 +323,11 @@ def test_a_document_changed_after_approval_needs_approving_again(smtp, outputs, 
     report(outputs, inputs_copy)
     refused = cli("distribute", outputs, inputs=inputs_copy)
     assert refused.exit_code == 8 and len(smtp.messages) == 20
-    assert "1 份要发送的文档尚未审批（或审批后有改动）" in refused.stderr and "深圳组_月度工作总结" in refused.stderr
+    assert "2 份要发送的文档尚未审批（或审批后有改动）" in refused.stderr and "深圳组_月度工作总结" in refused.stderr
+    assert "华南区_月度工作总结" in refused.stderr
     assert cli("approve", outputs, inputs=inputs_copy).exit_code == 0
     again = cli("distribute", outputs, inputs=inputs_copy)
-    assert again.exit_code == 0 and len(smtp.messages) == 21
+    assert again.exit_code == 0 and len(smtp.messages) == 22
     assert smtp.to("sz.lead@example.com")[-1]["Subject"].startswith("【更新】")
 
 
@@ -566,5 +568,5 @@ def test_a_ledger_of_the_previous_version_keeps_what_it_recorded_as_delivered(sm
     change_a_team_note(inputs_copy)
     report(outputs, inputs_copy)
     assert cli("distribute", outputs, inputs=inputs_copy).exit_code == 0
-    assert [rcpt for rcpt, _ in smtp.messages[20:]] == [["sz.lead@example.com"]]
-    assert smtp.messages[-1][1]["Subject"].startswith("【更新】")
+    assert sorted(rcpt for rcpt, _ in smtp.messages[20:]) == [["south.head@example.com"], ["sz.lead@example.com"]]
+    assert all(message["Subject"].startswith("【更新】") for _, message in smtp.messages[20:])

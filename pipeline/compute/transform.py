@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.compute import segments
+from pipeline.compute import notes, segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline.compute.plan import attach_plan_rows, plan_figures
@@ -260,4 +260,6 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends)
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends,
+                     plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
+                     member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)))

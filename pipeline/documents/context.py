@@ -12,6 +12,8 @@ from collections import Counter
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, tables
+from pipeline.documents.plan_context import with_substance
+from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
@@ -120,7 +122,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
-    return {
+    return with_substance(data, unit, {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
@@ -133,7 +135,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "risks": _or_not_given(_notes(data, unit, "risk")),
         "responses": _or_not_given(_notes(data, unit, "response")),
         "prev_next_steps": previous_next_steps(data, unit),
-    }
+    })
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
@@ -221,8 +223,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     members_by_metric = analysis.by_metric(members)
     weakest = _weakest(rows)
 
-    def written(row, section: str) -> str:
-        return "\n".join(_notes(data, unit, section, row.metric))
+    def written(row, section: str) -> str:  # the unit's own notes, else its members' (attributed)
+        return "\n".join(_notes(data, unit, section, row.metric) or members_said(data, unit, section, row.metric))
 
     def cell(row, section: str, generate) -> str:
         return written(row, section) or generate(row, members_by_metric.get(row.metric, []), labels,
@@ -263,16 +265,16 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
-        "reasons": _notes(data, unit, "variance_reason"),
+        "reasons": _notes(data, unit, "variance_reason") or members_said(data, unit, "variance_reason"),
         "member_name": member_name,
         "chart_members": members_chart(members, labels, main, catalog, member_name),
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
-        "highlights": _notes(data, unit, "highlight")
-                      or analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
-        "problems": _notes(data, unit, "problem")
-                    or analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(data, unit, "next_step")),
+        "highlights": _notes(data, unit, "highlight") or members_said(data, unit, "highlight")
+                      + analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
+        "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
+                    + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
+        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
     }

@@ -473,7 +473,7 @@ def resolve_unit(level: str, text: str, org: pd.DataFrame) -> tuple[str | None, 
 
 def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
                    problems: list[Problem]) -> pd.DataFrame:
-    columns = ["month", "level", "unit", "metric", "section", "text"]
+    columns = ["month", "level", "unit", "metric", "section", "text", "response"]
     if table is None:
         return _frame([], columns)
     rows, out = _Rows(table, problems), []
@@ -492,11 +492,17 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
             known = "、".join(f"{k}({v})" for k, v in schema.SECTIONS.items())
             rows.problem("section", f"未知的类别，可用的类别：{known}", section_text)
         text = rows.text("text")
+        response = rows.text("response", required=False)
+        if response and section and section != "risk":
+            rows.problem("response", "应对措施只能填在类别为 risk（风险）的行上，与该风险配对；"
+                                     "单独的应对措施请用类别 response（应对措施）", response)
+            continue
         bad_metric = rows.text("metric", required=False) and metric is None
         if None in (month, level, unit, section) or not text or bad_metric:
             continue
         out.append({"month": month, "level": level, "unit": unit, "metric": metric.key if metric else "",
-                    "section": section, "text": text, "_file": record["_file"], "_line": record["_line"]})
+                    "section": section, "text": text, "response": response,
+                    "_file": record["_file"], "_line": record["_line"]})
     return _frame(out, columns)
 
 
