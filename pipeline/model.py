@@ -27,7 +27,7 @@ class Inputs:
     targets: pd.DataFrame  # month, rep_id, metric, target
     actuals: pd.DataFrame  # month, rep_id, metric, actual, base
     tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
-    notes: pd.DataFrame  # month, level, unit, metric, section, text, response (on risk rows)
+    notes: pd.DataFrame  # month, level, unit, metric, section, text
     files: list[InputFile] = field(default_factory=list)
     # The rows given by segment (compute.segments.collapse), with a `segment` column; targets and
     # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
@@ -74,9 +74,10 @@ class MonthData:
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
     plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
     trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
-    # compute.notes.note_index: the notes each document shows (flowed down, rolled up, paired), as
-    # (text, response, source) by (month, level, unit, section, metric)
-    shown_notes: dict = field(default_factory=dict)
+    # (level, unit, section, metric) → [(source, text, response)] (compute.notes.by_unit): a plan's
+    # own notes and those flowed down to it; a summary's members' notes, for sections it left empty
+    plan_notes: dict = field(default_factory=dict)
+    member_notes: dict = field(default_factory=dict)
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

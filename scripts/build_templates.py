@@ -306,23 +306,6 @@ def save(doc, title: str, path: Path) -> None:
     path.write_bytes(stable_zip(buffer.getvalue()))
 
 
-def member_split_table(doc) -> None:
-    """Step 二's target split by member (将目标分解到每个人), one group of rows per member with
-    its name merged down them, then the 合计 rows; absent from a rep's plan (no members)."""
-    doc.add_paragraph("{%p if member_split %}")
-    doc.add_paragraph("目标分解到每个{{ split_member_name }}：", style="Caption")
-    loop_table(doc, "row in member_split", [
-        ("成员", "member", 3.4), ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0),
-        ("占本单位目标", "share", 2.6)], merged=1)
-    doc.add_paragraph("{%p endif %}")
-
-
-def risk_table(doc) -> None:
-    """Step 五: one row per risk, its response beside it, as the original pairs them."""
-    doc.add_paragraph("提前识别可能影响目标达成的风险，并逐条制定应对措施：")
-    loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
-
-
 def build_plan(path: Path) -> None:
     doc = new_document(landscape=False)
 
@@ -345,7 +328,12 @@ def build_plan(path: Path) -> None:
 
     doc.add_heading("二、任务分解与责任", level=1)
     doc.add_paragraph("将核心目标拆解为可执行的具体任务，明确做什么、谁负责、怎么做。")
-    member_split_table(doc)
+    doc.add_paragraph("{%p if member_targets %}")
+    doc.add_paragraph("目标分解到每个{{ member_noun }}：", style="Caption")
+    loop_table(doc, "row in member_targets", [
+        ("{{ member_noun }}", "member", 3.6), ("核心指标", "metric", 4.0), ("分解目标（占本单位目标）", "target", 5.4)],
+        merged=1)
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
     # Widths to fit content in the 17 cm between the margins: the task description widest, the
     # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line. Rows of one metric
@@ -372,7 +360,8 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p endfor %}")
 
     doc.add_heading("五、风险预判与应对", level=1)
-    risk_table(doc)
+    doc.add_paragraph("提前识别可能影响目标达成的风险，并逐项制定应对措施：")
+    loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
     save(doc, "月度工作计划", path)
 
 

@@ -90,8 +90,7 @@ def test_the_weakest_metric_is_marked(sample_report):
 def test_rendering_hours_apart_gives_the_same_bytes(monkeypatch):
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
-               "risks": [], "responses": [], "prev_next_steps": [], "member_split": [], "split_member_name": "",
-               "risk_pairs": [],
+               "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [],
                "chart_targets": ChartSpec("t", ("a", "b"), (("x", (1.0, 2.0)),))}
     context["segment_targets"] = []
     first = render_bytes(TEMPLATES / "plan.docx", context)
@@ -114,8 +113,7 @@ def test_chart_text_is_escaped():
 def test_an_empty_chart_leaves_no_part():
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
-               "risks": [], "responses": [], "prev_next_steps": [], "member_split": [], "split_member_name": "",
-               "risk_pairs": [], "chart_targets": NO_CHART}
+               "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [], "chart_targets": NO_CHART}
     context["segment_targets"] = []
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]

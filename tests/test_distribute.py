@@ -122,9 +122,9 @@ def test_a_changed_document_is_sent_again_once_as_an_update(smtp, outputs, input
         handle.write("2025-10,team,深圳组,,highlight,补录后活动数据已更新。\n")
     assert invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs, "-q").exit_code == 0
     result = run(outputs, smtp.env, inputs=inputs_copy)
-    # the team's highlight rolls up into 华南区's summary, which wrote none of its own
-    assert sorted(o.mail.recipient for o in result.outcomes if o.status == "sent") == \
-        ["south.head@example.com", "sz.lead@example.com"]
+    # 深圳组's summary and 华南区's, which shows its teams' highlights (it wrote none of its own)
+    assert sorted(o.mail.recipient for o in result.outcomes if o.status == "sent") == ["south.head@example.com",
+                                                                                      "sz.lead@example.com"]
     first, update = smtp.to("sz.lead@example.com")
     assert update["Subject"].startswith("【更新】") and update["X-Salesreport-Update"] == "yes"
     assert update["Message-ID"] != first["Message-ID"]

@@ -65,7 +65,7 @@ def test_plan_has_the_five_steps_and_weekly_milestones(sample_report):
     week4 = text.index("第4周（10月22日—10月31日）")
     assert week3 < text.index("广州大客户第三季度应收款催收（黄强，10月15日前）") < week4
     risks = table_with_header(document(sample_report, "company", "公司", "plan"), ["风险", "应对措施"])
-    assert ["大客户宝钢因内部流程可能延迟签约。", "每周同步客户进度，协助客户协调内部资源，必要时请销售总监介入沟通。"] in risks
+    assert risks[1][0] == "大客户宝钢因内部流程可能延迟签约。"
 
 
 def test_plan_goals_show_last_month_as_context(sample_report):

@@ -80,8 +80,8 @@ def manifest(outputs, month="2025-10"):
 
 
 def change_a_team_note(inputs):
-    """深圳组's summary changes (a new highlight), and with it 华南区's, which shows its teams'
-    highlights where it wrote none of its own; every other document stays the same."""
+    """深圳组's summary changes (a new highlight), and 华南区's, which wrote no highlight of its own and
+    so shows its teams' (rolled up); every other document stays the same."""
     with (inputs / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write("2025-10,team,深圳组,,highlight,补录后活动数据已更新。\n")
 
@@ -569,4 +569,4 @@ def test_a_ledger_of_the_previous_version_keeps_what_it_recorded_as_delivered(sm
     report(outputs, inputs_copy)
     assert cli("distribute", outputs, inputs=inputs_copy).exit_code == 0
     assert sorted(rcpt for rcpt, _ in smtp.messages[20:]) == [["south.head@example.com"], ["sz.lead@example.com"]]
-    assert smtp.messages[-1][1]["Subject"].startswith("【更新】")
+    assert all(message["Subject"].startswith("【更新】") for _, message in smtp.messages[20:])

@@ -1,210 +1,179 @@
-"""Plans with substance and summaries that roll notes up, read as a manager reads the documents:
-the target split by member (step 二), notes of the units above marked with their source, each risk
-beside its response (step 五), weeks and task rows that say what is worked toward, and summary
-cells that show the members' notes where the unit wrote none.
+"""Plans with substance (issue 11, items 3–4): risks beside their responses, notes flowing down
+from the units above, each unit's target split by member, weeks that say what the unit works
+toward, and summaries that roll their members' notes up. Read from the .docx as a manager would."""
+from __future__ import annotations
 
-Expected figures are worked out by hand from the sample inputs (targets.csv, targets_segments.csv,
-actuals.csv of 2025-09 and notes.csv)."""
 from pathlib import Path
 
-import pandas as pd
-from docx import Document
-
-from pipeline.compute import notes
-from pipeline.compute.org import Org
-
-from .conftest import invoke, org_frame, write_inputs
+from .conftest import invoke
 from .docx_reading import body_text, table_with_header, tables
-from .test_documents import TABLE2, document
 
-SPLIT = ["成员", "核心指标", "月度目标", "占本单位目标"]
-RISKS = ["风险", "应对措施"]
-TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
+RISK_HEADER = ["风险", "应对措施"]
 
 
-def split_rows(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """The member split as {(member, metric): (target, share)}."""
-    return {(member, metric): (target, share) for member, metric, target, share in table_with_header(path, SPLIT)[1:]}
+def plan(report: Path, level: str, label: str) -> Path:
+    return report / level / f"2025-10_{label}_月度工作计划.docx"
 
 
-# ---- step 二: the target split by member ------------------------------------------------------
-
-def test_region_plan_splits_its_targets_by_team(sample_report):
-    rows = split_rows(document(sample_report, "region", "华南区", "plan"))
-    # 广州组 = S1007–S1009, 深圳组 = S1010–S1012 (S1010's sales is the sum of its segments: 10+6+4万)
-    assert rows[("广州组", "销售额")] == ("49万元", "49%")  # 18 + 16 + 15万 of 100万
-    assert rows[("深圳组", "销售额")] == ("51万元", "51%")  # 20 + 16 + 15万
-    assert rows[("广州组", "新客户开发数量")] == ("4家", "57.1%")  # 4 of 7
-    assert rows[("深圳组", "新客户开发数量")] == ("3家", "42.9%")
-    assert rows[("广州组", "回款金额")] == ("37万元", "49.3%")  # 37 of 75万
-    assert rows[("深圳组", "活动参与量")] == ("6场", "50%")
-    assert rows[("合计", "销售额")] == ("100万元", "100%")
-    assert rows[("合计", "新客户开发数量")] == ("7家", "100%")
-    # a rate target is not a part of a whole: shown, with no share
-    target, share = rows[("广州组", "老客户复购率")]
-    assert target.endswith("%") and share == "—"
-    assert rows[("合计", "老客户复购率")][1] == "—"
+def summary(report: Path, level: str, label: str) -> Path:
+    return report / level / f"2025-10_{label}_月度工作总结.docx"
 
 
-def test_team_plan_splits_its_targets_by_rep_name_first(sample_report):
-    table = table_with_header(document(sample_report, "team", "上海一组", "plan"), SPLIT)
-    assert list(dict.fromkeys(row[0] for row in table[1:])) == ["张伟", "王芳", "李娜", "合计"]
-    rows = split_rows(document(sample_report, "team", "上海一组", "plan"))
-    assert rows[("张伟", "销售额")] == ("20万元", "37.7%")  # 20 of 20 + 18 + 15 = 53万
-    assert rows[("王芳", "销售额")] == ("18万元", "34%")
-    assert rows[("李娜", "销售额")] == ("15万元", "28.3%")
-    assert rows[("张伟", "老客户复购率")] == ("40%", "—")
-    assert rows[("合计", "销售额")] == ("53万元", "100%")
-
-
-def test_company_plan_splits_by_region_and_a_rep_plan_has_no_split(sample_report):
-    rows = split_rows(document(sample_report, "company", "公司", "plan"))
-    assert rows[("华东区", "销售额")] == ("100万元", "50%")  # 上海一组 53万 + 杭州组 17 + 16 + 14万
-    assert rows[("华南区", "销售额")] == ("100万元", "50%")
-    assert rows[("合计", "销售额")] == ("200万元", "100%")
-    rep_tables = tables(document(sample_report, "rep", "S1007", "plan"))
-    assert not [t for t in rep_tables if t[0] == SPLIT]
-
-
-# ---- notes flow down, risks beside their responses -----------------------------------------
-
-def test_south_region_plan_shows_the_company_risk_about_itself_beside_its_response(sample_report):
-    risks = table_with_header(document(sample_report, "region", "华南区", "plan"), RISKS)[1:]
-    assert ["公司：竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"] in risks
-    assert ["公司：大客户宝钢因内部流程可能延迟签约。",
-            "每周同步客户进度，协助客户协调内部资源，必要时请销售总监介入沟通。"] in risks
-    # its own risk first; the `response` row after it (the older form) is paired with it
-    assert risks[0] == ["深圳电子行业需求放缓，客户预算收紧。", "优先推进框架协议客户的续约，缩短付款账期换取签约。"]
-
-
-def test_rep_plan_shows_the_strategy_and_risks_of_every_unit_above_it(sample_report):
-    path = document(sample_report, "rep", "S1007", "plan")  # 赵敏, 广州组, 华南区
-    text = body_text(path)
-    assert "公司：针对制造业客户推出“免费试用+定制方案”组合，以样板客户带动同行业转化。" in text
-    assert "公司：市场部协助提供行业白皮书素材；申请增加2场区域客户沙龙预算。" in text
-    assert "（本月未录入）" not in text
-    risks = table_with_header(path, RISKS)[1:]
-    assert ["华南区：深圳电子行业需求放缓，客户预算收紧。", "优先推进框架协议客户的续约，缩短付款账期换取签约。"] in risks
-    assert len(risks) == 3  # the company's two and the region's one
-    east = body_text(document(sample_report, "rep", "S1001", "plan"))
-    assert "华东区：以上海、杭州两地制造业园区为重点，组织园区联合推介会。" in east
+def append_note(folder: Path, line: str) -> int:
+    """Append a CSV line to notes.csv; returns its spreadsheet line number."""
+    path = folder / "notes.csv"
+    text = path.read_bytes().decode("utf-8")
+    path.write_bytes((text + line + "\r\n").encode("utf-8"))
+    return len(text.splitlines()) + 1
 
 
 def test_a_response_on_a_row_that_is_not_a_risk_is_an_input_error(inputs_copy, tmp_path):
-    with (inputs_copy / "notes.csv").open("a", encoding="utf-8", newline="") as handle:
-        handle.write("2025-10,company,公司,,strategy,加大展会投入。,每周复盘\r\n")
-    outputs = tmp_path / "out"
-    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
-    assert result.exit_code == 2, result.output
+    line = append_note(inputs_copy, "2025-10,team,杭州组,,strategy,主攻物流园区客户。,先拜访园区管委会")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out")
+    assert result.exit_code == 2
+    message = next(text for text in result.stderr.splitlines() if f"notes.csv 第{line}行 列「response」" in text)
+    assert "先拜访园区管委会" in message and "risk" in message
     assert "Traceback" not in result.output
-    [line] = [line for line in result.stderr.splitlines() if "notes.csv 第35行" in line]
-    assert "列「response」" in line and "每周复盘" in line and "risk" in line
-    assert not (outputs / "2025-10").exists()
+    assert not (tmp_path / "out" / "2025-10").exists()
 
 
-def test_the_response_column_may_be_headed_in_chinese(inputs_copy, tmp_path):
-    path = inputs_copy / "notes.csv"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("section,text,response", "类别,内容,应对措施", 1), encoding="utf-8")
-    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+def test_each_risk_sits_beside_its_response_in_one_row(sample_report):
+    rows = table_with_header(plan(sample_report, "company", "公司"), RISK_HEADER)[1:]
+    # both written in the `response` column of their risk row (inputs/notes.csv lines 5 and 6)
+    assert rows == [["大客户宝钢因内部流程可能延迟签约。", "每周同步客户进度，协助客户协调内部资源，必要时请销售总监介入沟通。"],
+                    ["竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"]]
+
+
+def test_a_response_section_row_pairs_with_the_risk_before_it(sample_report):
+    rows = table_with_header(plan(sample_report, "region", "华南区"), RISK_HEADER)[1:]
+    # 华南区 wrote its risk and its response as two rows (sections risk and response)
+    assert rows[0] == ["深圳电子行业需求放缓，客户预算收紧。", "优先推进框架协议客户的续约，缩短付款账期换取签约。"]
+
+
+def test_the_company_risk_naming_a_region_reaches_that_region_only(sample_report):
+    south = table_with_header(plan(sample_report, "region", "华南区"), RISK_HEADER)[1:]
+    assert ["公司：竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"] in south
+    east = [row[0] for row in table_with_header(plan(sample_report, "region", "华东区"), RISK_HEADER)[1:]]
+    assert east == ["公司：大客户宝钢因内部流程可能延迟签约。"]
+
+
+def test_notes_flow_down_to_a_rep_marked_with_their_source(sample_report):
+    document = plan(sample_report, "rep", "孙浩(S1012)")
+    text = body_text(document)
+    assert "公司：针对制造业客户推出“免费试用+定制方案”组合，以样板客户带动同行业转化。" in text
+    assert "公司：市场部协助提供行业白皮书素材；申请增加2场区域客户沙龙预算。" in text
+    risks = [row[0] for row in table_with_header(document, RISK_HEADER)[1:]]
+    assert risks == ["公司：大客户宝钢因内部流程可能延迟签约。", "公司：竞品在华南区以低价抢单。",
+                     "华南区：深圳电子行业需求放缓，客户预算收紧。"]
+
+
+def test_a_unit_strategy_comes_before_the_ones_flowed_down(sample_report):
+    text = body_text(plan(sample_report, "region", "华东区"))
+    own = text.index("以上海、杭州两地制造业园区为重点，组织园区联合推介会。")
+    assert own < text.index("公司：针对制造业客户推出")
+    assert "（本月未录入）" not in text
+
+
+def test_a_response_without_a_risk_is_a_row_with_an_empty_risk(inputs_copy, tmp_path):
+    append_note(inputs_copy, "2025-10,team,杭州组,,response,每周一核对物流园项目进度。,")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path, "-q")
     assert result.exit_code == 0, result.output
-    risks = table_with_header(document(tmp_path / "out" / "2025-10", "company", "公司", "plan"), RISKS)
-    assert ["竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"] in risks
+    rows = table_with_header(plan(tmp_path / "2025-10", "team", "杭州组"), RISK_HEADER)[1:]
+    assert ["", "每周一核对物流园项目进度。"] in rows
 
 
-# ---- weeks and task rows without a task --------------------------------------------------------
-
-def test_weeks_without_a_deadline_say_what_is_worked_toward(sample_report):
-    text = body_text(document(sample_report, "rep", "S1007", "plan"))
-    week1, week2 = text.index("第1周"), text.index("第2周")
-    assert "继续推进：月末冲刺：完成剩余意向客户签约（赵敏，10月31日前完成）" in text[week1:week2]
-    for plan in sorted(sample_report.glob("*/*计划.docx")):
-        assert "（本周无到期任务）" not in body_text(plan), plan.name
+SPLIT_HEADER = ["销售代表", "核心指标", "分解目标（占本单位目标）"]
 
 
-def test_a_week_with_no_open_task_names_the_month_targets(tmp_path):
-    write_inputs(tmp_path / "in", "甲", "一组", "一区", "备注", "拜访客户")  # one task, due 10月9日 (week 2)
-    result = invoke("report", "--month", "2025-10", "--inputs", tmp_path / "in", "--outputs", tmp_path / "out", "-q")
-    assert result.exit_code == 0, result.output
-    text = body_text(document(tmp_path / "out" / "2025-10", "rep", "R1", "plan"))
-    week3, week4 = text.index("第3周"), text.index("第4周")
-    assert "本周推进月度目标：销售额目标0.01万元" in text[week3:week4]  # a target of 100元
-    assert "继续推进：拜访客户（甲，10月9日前完成）" in text[text.index("第1周"):text.index("第2周")]
+def test_a_team_plan_splits_its_targets_by_rep_with_shares_and_a_total(sample_report):
+    rows = table_with_header(plan(sample_report, "team", "上海一组"), SPLIT_HEADER)[1:]
+    by_cell = {(member, metric): target for member, metric, target in rows}
+    # inputs/targets.csv, October: sales 200000 + 180000 + 150000 = 530000 元
+    assert by_cell[("张伟", "销售额")] == "20万元（占37.7%）"  # 200000 / 530000 = 37.74%
+    assert by_cell[("王芳", "销售额")] == "18万元（占34%）"  # 33.96%
+    assert by_cell[("李娜", "销售额")] == "15万元（占28.3%）"
+    assert by_cell[("张伟", "新客户开发数量")] == "2家（占50%）"  # 2 of 2 + 1 + 1
+    assert by_cell[("李娜", "回款金额")] == "11万元（占27.5%）"  # 110000 / 400000
+    assert by_cell[("王芳", "老客户复购率")] == "35%"  # a rate: its target only, no share
+    assert by_cell[("合计", "销售额")] == "53万元"
+    assert by_cell[("合计", "回款金额")] == "40万元"
+    # inputs/targets_process.csv: 20 visits each of the three, 60 in all
+    assert by_cell[("张伟", "拜访次数")] == "20次（占33.3%）" and by_cell[("合计", "拜访次数")] == "60次"
+    assert [row[0] for row in rows] == ["张伟"] * 7 + ["王芳"] * 7 + ["李娜"] * 7 + ["合计"] * 7  # 5 + 2 process metrics
 
 
-def test_rep_task_rows_without_a_task_say_what_the_target_asks(sample_report):
-    rows = table_with_header(document(sample_report, "rep", "S1007", "plan"), TABLE1)[1:]
+def test_the_company_and_region_plans_split_by_region_and_by_team(sample_report):
+    company = table_with_header(plan(sample_report, "company", "公司"), ["区域", *SPLIT_HEADER[1:]])[1:]
+    assert ["华东区", "销售额", "100万元（占50%）"] in company
+    assert ["华南区", "新客户开发数量", "7家（占46.7%）"] in company  # 7 of 15
+    assert ["合计", "销售额", "200万元"] in company
+    east = table_with_header(plan(sample_report, "region", "华东区"), ["团队", *SPLIT_HEADER[1:]])[1:]
+    assert ["上海一组", "销售额", "53万元（占53%）"] in east and ["杭州组", "销售额", "47万元（占47%）"] in east
+
+
+def test_a_rep_plan_has_no_member_split(sample_report):
+    headers = [table[0][-1] for table in tables(plan(sample_report, "rep", "张伟(S1001)"))]
+    assert "分解目标（占本单位目标）" not in headers
+
+
+def weeks_of(document: Path) -> dict[str, list[str]]:
+    """四、时间节点 as {week heading: its lines}."""
+    text = body_text(document)
+    lines = text[text.index("四、时间节点"):text.index("五、风险预判与应对")].splitlines()[2:]
+    weeks: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith("第") and "周（" in line:
+            weeks[line] = []
+        else:
+            weeks[list(weeks)[-1]].append(line)
+    return weeks
+
+
+def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report):
+    weeks = weeks_of(plan(sample_report, "rep", "刘洋(S1004)"))
+    second = weeks["第2周（10月8日—10月14日）"]
+    assert "（本周无到期任务）" not in second
+    # inputs/targets.csv: S1004's October targets; 14 of October's 31 days = 45.2%
+    assert second[0].startswith("本周推进：销售额目标17万元、新客户开发数量目标1家、老客户复购率目标35%")
+    assert "（至10月14日，本月时间进度45.2%）" in second[0]
+    assert second[1] == "持续跟进：对20家存量客户回访，推荐新产品（刘洋，截止10月25日）"  # tasks.csv, due 25 October
+
+
+def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):
+    rows = table_with_header(plan(sample_report, "rep", "刘洋(S1004)"),
+                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
+    sales = next(row for row in rows if row[0] == "销售额")
+    assert sales[1] == "17万元" and "（暂未分解任务）" not in sales[2]
+    assert sales[2:6] == ["按月度目标推进销售额，暂未分解到具体任务（上月实际14.1万元）", "刘洋", "10月31日前",
+                          "达到月度目标17万元"]
+
+
+TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
+
+
+def test_a_region_summary_shows_its_teams_notes_attributed(sample_report):
+    rows = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
+    # inputs/notes.csv: 华东区 wrote no next_step; 张伟 (in 上海一组) and 杭州组 did, for 销售额
+    assert rows["销售额"][7] == ("上海一组·张伟：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。\n"
+                               "杭州组：物流园项目11月第2周前推进到法务审核，资质材料月初备齐。")
+    assert rows["新客户开发数量"][5] == "上海一组：展会现场预约次日拜访，意向客户两周内转化3家。"
+    assert rows["回款金额"][4].startswith("上海一组·李娜：一家客户资金紧张，5万元回款推迟到11月上旬。")
+    text = body_text(summary(sample_report, "region", "华东区"))
+    lessons = text[text.index("（一）成功经验"):text.index("（二）存在问题")]
+    assert "上海一组：张伟单月签约22.35万元，超额完成个人目标。" in lessons
+
+
+def test_a_unit_with_its_own_note_shows_only_its_own(sample_report):
+    rows = {row[0]: row for row in table_with_header(summary(sample_report, "company", "公司"), TABLE2)[1:]}
+    assert rows["销售额"][7] == "优化客户分级管理，重点客户每日跟进。"
+    region = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
+    assert region["销售额"][4].startswith("杭州组两个项目签约延期至11月。")  # 华东区's own reason, no team's
+
+
+def test_a_team_metric_without_tasks_says_who_carries_its_target(sample_report):
+    rows = table_with_header(plan(sample_report, "team", "深圳组"),
+                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
     collection = next(row for row in rows if row[0] == "回款金额")
-    # October's target 14万元 against September's actual 12.1万元 (actuals.csv)
-    assert collection[2] == "【数据】按月度目标推进：目标14万元，比上月实际12.1万元高1.9万元"
-    assert collection[3] == "赵敏"
-    assert not [row for row in rows if row[2] == "（暂未分解任务）"]
-
-
-# ---- summaries roll the members' notes up ----------------------------------------------------
-
-def test_east_region_summary_shows_its_teams_notes_attributed(sample_report):
-    path = document(sample_report, "region", "华东区", "summary")
-    rows = {row[0]: dict(zip(TABLE2, row)) for row in table_with_header(path, TABLE2)[1:]}
-    sales = rows["销售额"]
-    assert sales["成功经验/亮点"] == "上海一组：宝钢项目提前锁定预付款条款，缩短了回款周期。"
-    # 杭州组 wrote its own; 上海一组 did not, so its rep's note comes up with its path
-    assert sales["下月改进措施"].split("\n") == ["上海一组·张伟：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。",
-                                          "杭州组：法务审核与商务谈判并行，缩短签约周期。"]
-    assert rows["回款金额"]["差异原因分析"].startswith("上海一组·李娜：一家客户资金紧张，5万元回款推迟到11月上旬。")
-    assert "上海一组：张伟单月签约22.35万元，超额完成个人目标。" in body_text(path)  # 三（一）成功经验
-
-
-def test_a_unit_with_its_own_note_does_not_show_its_members(sample_report):
-    rows = {row[0]: dict(zip(TABLE2, row))
-            for row in table_with_header(document(sample_report, "company", "公司", "summary"), TABLE2)[1:]}
-    assert rows["销售额"]["下月改进措施"] == "优化客户分级管理，重点客户每日跟进。"
-    team = {row[0]: dict(zip(TABLE2, row))
-            for row in table_with_header(document(sample_report, "team", "上海一组", "summary"), TABLE2)[1:]}
-    assert team["销售额"]["下月改进措施"] == "张伟：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。"
-
-
-# ---- the pure transforms -----------------------------------------------------------------------
-
-def _notes(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["month", "level", "unit", "metric", "section", "text", "response"])
-
-
-def test_responses_pair_with_the_earlier_open_risk_of_the_same_unit():
-    paired = notes.paired_risks(_notes([
-        ("2025-10", "team", "A组", "", "risk", "风险一", "应对一"),
-        ("2025-10", "team", "A组", "", "risk", "风险二", ""),
-        ("2025-10", "team", "B组", "", "response", "孤立的应对", ""),
-        ("2025-10", "team", "A组", "", "response", "应对二", ""),
-    ]))
-    assert list(zip(paired["unit"], paired["text"], paired["response"])) == [
-        ("A组", "风险一", "应对一"), ("A组", "风险二", "应对二"), ("B组", "", "孤立的应对")]
-
-
-def test_notes_flow_down_and_roll_up_through_the_org():
-    org = Org(org_frame([("R1", "甲", "A组", "东区"), ("R2", "乙", "B组", "东区")]))
-    written = _notes([
-        ("2025-10", "company", "公司", "", "strategy", "公司策略", ""),
-        ("2025-10", "rep", "R1", "sales", "next_step", "甲的措施", ""),
-        ("2025-10", "rep", "R2", "sales", "next_step", "乙的措施", ""),
-        ("2025-10", "team", "B组", "sales", "next_step", "B组的措施", ""),
-    ])
-    down = notes.flowed_down(written, org)
-    assert set(zip(down["level"], down["unit"], down["source"])) == {
-        ("company", "公司", ""), ("region", "东区", "公司"), ("team", "A组", "公司"), ("team", "B组", "公司"),
-        ("rep", "R1", "公司"), ("rep", "R2", "公司")}
-    up = notes.rolled_up(written, org)
-    region = up.loc[up["unit"] == "东区", ["text", "source"]].values.tolist()
-    assert region == [["甲的措施", "A组·甲"], ["B组的措施", "B组"]]  # B组's own hides 乙's
-    company = up.loc[up["level"] == "company", "source"].tolist()
-    assert company == ["东区·A组·甲", "东区·B组"]
-
-
-def test_next_months_plan_carries_the_improvements_as_last_months_summary_showed_them(tmp_path):
-    from .conftest import SAMPLE_INPUTS
-    result = invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
-    assert result.exit_code == 0, result.output
-    text = body_text(document(tmp_path / "2025-11", "region", "华东区", "plan"))
-    # 华东区 wrote no October next_step: its teams' (and 张伟's, for 上海一组) come up, attributed
-    assert "销售额（上海一组·张伟）：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。" in text
-    assert "销售额（杭州组）：法务审核与商务谈判并行，缩短签约周期。" in text
+    # inputs/targets.csv, October: S1010 150000, S1011 120000, S1012 110000 元 = 38万元; no 回款 task in 深圳组
+    assert collection[1:6] == ["38万元", "由吴昊15万元、徐丽12万元、孙浩11万元分担，暂未分解到具体任务", "—", "10月31日前",
+                               "达到月度目标38万元"]

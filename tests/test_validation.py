@@ -34,8 +34,8 @@ CASES = {
                       "notes.csv 第2行 列「level」", "division"),
     "unknown section": (lambda f: edit(f, "notes.csv", 3, "strategy", "plan"),
                         "notes.csv 第3行 列「section」", "plan"),
-    "unknown unit": (lambda f: edit(f, "notes.csv", 25, "华东区", "华北区"),
-                     "notes.csv 第25行 列「unit」", "华北区"),
+    "unknown unit": (lambda f: edit(f, "notes.csv", 23, "华东区", "华北区"),
+                     "notes.csv 第23行 列「unit」", "华北区"),
     "duplicate row": (lambda f: append(f, "targets.csv", "2025/10,S1001,销售额,1"),
                       "targets.csv 第119行 列「metric」", "第62行"),
     "missing column": (lambda f: (f / "actuals.csv").write_text(

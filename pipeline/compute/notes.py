@@ -1,136 +1,154 @@
-"""Notes as the documents show them: a plan's notes flow down the org, a summary's roll up, and
-each risk is paired with its response. Pure: takes and returns DataFrames.
+"""Notes beyond their own unit: risks paired with their responses, a unit's plan notes flowing
+down to the units inside it, and members' summary notes rolling up to a unit that wrote none.
 
-- Pairing (`paired_risks`): a `risk` row carries its response in the `response` column; a
-  `response` section row (the older form) answers the nearest earlier risk of the same month,
-  level, unit and metric that has no response yet, and stands on its own (empty `text`) when
-  there is none.
-- Flowing down (`flowed_down`): a plan note (strategy, resources, risk) of a unit is shown in the
-  plans of every unit inside it — company → regions → teams → reps — marked with its `source`,
-  the label of the unit that wrote it ("公司", "华东区" …). A unit's own notes have source "".
-- Rolling up (`rolled_up`): where a unit wrote no note of a summary section (for a metric, or
-  in general), it shows its members' notes, each attributed to the member ("上海一组"), a deeper
-  one by its path ("上海一组·张伟"); a member that wrote its own note hides its members' notes.
+Pure: takes and returns DataFrames. A note frame has the columns of the validated notes
+(month, level, unit, metric, section, text, response); the frames returned here add `source`,
+the name of the unit that wrote the note as a reader knows it ("" for the unit's own note).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.compute.org import CHILD_LEVEL, Org
-from pipeline.inputs.schema import LEVELS, PLAN_SECTIONS, SUMMARY_SECTIONS
+from pipeline.inputs.schema import COMPANY_UNIT, LEVELS
 
-KEY = ["month", "level", "unit", "section", "metric"]
-COLUMNS = [*KEY, "text", "response", "source"]
-SOURCE_SEPARATOR = "·"
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
+FLOWING = ("strategy", "resources", "risk", "response")  # a plan's notes, which hold for the units inside
+ROLLING = ("variance_reason", "highlight", "problem", "next_step")  # a summary's notes
+COLUMNS = ["month", "level", "unit", "metric", "section", "text", "response", "source"]
+_DEPTH = {level: depth for depth, level in enumerate(LEVELS)}
 
 
 def _with_response(notes: pd.DataFrame) -> pd.DataFrame:
-    """`notes` with a `response` column (empty where the input had none)."""
-    if "response" in notes.columns:
+    """`notes` with a `response` column ("" where the notes have none)."""
+    if "response" in notes:
         return notes.assign(response=notes["response"].fillna("").astype(str))
     return notes.assign(response="")
 
 
 def paired_risks(notes: pd.DataFrame) -> pd.DataFrame:
-    """The plan notes with every `response` section row joined to its risk, in file order:
-    risk rows carry their response; a response without a risk to answer stays a `risk` row
-    with an empty `text` (a response on its own). Other sections pass unchanged."""
-    notes = _with_response(notes)
-    rows = notes.loc[notes["section"].isin(PLAN_SECTIONS), [*KEY, "text", "response"]].to_dict("records")
-    paired, open_risks = [], {}  # (month, level, unit, metric) → positions of risks without a response
-    for row in rows:
-        where = (row["month"], row["level"], row["unit"], row["metric"])
-        if row["section"] == "risk":
-            paired.append(dict(row))
-            if not row["response"]:
-                open_risks.setdefault(where, []).append(len(paired) - 1)
-        elif row["section"] == "response":
-            waiting = open_risks.get(where)
-            if waiting:
-                paired[waiting.pop(0)]["response"] = row["text"]
-            else:
-                paired.append({**row, "section": "risk", "text": "", "response": row["text"]})
-        else:
-            paired.append(dict(row))
-    return pd.DataFrame(paired, columns=[*KEY, "text", "response"]) if paired else \
-        pd.DataFrame(columns=[*KEY, "text", "response"])
+    """`notes` with each `response` row paired to a `risk`: a risk without a response of its own
+    (the `response` column) takes the first `response` row of the same month, unit and metric
+    that is not yet taken, in file order. A response left over stays a `response` row."""
+    notes = _with_response(notes).reset_index(drop=True)
+    keys = ["month", "level", "unit", "metric"]
+    is_risk = (notes["section"] == "risk") & (notes["response"] == "")
+    is_response = notes["section"] == "response"
+    if not (is_risk.any() and is_response.any()):
+        return notes
+    risks = notes[is_risk].assign(_nth=lambda f: f.groupby(keys, sort=False).cumcount())
+    responses = notes[is_response].assign(_nth=lambda f: f.groupby(keys, sort=False).cumcount())
+    pairs = risks.reset_index().merge(responses.reset_index()[[*keys, "_nth", "index", "text"]],
+                                      on=[*keys, "_nth"], suffixes=("", "_response"))
+    paired = notes.copy()
+    paired.loc[pairs["index"].to_numpy(), "response"] = pairs["text_response"].to_numpy()
+    return paired.drop(index=pairs["index_response"].to_numpy()).reset_index(drop=True)
 
 
-def _units(org: Org) -> pd.DataFrame:
-    """Every unit with its label and the unit directly above it: level, unit, label, parent."""
-    records = []
-    for unit in org.all_units():
-        above = org.parent(unit.level, unit.unit)
-        records.append({"level": unit.level, "unit": unit.unit, "label": unit.label,
-                        "parent": above[1] if above else None})
-    return pd.DataFrame(records, columns=["level", "unit", "label", "parent"])
+def units_inside(org: pd.DataFrame) -> pd.DataFrame:
+    """Every (outer unit, unit inside it) pair of the org: columns `outer_level`, `outer_unit`,
+    `level`, `unit`, and the inner unit's `region` and `team` ("" for a region)."""
+    reps = org[["rep_id", "team", "region"]].astype(str)
+    inner = pd.concat([
+        pd.DataFrame({"level": "region", "unit": reps["region"], "region": reps["region"], "team": ""}),
+        pd.DataFrame({"level": "team", "unit": reps["team"], "region": reps["region"], "team": reps["team"]}),
+        pd.DataFrame({"level": "rep", "unit": reps["rep_id"], "region": reps["region"], "team": reps["team"]}),
+    ]).drop_duplicates(["level", "unit"])
+    company = inner.assign(outer_level="company", outer_unit=COMPANY_UNIT)
+    region = inner[inner["level"] != "region"].assign(outer_level="region", outer_unit=lambda f: f["region"])
+    team = inner[inner["level"] == "rep"].assign(outer_level="team", outer_unit=lambda f: f["team"])
+    return pd.concat([company, region, team], ignore_index=True)
 
 
-def flowed_down(notes: pd.DataFrame, org: Org) -> pd.DataFrame:
-    """The plan notes (after `paired_risks`) of every unit: its own (source "") and, after them,
-    those of the units above it, company first, each with the label of the unit that wrote it."""
-    plan = paired_risks(notes).assign(source="")
+def _source_names(org: pd.DataFrame) -> dict[str, str]:
+    names = dict(zip(org["rep_id"].astype(str), org["rep_name"].astype(str)))
+    return names
+
+
+def flowed_down(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+    """The plan notes (strategy, resources, risk, response) of every unit, copied to each unit
+    inside it (company → regions → teams → reps), with `source` the writer's name.
+
+    A note that names regions or teams inside its unit (e.g. the company's "竞品在华南区以低价抢单")
+    concerns those: it flows only to the named units, the units inside them and the region
+    above a named team. Ordered by recipient, then outermost source first, then file order."""
+    plan = paired_risks(notes[notes["section"].isin(FLOWING)])
     if plan.empty:
-        return _empty()
-    membership = org.membership()
-    depth = {level: position for position, level in enumerate(LEVELS)}
-    written = plan.reset_index(drop=True).rename_axis("note").reset_index()
-    # the reps inside the writing unit, then every unit those reps belong to below it
-    reps = written.merge(membership, on=["level", "unit"])
-    below = reps.merge(membership.rename(columns={"level": "to_level", "unit": "to_unit"}), on="rep_id")
-    below = below.loc[below["to_level"].map(depth) > below["level"].map(depth)]
-    below = below.drop_duplicates(["note", "to_level", "to_unit"])
-    labels = {(u.level, u.unit): u.label for u in org.all_units()}
-    inherited = below.assign(
-        source=[labels.get(key, key[1]) for key in zip(below["level"], below["unit"])],
-        origin=below["level"].map(depth),
-        level=below["to_level"], unit=below["to_unit"])
-    own = written.assign(origin=-1)
-    shown = pd.concat([own, inherited[own.columns]], ignore_index=True)
-    order = {(u.level, u.unit): i for i, u in enumerate(org.all_units())}
-    shown = shown.assign(_unit=[order.get(key, len(order)) for key in zip(shown["level"], shown["unit"])])
-    shown = shown.sort_values(["_unit", "origin", "note"], kind="stable")
-    return shown[COLUMNS].reset_index(drop=True)
+        return pd.DataFrame(columns=COLUMNS)
+    plan = plan.reset_index(drop=True).assign(_order=lambda f: range(len(f)))
+    inside = units_inside(org)
+    copied = plan.rename(columns={"level": "outer_level", "unit": "outer_unit"}).merge(
+        inside, on=["outer_level", "outer_unit"])
+    regions, teams = set(org["region"].astype(str)), dict(zip(org["team"].astype(str), org["region"].astype(str)))
+    keep = pd.Series(True, index=copied.index)
+    for order, text, outer_level in zip(plan["_order"], plan["text"] + plan["response"], plan["level"]):
+        named_regions = {r for r in regions if r in text} if outer_level == "company" else set()
+        named_teams = {t for t in teams if t in text} if outer_level in ("company", "region") else set()
+        if not (named_regions or named_teams):
+            continue
+        rows = copied["_order"] == order
+        wanted = (copied["region"].isin(named_regions) | copied["team"].isin(named_teams)
+                  | ((copied["level"] == "region") & copied["unit"].isin({teams[t] for t in named_teams})))
+        keep &= ~rows | wanted
+    copied = copied[keep]
+    names = _source_names(org)
+    copied = copied.assign(
+        source=[names.get(u, u) if level == "rep" else u for level, u in zip(copied["outer_level"], copied["outer_unit"])],
+        _depth=copied["outer_level"].map(_DEPTH))
+    copied = copied.sort_values(["level", "unit", "_depth", "_order"], kind="stable")
+    return copied[COLUMNS].reset_index(drop=True)
 
 
-def rolled_up(notes: pd.DataFrame, org: Org) -> pd.DataFrame:
-    """The summary notes of every unit: its own (source "") where it wrote any for a (month,
-    section, metric), else its members' as they show them, attributed; reps first, then up."""
-    summary = _with_response(notes).loc[lambda frame: frame["section"].isin(SUMMARY_SECTIONS)]
-    summary = summary[[*KEY, "text", "response"]].assign(source="")
+def rolled_up(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+    """For each unit above the reps and each (month, section, metric) of a summary's notes that the
+    unit wrote nothing for: its members' notes (their own, or if they wrote none, their members'
+    rolled-up ones), with `source` the member's name, or "member·writer" for a note from deeper down.
+    In org order of the members, then file order."""
+    summary = _with_response(notes[notes["section"].isin(ROLLING)]).reset_index(drop=True)
     if summary.empty:
-        return _empty()
-    units = _units(org)
-    shown = {"rep": summary.loc[summary["level"] == "rep"]}
+        return pd.DataFrame(columns=COLUMNS)
+    names = _source_names(org)
+    members = {"team": list(dict.fromkeys(zip(org["team"].astype(str), org["rep_id"].astype(str)))),
+               "region": list(dict.fromkeys(zip(org["region"].astype(str), org["team"].astype(str)))),
+               "company": [(COMPANY_UNIT, region) for region in dict.fromkeys(org["region"].astype(str))]}
+    child = {"team": "rep", "region": "team", "company": "region"}
+    # effective[(level, unit)][(month, section, metric)] = [(source, text), …]
+    effective: dict[tuple[str, str], dict[tuple, list[tuple[str, str]]]] = {}
+    for month, level, unit, metric, section, text in zip(summary["month"], summary["level"], summary["unit"],
+                                                         summary["metric"], summary["section"], summary["text"]):
+        effective.setdefault((level, unit), {}).setdefault((month, section, metric), []).append(("", text))
+    rows = []
     for level in ("team", "region", "company"):
-        members = shown[CHILD_LEVEL[level]]
-        own = summary.loc[summary["level"] == level]
-        labelled = members.merge(units.loc[units["level"] == CHILD_LEVEL[level], ["unit", "label", "parent"]],
-                                 on="unit")
-        position = {unit: i for i, unit in enumerate(units.loc[units["level"] == CHILD_LEVEL[level], "unit"])}
-        labelled = labelled.assign(_member=labelled["unit"].map(position)).sort_values("_member", kind="stable")
-        lifted = labelled.assign(
-            source=[label if not source else f"{label}{SOURCE_SEPARATOR}{source}"
-                    for label, source in zip(labelled["label"], labelled["source"])],
-            level=level, unit=labelled["parent"])[summary.columns]
-        written = set(zip(*(own[column] for column in ("month", "unit", "section", "metric"))))
-        kept = [key not in written for key in zip(*(lifted[c] for c in ("month", "unit", "section", "metric")))]
-        shown[level] = pd.concat([own, lifted.loc[kept]], ignore_index=True)
-    return pd.concat([shown[level] for level in LEVELS], ignore_index=True)[COLUMNS]
+        for unit, member in members[level]:
+            found = effective.get((child[level], member), {})
+            own = effective.setdefault((level, unit), {})
+            label = names.get(member, member) if child[level] == "rep" else member
+            for key, texts in found.items():
+                if key in own and all(source == "" for source, _ in own[key]):
+                    continue  # the unit wrote its own note here
+                for source, text in texts:
+                    attributed = f"{label}·{source}" if source else label
+                    own.setdefault(key, []).append((attributed, text))
+                    rows.append((key[0], level, unit, key[2], key[1], text, "", attributed))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def shown_notes(notes: pd.DataFrame, org: Org) -> pd.DataFrame:
-    """Every note every document shows: the plan sections flowed down, the summary's rolled up."""
-    return pd.concat([flowed_down(notes, org), rolled_up(notes, org)], ignore_index=True)
+def plan_notes(notes: pd.DataFrame, org: pd.DataFrame, month: str) -> pd.DataFrame:
+    """What `month`'s plans show of the notes: each unit's own plan notes (risks paired), then
+    the ones flowed down to it."""
+    chosen = notes[(notes["month"] == month) & notes["section"].isin(FLOWING)]
+    own = paired_risks(chosen).assign(source="")
+    return pd.concat([own[COLUMNS], flowed_down(chosen, org)], ignore_index=True)
 
 
-def note_index(shown: pd.DataFrame) -> dict[tuple[str, str, str, str, str], list[tuple[str, str, str]]]:
-    """(text, response, source) of the `shown` notes by (month, level, unit, section, metric), in order."""
-    index: dict[tuple[str, str, str, str, str], list[tuple[str, str, str]]] = {}
-    for row in zip(*(shown[column] for column in COLUMNS)):
-        index.setdefault(row[:5], []).append(row[5:])
+def member_notes(notes: pd.DataFrame, org: pd.DataFrame, month: str) -> pd.DataFrame:
+    """What `month`'s summaries show of their members' notes (rolled_up)."""
+    return rolled_up(notes[notes["month"] == month], org)
+
+
+def by_unit(frame: pd.DataFrame) -> dict[tuple[str, str, str, str], list[tuple[str, str, str]]]:
+    """(level, unit, section, metric) → [(source, text, response), …], in the frame's order."""
+    index: dict[tuple[str, str, str, str], list[tuple[str, str, str]]] = {}
+    for level, unit, section, metric, source, text, response in zip(
+            frame["level"], frame["unit"], frame["section"], frame["metric"], frame["source"], frame["text"],
+            frame["response"]):
+        index.setdefault((level, unit, section, metric), []).append((source, text, response))
     return index

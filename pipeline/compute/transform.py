@@ -259,8 +259,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
-    # the month's notes, and last month's as its summary showed them (for the plan's 上月改进措施)
-    shown = notes.shown_notes(inputs.notes.loc[inputs.notes["month"].isin([before, month])], org)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only,
-                     trends=past.trends, shown_notes=notes.note_index(shown))
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends,
+                     plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
+                     member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)))

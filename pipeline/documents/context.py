@@ -11,7 +11,9 @@ from collections import Counter
 
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
-from pipeline.documents import formats, plan_substance, tables
+from pipeline.documents import formats, tables
+from pipeline.documents.plan_context import with_substance
+from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
@@ -61,10 +63,7 @@ def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
 
 
 def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:
-    """The notes `unit` shows: its own, else (summary) its members' or (plan) also those of the
-    units above it, each of another unit's marked with its source (compute.notes)."""
-    return [plan_substance.attributed(text, source) for text, _, source
-            in data.shown_notes.get((data.month, unit.level, unit.unit, section, metric), []) if text]
+    return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
 def _or_not_given(items: list[str]) -> list[str]:
@@ -83,11 +82,6 @@ def _week_label(number: int, month: str) -> str:
     first, last = WEEKS[number - 1]
     last = min(last, calendar.monthrange(year, month_number)[1])
     return f"第{number}周（{month_number}月{first}日—{month_number}月{last}日）"
-
-
-def _week_end(number: int, month: str) -> dt.date:
-    year, month_number = (int(part) for part in month.split("-"))
-    return dt.date(year, month_number, min(WEEKS[number - 1][1], calendar.monthrange(year, month_number)[1]))
 
 
 def _due_text(due: dt.date) -> str:
@@ -112,60 +106,46 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
     table1 = []
     by_metric = analysis.by_metric(tasks)
-    row_of = {r.metric: r for r in rows}
     for key in [k for k in catalog.keys() if k in targets or k in by_metric]:
         header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
-        # a metric without a task says what its target asks (and who, in a rep's plan)
-        untasked = {**placeholder, "task": plan_substance.untasked(row_of[key], catalog),
-                    "owner": unit.label if unit.level == "rep" else formats.MISSING} if key in row_of else placeholder
         table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
                     "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
-                   for t in by_metric.get(key, [])] or [{**header, **untasked}]
+                   for t in by_metric.get(key, [])] or [{**header, **placeholder}]
 
     weeks = []
     for number in range(1, len(WEEKS) + 1):
         items = [f"{t.task}（{names[t.owner]}，{_due_text(t.due)}）"
                  for t in tasks if _week(t.due, month) == number]
-        focus = [] if items else plan_substance.week_focus(rows, catalog, tasks, names, _week_end(number, month),
-                                                          _due_text)
-        weeks.append({"label": _week_label(number, month), "tasks": items or focus or ["（本周无到期任务）"]})
+        weeks.append({"label": _week_label(number, month), "tasks": items or ["（本周无到期任务）"]})
     outside = [f"{t.task}（{names[t.owner]}，{t.due.year}年{_due_text(t.due)}）"
                for t in tasks if _week(t.due, month) is None]
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
-    return {
+    return with_substance(data, unit, {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": tables.with_groups(table1),
-        "member_split": plan_substance.member_split(data, unit),
-        "split_member_name": plan_substance.member_name(unit),
-        "strategies": plan_substance.plan_texts(data, unit, "strategy")
-                      or plan_substance.strategy_from_data(rows, catalog) or [NOT_GIVEN],
-        "resources": _or_not_given(plan_substance.plan_texts(data, unit, "resources")),
+        "strategies": _or_not_given(_notes(data, unit, "strategy")),
+        "resources": _or_not_given(_notes(data, unit, "resources")),
         "weeks": weeks,
-        "risk_pairs": plan_substance.risk_pairs(data, unit) or [{"risk": NOT_GIVEN, "response": formats.MISSING}],
-        "risks": _or_not_given(plan_substance.plan_texts(data, unit, "risk")),
-        "responses": _or_not_given([plan_substance.attributed(response, source) for _, response, source
-                                    in plan_substance.plan_notes(data, unit, "risk") if response]),
+        "risks": _or_not_given(_notes(data, unit, "risk")),
+        "responses": _or_not_given(_notes(data, unit, "response")),
         "prev_next_steps": previous_next_steps(data, unit),
-    }
+    })
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
     """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, each
-    metric's prefixed with the metric's name, in catalog order, then the general ones. As that
-    summary showed them: where the unit wrote none, its members' (`销售额（张伟）：…`)."""
-    before, catalog, shown = shift_month(data.month, -1), data.inputs.catalog, data.shown_notes
+    metric's prefixed with the metric's name, in catalog order, then the general ones."""
+    before, catalog, texts = shift_month(data.month, -1), data.inputs.catalog, data.inputs.note_texts
     found = []
     for key in [*catalog.keys(), ""]:
-        for text, _, source in shown.get((before, unit.level, unit.unit, "next_step", key), []):
-            label = (f"{catalog[key].name}（{source}）：" if source else f"{catalog[key].name}：") if key \
-                else (f"{source}：" if source else "")
-            found.append(label + text)
+        label = f"{catalog[key].name}：" if key else ""
+        found += [label + text for text in texts.get((before, unit.level, unit.unit, "next_step", key), [])]
     return found
 
 
@@ -243,8 +223,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     members_by_metric = analysis.by_metric(members)
     weakest = _weakest(rows)
 
-    def written(row, section: str) -> str:
-        return "\n".join(_notes(data, unit, section, row.metric))
+    def written(row, section: str) -> str:  # the unit's own notes, else its members' (attributed)
+        return "\n".join(_notes(data, unit, section, row.metric) or members_said(data, unit, section, row.metric))
 
     def cell(row, section: str, generate) -> str:
         return written(row, section) or generate(row, members_by_metric.get(row.metric, []), labels,
@@ -285,16 +265,16 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "data_notes": _data_notes(prepared.warnings, rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
-        "reasons": _notes(data, unit, "variance_reason"),
+        "reasons": _notes(data, unit, "variance_reason") or members_said(data, unit, "variance_reason"),
         "member_name": member_name,
         "chart_members": members_chart(members, labels, main, catalog, member_name),
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
-        "highlights": _notes(data, unit, "highlight")
-                      or analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
-        "problems": _notes(data, unit, "problem")
-                    or analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(data, unit, "next_step")),
+        "highlights": _notes(data, unit, "highlight") or members_said(data, unit, "highlight")
+                      + analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
+        "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
+                    + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
+        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
     }

@@ -73,7 +73,7 @@ NOTES = FileSpec("notes", (
     _c("metric", "核心指标", "指标", required=False),
     _c("section", "类别"),
     _c("text", "内容"),
-    _c("response", "应对措施", "应对", required=False),  # on a `risk` row: the response paired with it
+    _c("response", "应对措施", required=False),  # on a `risk` row: the response paired with that risk
 ))
 
 RECIPIENTS = FileSpec("recipients", (

@@ -494,8 +494,8 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
         text = rows.text("text")
         response = rows.text("response", required=False)
         if response and section and section != "risk":
-            rows.problem("response", f"只有类别为 risk（风险）的行可以填写应对措施，这一行的类别是 {section}"
-                                     f"（{schema.SECTIONS[section]}）", response)
+            rows.problem("response", "应对措施只能填在类别为 risk（风险）的行上，与该风险配对；"
+                                     "单独的应对措施请用类别 response（应对措施）", response)
             continue
         bad_metric = rows.text("metric", required=False) and metric is None
         if None in (month, level, unit, section) or not text or bad_metric:

@@ -1,0 +1,193 @@
+"""What a plan shows beyond its own figures and tasks: its notes and those flowed down from the
+units above it (each marked with its source, "公司：…"), the risks beside their responses, and
+its target split by member. Pure, like context.py.
+"""
+from __future__ import annotations
+
+import calendar
+
+from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
+from pipeline.compute.org import CHILD_LEVEL, Unit
+from pipeline.documents import formats, tables
+from pipeline.model import MonthData
+
+NOT_GIVEN = "（本月未录入）"
+TOTAL = "合计"
+
+
+def _marked(source: str, text: str) -> str:
+    return f"{source}：{text}" if source else text
+
+
+def _keys(data: MonthData) -> list[str]:
+    """The metric keys notes may carry, "" (no metric) first, then in catalog order."""
+    return ["", *data.inputs.catalog.keys()]
+
+
+def notes_of(data: MonthData, unit: Unit, section: str) -> list[tuple[str, str, str, str]]:
+    """(source, metric name, text, response) of the unit's plan notes of `section`: its own,
+    then those flowed down from the units above it, the general ones before each metric's."""
+    catalog, found = data.inputs.catalog, []
+    for key in _keys(data):
+        name = catalog[key].name if key else ""
+        found += [(source, name, text, response)
+                  for source, text, response in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+    return found
+
+
+def _texts(data: MonthData, unit: Unit, section: str) -> list[str]:
+    return [_marked(source, (f"{metric}：" if metric else "") + text)
+            for source, metric, text, _ in notes_of(data, unit, section)]
+
+
+def risk_pairs(data: MonthData, unit: Unit) -> list[dict]:
+    """Step 五's rows: each risk beside its response (`—` where none was written); a `response`
+    note that no risk takes is a row of its own with an empty risk."""
+    rows = []
+    for source, metric, text, response in notes_of(data, unit, "risk"):
+        rows.append({"risk": _marked(source, (f"{metric}：" if metric else "") + text),
+                     "response": response or formats.MISSING})
+    for source, metric, text, _ in notes_of(data, unit, "response"):
+        rows.append({"risk": "", "response": _marked(source, (f"{metric}：" if metric else "") + text)})
+    return rows or [{"risk": NOT_GIVEN, "response": formats.MISSING}]
+
+
+def plan_notes(data: MonthData, unit: Unit) -> dict:
+    """`strategies`, `resources`, `risks`, `responses` (lists of text) and `risk_pairs` (rows)."""
+    pairs = risk_pairs(data, unit)
+    return {
+        "strategies": _texts(data, unit, "strategy") or [NOT_GIVEN],
+        "resources": _texts(data, unit, "resources") or [NOT_GIVEN],
+        "risks": [row["risk"] for row in pairs if row["risk"]] or [NOT_GIVEN],
+        "responses": [row["response"] for row in pairs if row["response"] != formats.MISSING] or [NOT_GIVEN],
+        "risk_pairs": pairs,
+    }
+
+
+def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
+    """The plan's `context` with the pieces of this module put in."""
+    return {**context, **plan_notes(data, unit), "member_targets": member_targets(data, unit),
+            "member_noun": member_noun(unit), "weeks": filled_weeks(data, unit, context["weeks"]),
+            "table1": filled_table1(data, unit, context["table1"])}
+
+
+def _members(data: MonthData, unit: Unit) -> list[Unit]:
+    """The units directly inside `unit`, in org order (none for a rep)."""
+    org, child = data.org, CHILD_LEVEL.get(unit.level)
+    if child is None:
+        return []
+    keys = dict.fromkeys(org.unit_of(rep, child) for rep in org.reps(unit.level, unit.unit))
+    return [Unit(child, key, org.label(child, key)) for key in keys]
+
+
+def member_targets(data: MonthData, unit: Unit) -> list[dict]:
+    """Step 二's 目标分解到每个人: per member (in org order) and metric of the unit's plan, the member's
+    plan target and, for a `sum` metric, its share of the unit's (`50万元（占25%）`); then a 合计 row
+    per metric with the unit's own target. Rows carry `member` and a `group` per member. From the
+    plan figures only, so the table stays the same when the month's actuals arrive."""
+    catalog = data.inputs.catalog
+    own = [r for r in data.of(unit).plan_rows if not formats.is_missing(r.target)]
+    members = _members(data, unit)
+    if not own or not members:
+        return []
+    rows = []
+    for member in members:
+        targets = {r.metric: r.target for r in data.of(member).plan_rows}
+        for r in own:
+            metric, target = catalog[r.metric], targets.get(r.metric)
+            text = formats.figure(target, metric)
+            if metric.kind == "sum" and not formats.is_missing(target) and r.target > 0:
+                text += f"（占{formats.percent(target / r.target)}）"
+            rows.append({"member": member.label, "metric": metric.name, "target": text})
+    rows += [{"member": TOTAL, "metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
+             for r in own]
+    return tables.with_groups(rows, ("member",))
+
+
+def member_noun(unit: Unit) -> str:
+    return {"company": "区域", "region": "团队", "team": "销售代表"}.get(unit.level, "")
+
+
+NO_TASK = "（暂未分解任务）"
+NO_TASK_THIS_WEEK = "（本周无到期任务）"
+WEEK_ENDS = (7, 14, 21)  # the last day of weeks 1–3; week 4 runs to the month's end (as context.WEEKS)
+UPCOMING_SHOWN = 3
+
+
+def _days(month: str) -> int:
+    year, number = (int(part) for part in month.split("-"))
+    return calendar.monthrange(year, number)[1]
+
+
+def _goals_text(data: MonthData, unit: Unit) -> str:
+    """`销售额目标200万元、…；老客户复购率目标34.9%` of the unit's plan, '' without targets."""
+    catalog = data.inputs.catalog
+    return "、".join(f"{catalog[r.metric].name}目标{formats.figure(r.target, catalog[r.metric])}"
+                     for r in data.of(unit).plan_rows if not formats.is_missing(r.target))
+
+
+def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
+    """What a week without a deadline works toward: the month's targets with how far the calendar
+    has come by the week's end, and the tasks due later this month (the first few)."""
+    month, names = data.month, data.org.names
+    goals = _goals_text(data, unit)
+    if not goals:
+        return []
+    number, days = int(month.split("-")[1]), _days(month)
+    end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
+    items = [f"本周推进：{goals}（至{number}月{end}日，本月时间进度{formats.percent(end / days)}）。"]
+    later = [t for t in data.of(unit).tasks
+             if f"{t.due.year:04d}-{t.due.month:02d}" == month and t.due.day > end]
+    items += [f"持续跟进：{t.task}（{names[t.owner]}，截止{t.due.month}月{t.due.day}日）" for t in later[:UPCOMING_SHOWN]]
+    return items
+
+
+def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
+    """`weeks` with each of weeks 1–4 that has no deadline saying what the unit works toward."""
+    filled = []
+    for number, week in enumerate(weeks, start=1):
+        if number <= len(WEEK_ENDS) + 1 and week["tasks"] == [NO_TASK_THIS_WEEK]:
+            week = {**week, "tasks": working_toward(data, unit, number) or week["tasks"]}
+        filled.append(week)
+    return filled
+
+
+def _split_line(data: MonthData, unit: Unit, key: str) -> str:
+    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who carries the metric's target."""
+    metric = data.inputs.catalog[key]
+    parts = []
+    for member in _members(data, unit):
+        target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
+        if target is not None and not formats.is_missing(target):
+            parts.append(f"{member.label}{formats.figure(target, metric)}")
+    if not parts or metric.kind != "sum":
+        return ""
+    return f"由{'、'.join(parts)}分担，暂未分解到具体任务"
+
+
+def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
+    """Table 1 with a metric's placeholder row (no task) filled from the plan notes of that metric
+    (own or flowed down) or else from the figures: the target to reach by the month's end, beside
+    last month's actual. The metric, target and group of the row stay as they were."""
+    catalog, month = data.inputs.catalog, data.month
+    by_name = {catalog[key].name: key for key in catalog.keys()}
+    plan_rows = {r.metric: r for r in data.of(unit).plan_rows}
+    number = int(month.split("-")[1])
+    filled = []
+    for row in rows:
+        key = by_name.get(row["metric"])
+        if row.get("task") != NO_TASK or key is None:
+            filled.append(row)
+            continue
+        noted = [_marked(source, text) for section in FLOWING_SECTIONS
+                 for source, text, _ in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+        figures = plan_rows.get(key)
+        previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
+            f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
+        task = "\n".join(noted) or _split_line(data, unit, key) or \
+            f"按月度目标推进{row['metric']}，暂未分解到具体任务{previous}"
+        filled.append({**row, "task": task,
+                       "owner": unit.label if unit.level == "rep" else formats.MISSING, "due": f"{number}月{_days(month)}日前",
+                       "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
+                       else formats.MISSING})
+    return filled
