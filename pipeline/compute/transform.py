@@ -262,4 +262,6 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
                      segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends,
                      plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
-                     member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)))
+                     member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)),
+                     prev_member_next_steps=notes.by_unit(notes.member_notes(
+                         inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)))

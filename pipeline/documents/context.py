@@ -140,12 +140,18 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
     """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, each
-    metric's prefixed with the metric's name, in catalog order, then the general ones."""
+    metric's prefixed with the metric's name, in catalog order, then the general ones. As that
+    summary showed them: where the unit wrote none, its members' (`销售额（杭州组）：…`)."""
     before, catalog, texts = shift_month(data.month, -1), data.inputs.catalog, data.inputs.note_texts
+    members = data.prev_member_next_steps
     found = []
     for key in [*catalog.keys(), ""]:
-        label = f"{catalog[key].name}：" if key else ""
-        found += [label + text for text in texts.get((before, unit.level, unit.unit, "next_step", key), [])]
+        name = catalog[key].name if key else ""
+        own = texts.get((before, unit.level, unit.unit, "next_step", key), [])
+        found += [f"{name}：{text}" if name else text for text in own]
+        if not own:
+            found += [(f"{name}（{source}）：" if name else f"{source}：") + text
+                      for source, text, _ in members.get((unit.level, unit.unit, "next_step", key), [])]
     return found
 
 

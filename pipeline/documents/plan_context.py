@@ -56,12 +56,30 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
     """`strategies`, `resources`, `risks`, `responses` (lists of text) and `risk_pairs` (rows)."""
     pairs = risk_pairs(data, unit)
     return {
-        "strategies": _texts(data, unit, "strategy") or [NOT_GIVEN],
+        "strategies": _texts(data, unit, "strategy") or strategy_from_data(data, unit) or [NOT_GIVEN],
         "resources": _texts(data, unit, "resources") or [NOT_GIVEN],
         "risks": [row["risk"] for row in pairs if row["risk"]] or [NOT_GIVEN],
         "responses": [row["response"] for row in pairs if row["response"] != formats.MISSING] or [NOT_GIVEN],
         "risk_pairs": pairs,
     }
+
+
+def strategy_from_data(data: MonthData, unit: Unit) -> list[str]:
+    """Where no strategy was written for the unit or above it: per metric, what its target asks
+    against last month's actual (`【数据】销售额：目标55万元，比上月实际50万元高5万元`)."""
+    catalog, lines = data.inputs.catalog, []
+    for r in data.of(unit).plan_rows:
+        metric = catalog[r.metric]
+        if formats.is_missing(r.target):
+            continue
+        line = f"【数据】{metric.name}：目标{formats.figure(r.target, metric)}"
+        if not formats.is_missing(r.prev_actual):
+            difference = r.target - r.prev_actual
+            size = formats.change(abs(difference), metric).lstrip("+")
+            line += "，与上月实际持平" if formats.is_zero(size) else \
+                f"，比上月实际{formats.figure(r.prev_actual, metric)}{'高' if difference > 0 else '低'}{size}"
+        lines.append(line)
+    return lines
 
 
 def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
