@@ -172,6 +172,20 @@ def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
     assert "总结提出的改进措施" not in other  # nothing written for 王芳: no empty heading
 
 
+def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_path):
+    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+    team = document(tmp_path, "2025-11", "team", "plan", "深圳组")
+    # inputs/notes.csv, 2025-11 company rows: a strategy and two risks with their responses
+    assert "公司：宝钢等10月顺延项目月中前完成签约" in body_text(team)
+    risks = table_with_header(team, ["风险", "应对措施"])[1:]
+    assert ["公司：竞品在华南区延续低价策略。", "区域总监审批价格让步，突出售后服务和交付周期优势。"] in risks
+    region = body_text(document(tmp_path, "2025-11", "region", "plan", "华东区"))
+    assert "杭州物流园项目本月完成法务审核并签约。" in region and "（本月未录入）" not in region
+    # a company note naming 华南区 reaches 华南区's units only
+    east_risks = table_with_header(document(tmp_path, "2025-11", "team", "plan", "杭州组"), ["风险", "应对措施"])
+    assert not any("华南区" in row[0] for row in east_risks)
+
+
 def attachments_of(path: Path) -> list[str]:
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     return sorted(part.get_filename() for part in message.iter_attachments())
