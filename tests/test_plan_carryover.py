@@ -4,7 +4,7 @@ unit: November's plans of the sample (targets_2025-11.csv, October's actuals and
 Expected figures are worked out by hand from the sample inputs."""
 import pytest
 
-from .conftest import SAMPLE_INPUTS, invoke
+from .conftest import SAMPLE_INPUTS, invoke, write_inputs
 from .docx_reading import body_text
 from .test_documents import document
 
@@ -27,12 +27,19 @@ def test_a_plan_carries_the_improvements_its_members_wrote_last_month(november):
     assert "销售额：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。" in rep
 
 
-def test_a_plan_without_any_strategy_note_states_what_each_target_asks(november):
-    text = body_text(document(november, "team", "上海一组", "plan"))
-    strategy = text[text.index("（一）销售策略"):text.index("（二）资源需求")]
-    # November: 张伟 21万 + 王芳 18.5万 + 李娜 15.5万 = 55万; October's actual 50万元
-    assert "【数据】销售额：目标55万元，比上月实际50万元高5万元" in strategy
-    assert "（本月未录入）" not in strategy
+def test_a_plan_without_any_strategy_note_states_what_each_target_asks(tmp_path):
+    # one rep (conftest.write_inputs): October's actual 90元, no strategy note anywhere; November's target 150元
+    write_inputs(tmp_path / "in", "甲", "一组", "一区", "备注", "拜访客户")
+    with (tmp_path / "in" / "targets.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-11,R1,sales,150\n")
+    result = invoke("report", "--month", "2025-11", "--inputs", tmp_path / "in", "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    for level, unit in [("rep", "R1"), ("team", "一组"), ("company", "公司")]:
+        text = body_text(document(tmp_path / "out" / "2025-11", level, unit, "plan"))
+        strategy = text[text.index("（一）销售策略"):text.index("（二）资源需求")]
+        # November's 150元 against October's actual 90元: 0.015万元, 0.009万元 → 0.02万元 and 0.01万元 shown
+        assert "【数据】销售额：目标0.02万元，比上月实际0.01万元高0.01万元" in strategy, (level, strategy)
+        assert "（本月未录入）" not in strategy
 
 
 def test_a_written_strategy_replaces_the_data_lines(tmp_path):
