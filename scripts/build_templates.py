@@ -374,15 +374,20 @@ def history_table(doc) -> None:
         ("去年同期实际", "yoy_actual", 3.2), ("同比变化", "yoy_change", 5.6)])
 
 
+def named(names: str, index: int, what: str) -> str:
+    """A heading per metric ("销售额达成率"); a column without a metric (fewer metrics than columns) is headed —."""
+    return f"{{{{ {names}[{index}] ~ '{what}' if {names}[{index}] != '—' else '—' }}}}"
+
+
 def trend_block(doc) -> None:
     """The trend: a chart of target and actual per month, and the achievement per month."""
     doc.add_paragraph("{%p if trend %}")
     doc.add_paragraph("近{{ trend_count }}个月走势（输入中没有数据的月份留空，不计为0）：", style="Caption")
     chart(doc, "chart_trend")
     loop_table(doc, "row in trend", [
-        ("月份", "month", 3.4), ("{{ trend_metrics[0] }}目标", "target", 3.6),
-        ("{{ trend_metrics[0] }}实际", "actual", 3.6), ("{{ trend_metrics[0] }}达成率", "rates[0]", 3.6),
-        ("{{ trend_metrics[1] }}达成率", "rates[1]", 3.6), ("{{ trend_metrics[2] }}达成率", "rates[2]", 3.6)])
+        ("月份", "month", 3.4), (named("trend_metrics", 0, "目标"), "target", 3.6),
+        (named("trend_metrics", 0, "实际"), "actual", 3.6), (named("trend_metrics", 0, "达成率"), "rates[0]", 3.6),
+        (named("trend_metrics", 1, "达成率"), "rates[1]", 3.6), (named("trend_metrics", 2, "达成率"), "rates[2]", 3.6)])
     doc.add_paragraph("{%p endif %}")
 
 
@@ -423,9 +428,9 @@ def build_summary(path: Path) -> None:
     chart(doc, "chart_members")
     loop_table(doc, "row in ranking", [
         ("排名", "rank", 1.4), ("{{ member_name }}", "name", 3.6),
-        ("{{ ranking_metrics[0] }}达成率", "rate1", 3.6), ("{{ ranking_metrics[0] }}差异", "variance1", 3.6),
-        ("{{ ranking_metrics[1] }}达成率", "rate2", 3.6), ("{{ ranking_metrics[1] }}差异", "variance2", 3.6),
-        ("{{ ranking_metrics[2] }}达成率", "rate3", 3.6)])
+        (named("ranking_metrics", 0, "达成率"), "rate1", 3.6), (named("ranking_metrics", 0, "差异"), "variance1", 3.6),
+        (named("ranking_metrics", 1, "达成率"), "rate2", 3.6), (named("ranking_metrics", 1, "差异"), "variance2", 3.6),
+        (named("ranking_metrics", 2, "达成率"), "rate3", 3.6)])
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("注：标有【数据】的内容由系统根据本月数据自动生成；其余内容来自填报的说明。")
 

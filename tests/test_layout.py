@@ -184,6 +184,22 @@ def test_a_one_member_teams_chart_shows_its_target(tmp_path):
     assert line.find("c:marker/c:symbol", C).get("val") not in (None, "none")
 
 
+def test_columns_beyond_a_units_metrics_are_headed_with_a_dash_not_a_dash_and_a_word(tmp_path):
+    folder = tmp_path / "in"
+    write_inputs(folder, "张三", "北京组", "华北区", "备注", "拜访客户")  # one metric: sales, R1 90 of 100
+    with (folder / "org.csv").open("a", encoding="utf-8") as org:
+        org.write("R2,李四,北京组,华北区\n")
+    for name, figure in (("targets.csv", "100"), ("actuals.csv", "80")):
+        with (folder / name).open("a", encoding="utf-8") as handle:
+            handle.write(f"2025-10,R2,sales,{figure}\n2025-09,R1,sales,{figure}\n")
+    assert invoke("report", "--month", "2025-10", "--inputs", folder, "--outputs", tmp_path, "-q").exit_code == 0
+    summary = tmp_path / "2025-10" / "team" / "2025-10_北京组_月度工作总结.docx"
+    ranking = table_with_header(summary, ["排名", "销售代表", "销售额达成率", "销售额差异", "—", "—", "—"])
+    assert [row[1] for row in ranking[1:]] == ["张三", "李四"]  # 90% before 80%
+    trend = table_with_header(summary, ["月份", "销售额目标", "销售额实际", "销售额达成率", "—", "—"])
+    assert len(trend) == 3  # September and October
+
+
 def test_plan_chart_labels_are_written_as_the_goals_table(sample_report):
     path = document(sample_report, "company", "公司", "plan")
     [root] = chart_roots(path)
