@@ -61,7 +61,7 @@ class UnitData:
 
 @dataclass
 class MonthData:
-    """A month's valid inputs and what was computed from them, once (compute.transform.compute_month)."""
+    """A month's valid inputs and what was computed from them, once (compute.month.compute_month)."""
 
     month: str
     inputs: Inputs

@@ -8,7 +8,7 @@ from typing import Callable
 
 from pipeline import outputs, publish
 from pipeline.compute.org import Unit
-from pipeline.compute.transform import compute_month
+from pipeline.compute.month import compute_month
 from pipeline.documents import pdf, render
 from pipeline.documents.context import contexts
 from pipeline.errors import DataWarning, InputError, Problem, Problems, TemplateError

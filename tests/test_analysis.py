@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.compute.analysis import ranking, stated_amount
 from pipeline.compute.org import Unit
-from pipeline.compute.transform import compute_month
+from pipeline.compute.month import compute_month
 from pipeline.documents.context import summary_context
 from pipeline.inputs.catalog import Catalog
 from pipeline.model import Inputs

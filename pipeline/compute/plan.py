@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.org import Org
+from pipeline.compute.transform import ordered, roll_up, with_achievement
 from pipeline.inputs.catalog import Catalog
 from pipeline.model import UnitData
 
@@ -34,10 +35,8 @@ def plan_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
                  previous: pd.DataFrame) -> pd.DataFrame:
     """Every unit's plan target of `month` (rows like transform.unit_metrics) beside the
     `previous` month's unit figures (prev_target, prev_actual, prev_achievement)."""
-    from pipeline.compute.transform import _ordered, roll_up, with_achievement
-
     rolled = roll_up(plan_rep_figures(targets, actuals, month), org, catalog)
-    current = _ordered(rolled.drop(columns="month"), org, catalog)
+    current = ordered(rolled.drop(columns="month"), org, catalog)
     return with_achievement(current, previous, catalog)
 
 

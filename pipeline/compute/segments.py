@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.org import Org
-from pipeline.compute import transform  # which imports this module: used at call time only
+from pipeline.compute import transform
 from pipeline.inputs.catalog import Catalog
 
 UNSPLIT = "（未分细分）"
@@ -123,7 +123,7 @@ def segment_figures(targets: pd.DataFrame, actuals: pd.DataFrame, segment_target
     frame = frame[(frame["segment"] != UNSPLIT).groupby(group).transform("any")]
     if frame.empty:
         return empty
-    return _ordered(_judged(frame, catalog), org, catalog, [*split_t["segment"], *split_a["segment"]])
+    return ordered(_judged(frame, catalog), org, catalog, [*split_t["segment"], *split_a["segment"]])
 
 
 def _judged(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -143,7 +143,7 @@ def _judged(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                         target_share=share("target"), share=share("actual"))
 
 
-def _ordered(frame: pd.DataFrame, org: Org, catalog: Catalog, named: list[str]) -> pd.DataFrame:
+def ordered(frame: pd.DataFrame, org: Org, catalog: Catalog, named: list[str]) -> pd.DataFrame:
     units = {(unit.level, unit.unit): i for i, unit in enumerate(org.all_units())}
     metrics = {key: i for i, key in enumerate(catalog.keys())}
     segments = {segment: i for i, segment in enumerate(dict.fromkeys(named))}

@@ -8,15 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.compute import notes, segments
-from pipeline.compute.by_unit import gather
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
-from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.documents import formats
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.values import shift_month
-from pipeline.model import Inputs, MonthData
 from pipeline.status import (STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
                              STATUS_NO_TARGET)
 
@@ -139,7 +135,7 @@ def unit_figures(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, months:
                  catalog: Catalog) -> dict[str, pd.DataFrame]:
     """Target, actual and coverage for every level, unit and metric of each of `months`, rolled up together."""
     rolled = roll_up(rep_figures(targets, actuals, months), org, catalog)
-    return {month: _ordered(rolled[rolled["month"] == month].drop(columns="month"), org, catalog) for month in months}
+    return {month: ordered(rolled[rolled["month"] == month].drop(columns="month"), org, catalog) for month in months}
 
 
 def _bottom_up(pairs) -> list[tuple[str, str]]:
@@ -206,7 +202,7 @@ def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Cat
     return frame
 
 
-def _ordered(frame: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
+def ordered(frame: pd.DataFrame, org: Org, catalog: Catalog) -> pd.DataFrame:
     """`frame` sorted by level (company first), unit in org order, metric in catalog order."""
     order = {(unit.level, unit.unit): i for i, unit in enumerate(org.all_units())}
     metric_order = {key: i for i, key in enumerate(catalog.keys())}
@@ -235,33 +231,3 @@ def data_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month:
             continue
         warnings.append(DataWarning("rep", row.rep_id, row.metric, message))
     return warnings
-
-
-def compute_month(inputs: Inputs, month: str) -> MonthData:
-    """Everything `month`'s documents and metrics.csv show, computed once: the figures of every
-    unit (with last month's), next month's targets, the data warnings, and each unit's share of
-    them gathered for its documents."""
-    org, catalog = Org(inputs.org), inputs.catalog
-    before, after = shift_month(month, -1), shift_month(month, 1)
-    figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
-    plan = plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before])
-    plans_only = not (inputs.actuals["month"] == month).any()
-    # without any actual yet, metrics.csv carries the targets the plans show
-    metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
-    from pipeline.compute import history as beyond  # builds on this module's roll-up
-    past = beyond.unit_history(inputs.targets, inputs.actuals, org, month, catalog)
-    metrics = beyond.with_history(metrics, past, blank=plans_only)
-    warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
-        rollup_warnings(figures[month], org, catalog)
-    # next month's targets as next month's plan will show them (weighted by bases known by then)
-    next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
-    units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    attach_plan_rows(units, plan)
-    by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
-                                          inputs.segment_actuals, org, month, catalog)
-    return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only, trends=past.trends,
-                     plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
-                     member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)),
-                     prev_member_next_steps=notes.by_unit(notes.member_notes(
-                         inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)))
