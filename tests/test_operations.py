@@ -389,6 +389,11 @@ def test_xlsx_holds_the_recipients_units_as_numbers_with_formats_and_fills(smtp,
     assert sales[6].value == pytest.approx(0.925) and sales[6].number_format == "0.0%"
     rate = rows["老客户复购率"]
     assert rate[3].value == pytest.approx(0.35) and rate[3].number_format == "0.0%"
+    # the year to date and last year's October (tests/test_history.py sums them from the sample files):
+    # 1772万 target, 1693.6万 actual, 95.6%; October 2024 161.65万, +23.35万
+    assert [c.value for c in sheet[1]][12:] == ["本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化"]
+    assert [sales[c].value for c in (12, 13, 15, 16)] == [1772, 1693.6, 161.65, 23.35]
+    assert sales[14].value == pytest.approx(16_936_000 / 17_720_000) and sales[14].number_format == "0.0%"
     assert rows["新客户开发数量"][4].value == 12 and rows["新客户开发数量"][4].number_format == '#,##0"家"'
     summary = outputs / "2025-10" / "company" / "2025-10_公司_月度工作总结.docx"
     table = docx.Document(summary).tables[0]

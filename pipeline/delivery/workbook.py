@@ -17,9 +17,10 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 
 HEADERS = ("层级", "对象", "核心指标", "月度目标", "实际完成", "差异", "达成率", "状态", "上月实际", "环比",
-           "有目标人数", "已报人数")
-WIDTHS = (8, 18, 16, 14, 14, 14, 10, 12, 14, 14, 11, 10)
+           "有目标人数", "已报人数", "本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化")
+WIDTHS = (8, 18, 16, 14, 14, 14, 10, 12, 14, 14, 11, 10, 14, 14, 14, 14, 14)
 FIGURES = ("target", "actual", "variance", None, None, "prev_actual", "mom_change")  # columns 4–10
+HISTORY = ("ytd_target", "ytd_actual", None, "yoy_actual", "yoy_change")  # columns 13–17 (metrics.csv's last five)
 FIXED_TIME = dt.datetime(2000, 1, 1)  # the same metrics give the same bytes
 
 
@@ -90,21 +91,16 @@ def _write_row(sheet, formats: _Formats, line: int, row: dict, level: str, label
     fill = status_fill(row["status"])
     for column, text in enumerate((level, label, row["metric_name"])):
         sheet.write_string(line, column, text, formats())
-    for offset, key in enumerate(FIGURES):
-        column = 3 + offset
-        if key is None:
-            continue
-        value = _number(row[key])
-        if value is None:
-            sheet.write_blank(line, column, None, formats())
+    for first, keys in ((3, FIGURES), (12, HISTORY)):
+        for offset, key in enumerate(keys):
+            if key is not None:
+                _write_figure(sheet, formats, line, first + offset, _number(row.get(key, "")), unit)
+    for column, key, shade in ((6, "achievement", fill), (14, "ytd_achievement", None)):
+        achievement = _number(row.get(key, ""))
+        if achievement is None:
+            sheet.write_blank(line, column, None, formats(fill=shade))
         else:
-            stored, num_format = _figure_format(unit, value)
-            sheet.write_number(line, column, stored, formats(num_format))
-    achievement = _number(row["achievement"])
-    if achievement is None:
-        sheet.write_blank(line, 6, None, formats(fill=fill))
-    else:
-        sheet.write_number(line, 6, achievement, formats("0.0%", fill))
+            sheet.write_number(line, column, achievement, formats("0.0%", shade))
     sheet.write_string(line, 7, status_text(row["status"]), formats(fill=fill))
     for column, key in ((10, "targeted"), (11, "reported")):
         count = _number(row.get(key, ""))
@@ -112,3 +108,11 @@ def _write_row(sheet, formats: _Formats, line: int, row: dict, level: str, label
             sheet.write_blank(line, column, None, formats())
         else:
             sheet.write_number(line, column, count, formats("0"))
+
+
+def _write_figure(sheet, formats: _Formats, line: int, column: int, value: float | None, unit: str) -> None:
+    if value is None:
+        sheet.write_blank(line, column, None, formats())
+    else:
+        stored, num_format = _figure_format(unit, value)
+        sheet.write_number(line, column, stored, formats(num_format))

@@ -280,7 +280,15 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                       + analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
         "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
                     + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")),
+        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
+                                    or _per_metric(table2, "next_step")),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
     }
+
+
+def _per_metric(table2: list[dict], column: str) -> list[str]:
+    """Table 2's notes of `column`, each marked with its metric: what a section shows where nobody
+    wrote a general note but the metrics' rows hold some."""
+    return [f"{row['metric']}：{line}" for row in table2 if row[column] != formats.MISSING
+            for line in row[column].split("\n")]
