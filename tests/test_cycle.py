@@ -186,6 +186,17 @@ def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_p
     assert not any("华南区" in row[0] for row in east_risks)
 
 
+def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path):
+    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+    assert invoke("distribute", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path).exit_code == 0
+    [path] = [p for p in (tmp_path / "outbox" / "2025-11").glob("*.eml") if "ceo" in p.name]
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    assert message["Subject"] == "【2025-11】公司 销售月度工作计划"
+    body = message.get_body(("plain",)).get_content()
+    # November targets: sales 206.5万 (see test_the_november_plan_carries_octobers_results_and_next_steps)
+    assert "本月目标：" in body and "销售额 目标206.5万元" in body and "缺实际数据" not in body
+
+
 def attachments_of(path: Path) -> list[str]:
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     return sorted(part.get_filename() for part in message.iter_attachments())

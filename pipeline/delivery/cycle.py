@@ -46,11 +46,12 @@ class Cycle:
     warnings: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     metrics_rows: list[dict] = field(default_factory=list)
+    catalog: object = None  # the first month's (the headlines are of the first month's rows)
     _month_of: dict[str, str] = field(default_factory=dict)  # item identity → its month
 
     @classmethod
     def of(cls, planned: list, outputs_dir: Path, mail_type) -> "Cycle":
-        cycle = cls(range_key([p.month for p in planned]), outputs_dir, planned)
+        cycle = cls(range_key([p.month for p in planned]), outputs_dir, planned, catalog=planned[0].catalog)
         merged: dict[str, object] = {}
         for month in planned:
             cycle.warnings += month.warnings

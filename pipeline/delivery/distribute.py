@@ -117,15 +117,21 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
     return mails, warnings
 
 
-def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str]) -> list[UnitHeadline]:
-    """Each unit's achievement of its first metrics, with the summary's colours."""
+def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
+              catalog: Catalog | None = None) -> list[UnitHeadline]:
+    """Each unit's achievement of its first metrics, with the summary's colours; before any actual
+    (a plans-only month), its targets."""
     result = []
     for level, unit in mail.units:
         rows = [r for r in metrics_rows if r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
-        items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
-                                   status_text(r["status"]), status_fill(r["status"]))
-                      for r in rows)
-        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items))
+        planned = bool(rows) and catalog is not None and not any(r["actual"] for r in rows)
+        if planned:
+            items = tuple(HeadlineItem(r["metric_name"], "目标" + formats.figure(float(r["target"]), catalog[r["metric"]]),
+                                       "", "FFFFFF") for r in rows if r["target"] and r["metric"] in catalog)
+        else:
+            items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
+                                       status_text(r["status"]), status_fill(r["status"])) for r in rows)
+        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned))
     return result
 
 
@@ -383,7 +389,7 @@ class _Delivery:
     def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry]):
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given."""
-        lines = headlines(mail, self.planned.metrics_rows, self.planned.labels)
+        lines = headlines(mail, self.planned.metrics_rows, self.planned.labels, self.planned.catalog)
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -456,7 +462,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         maker = planned.maker()
         items = planned.items(mail, options.attach)
         maker.convert(items)
-        lines = headlines(mail, planned.metrics_rows, planned.labels)
+        lines = headlines(mail, planned.metrics_rows, planned.labels, planned.catalog)
         token = secrets.token_hex(8)
 
         def build(chunk: list[Attachment], part: int, count: int):

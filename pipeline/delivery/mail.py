@@ -34,6 +34,7 @@ class HeadlineItem:
 class UnitHeadline:
     label: str
     items: tuple[HeadlineItem, ...] = field(default_factory=tuple)
+    planned: bool = False  # no actual yet (a plans-only month): the items are the month's targets
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,21 @@ def message_id(month: str, recipient: str, hashes: list[str]) -> str:
     return f"<{digest[:40]}@salesreport>"
 
 
-def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None = None) -> str:
+def attached(names: list[str]) -> str:
+    """What the documents of a mail are: `工作计划`, `工作总结`, or both (a month's first run, a cycle)."""
+    plans, summaries = (any(kind in name for name in names) for kind in ("月度工作计划", "月度工作总结"))
+    return "工作计划" if plans and not summaries else "工作总结" if summaries and not plans else "工作计划与总结"
+
+
+def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None = None,
+            documents: str = "工作计划与总结") -> str:
     marks = marks or Marks(is_update)
     shown = "、".join(labels[:MAX_UNITS_IN_SUBJECT])
     if len(labels) > MAX_UNITS_IN_SUBJECT:
         shown += f"等{len(labels)}个单位"
     prefix = ("【预览】" if marks.preview_for else "") + ("【更新】" if is_update else "")
     suffix = f"（{marks.part}/{marks.parts}）" if marks.parts > 1 else ""
-    return header_text(f"{prefix}【{month}】{shown} 销售月度工作计划与总结{suffix}")
+    return header_text(f"{prefix}【{month}】{shown} 销售月度{documents}{suffix}")
 
 
 def period_label(month: str) -> str:
@@ -97,6 +105,10 @@ def _part_note(marks: Marks) -> str:
             if marks.parts > 1 else "")
 
 
+def _headline_title(headlines: list[UnitHeadline]) -> str:
+    return "本月目标：" if headlines and all(h.planned for h in headlines) else "本月要点（达成率）："
+
+
 def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
            marks: Marks = Marks()) -> str:
     lines = [f"{greeting}，您好：", ""]
@@ -104,10 +116,11 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
         lines += ["本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。", ""]
     if marks.parts > 1:
         lines += [_part_note(marks), ""]
-    lines += [f"附件是{period_label(month)}的销售月度工作计划与总结，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
-    lines.append("本月要点（达成率）：")
+    lines += [f"附件是{period_label(month)}的销售月度{attached(names)}，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
+    lines.append(_headline_title(headlines))
     for headline in headlines:
-        items = "；".join(f"{i.metric} {i.achievement}（{i.status_text}）" for i in headline.items) or "无数据"
+        items = "；".join(f"{i.metric} {i.achievement}" + (f"（{i.status_text}）" if i.status_text else "")
+                         for i in headline.items) or "无数据"
         lines.append(f"  {headline.label}：{items}")
     lines += ["", "此邮件由 salesreport 根据 CRM 数据自动生成并发送。"]
     return "\n".join(lines) + "\n"
@@ -127,8 +140,8 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
-            f"<p>附件是{e(period_label(month))}的销售月度工作计划与总结，共 {len(names)} 份：</p><ul>{files}</ul>"
-            f'<p>本月要点（达成率）：</p><table style="border-collapse:collapse">{"".join(rows)}</table>'
+            f"<p>附件是{e(period_label(month))}的销售月度{attached(names)}，共 {len(names)} 份：</p><ul>{files}</ul>"
+            f'<p>{e(_headline_title(headlines))}</p><table style="border-collapse:collapse">{"".join(rows)}</table>'
             f'<p style="color:#666">此邮件由 salesreport 根据 CRM 数据自动生成并发送。</p></body></html>')
 
 
@@ -143,7 +156,8 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
     message["From"] = sender
     message["To"] = formataddr((display_name(name), recipient)) if display_name(name) and not marks.preview_for \
         else recipient
-    message["Subject"] = subject(month, [h.label for h in headlines], is_update, marks)
+    message["Subject"] = subject(month, [h.label for h in headlines], is_update, marks,
+                                 attached([attachment.name for attachment in attachments]))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = msg_id
     message["X-Salesreport-Month"] = month
