@@ -50,11 +50,11 @@ def test_a_response_section_row_pairs_with_the_risk_before_it(sample_report):
     assert rows[0] == ["深圳电子行业需求放缓，客户预算收紧。", "优先推进框架协议客户的续约，缩短付款账期换取签约。"]
 
 
-def test_the_company_risk_naming_a_region_reaches_that_region_only(sample_report):
+def test_every_company_risk_reaches_every_region_with_its_response(sample_report):
     south = table_with_header(plan(sample_report, "region", "华南区"), RISK_HEADER)[1:]
     assert ["公司：竞品在华南区以低价抢单。", "加强产品差异化话术培训，突出售后服务优势，价格让步需报区域总监审批。"] in south
     east = [row[0] for row in table_with_header(plan(sample_report, "region", "华东区"), RISK_HEADER)[1:]]
-    assert east == ["公司：大客户宝钢因内部流程可能延迟签约。"]
+    assert east == ["公司：大客户宝钢因内部流程可能延迟签约。", "公司：竞品在华南区以低价抢单。"]
 
 
 def test_notes_flow_down_to_a_rep_marked_with_their_source(sample_report):

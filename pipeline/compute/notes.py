@@ -65,11 +65,9 @@ def _source_names(org: pd.DataFrame) -> dict[str, str]:
 
 def flowed_down(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     """The plan notes (strategy, resources, risk, response) of every unit, copied to each unit
-    inside it (company → regions → teams → reps), with `source` the writer's name.
-
-    A note that names regions or teams inside its unit (e.g. the company's "竞品在华南区以低价抢单")
-    concerns those: it flows only to the named units, the units inside them and the region
-    above a named team. Ordered by recipient, then outermost source first, then file order."""
+    inside it (company → regions → teams → reps), with `source` the writer's name. Every note
+    reaches every unit inside (a note's text is never parsed for the units it names). Ordered by
+    recipient, then outermost source first, then file order."""
     plan = paired_risks(notes[notes["section"].isin(FLOWING)])
     if plan.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -77,18 +75,6 @@ def flowed_down(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     inside = units_inside(org)
     copied = plan.rename(columns={"level": "outer_level", "unit": "outer_unit"}).merge(
         inside, on=["outer_level", "outer_unit"])
-    regions, teams = set(org["region"].astype(str)), dict(zip(org["team"].astype(str), org["region"].astype(str)))
-    keep = pd.Series(True, index=copied.index)
-    for order, text, outer_level in zip(plan["_order"], plan["text"] + plan["response"], plan["level"]):
-        named_regions = {r for r in regions if r in text} if outer_level == "company" else set()
-        named_teams = {t for t in teams if t in text} if outer_level in ("company", "region") else set()
-        if not (named_regions or named_teams):
-            continue
-        rows = copied["_order"] == order
-        wanted = (copied["region"].isin(named_regions) | copied["team"].isin(named_teams)
-                  | ((copied["level"] == "region") & copied["unit"].isin({teams[t] for t in named_teams})))
-        keep &= ~rows | wanted
-    copied = copied[keep]
     names = _source_names(org)
     copied = copied.assign(
         source=[names.get(u, u) if level == "rep" else u for level, u in zip(copied["outer_level"], copied["outer_unit"])],
