@@ -95,7 +95,10 @@ def _months(ctx, param, value) -> list[str]:
     """A month, or a range `2025-09..2025-11` of consecutive months."""
     if value is None or ".." not in value:
         return [_month(ctx, param, value)]
-    first, last = (_month(ctx, param, part.strip()) for part in value.split("..", 1))
+    parts = [part.strip() for part in value.split("..", 1)]
+    if not all(parts):
+        raise click.BadParameter(f"{value}: 范围两端都要写月份，如 2025-10..2025-11")
+    first, last = (_month(ctx, param, part) for part in parts)
     months = [first]
     while months[-1] < last and len(months) <= MAX_RANGE:
         months.append(shift_month(months[-1], 1))
@@ -442,14 +445,11 @@ def _each_month(months: Months, one) -> None:
                 outcomes[month] = "完成"
             except OSError as error:
                 raise EnvironmentFailure.from_os_error(error) from None
-        except run.NoTargets as error:
-            if not months.default:
-                code = code or _explain(error)
-                outcomes[month] = "失败"
-                continue
-            say(f"{month}: 没有这个月份的目标数据，跳过（未指定 --month 时处理上月和本月）")
-            outcomes[month] = "跳过（无目标）"
         except SalesReportError as error:
+            if isinstance(error, run.NoTargets) and months.default:
+                say(f"{month}: 没有这个月份的目标数据，跳过（未指定 --month 时处理上月和本月）")
+                outcomes[month] = "跳过（无目标）"
+                continue
             if len(months) > 1:
                 say(f"{month}: 失败", err=True)
             code = code or _explain(error)

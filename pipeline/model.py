@@ -72,6 +72,7 @@ class MonthData:
     units: dict[tuple[str, str], UnitData] = field(default_factory=dict)  # by (level, unit)
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)  # compute.segments.segment_figures
     segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # its rows by (level, unit)
+    plan_segment_rows: dict[tuple[str, str], list] = field(default_factory=dict)  # as a plan sees them
     plans_only: bool = False  # targets but no actuals at all yet: the month is written as plans only
     trends: dict = field(default_factory=dict)  # (level, unit) → compute.history.Trend: its last months
     # (level, unit, section, metric) → [(source, text, response)] (compute.notes.by_unit): a plan's

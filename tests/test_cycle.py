@@ -70,10 +70,17 @@ def test_a_failing_month_does_not_stop_the_others_and_the_exit_code_says_so(tmp_
     # the sample's history begins in October 2024 (inputs/*_history.csv): September 2024 has no targets
     result = invoke("report", "--month", "2024-09..2024-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
     assert result.exit_code == 2
-    assert "没有这个月份的目标数据" in result.stderr and "2024-09" in result.stderr
+    assert "2024-09: 失败" in result.stderr and "没有这个月份的目标数据" in result.stderr
     assert not (tmp_path / "2024-09").exists()
     assert kinds(tmp_path, "2024-10") == {"plan": 19, "summary": 19}
     assert "各月结果：2024-09 失败；2024-10 完成" in result.output
+
+
+@pytest.mark.parametrize("given", ["2025-10..", "..2025-11"])
+def test_a_range_missing_an_end_says_so(tmp_path, given):
+    result = invoke("report", "--month", given, "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert result.exit_code == 2 and f"{given}: 范围两端都要写月份" in result.stderr
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
 def test_without_month_report_covers_last_month_and_the_current_one(tmp_path, monkeypatch):
@@ -142,6 +149,39 @@ def test_a_plan_stays_byte_identical_when_its_months_actuals_arrive(tmp_path):
     assert plan_hashes(tmp_path / "out", "2025-10") == planned
 
 
+def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_arrive(tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    # S1003's 复购率 given by customer type instead: September's actuals and October's targets
+    # and actuals by segment (their segment-less rows removed, which would clash with them)
+    for name, dropped in (("targets.csv", ["2025-10,S1003,repurchase_rate"]),
+                          ("actuals.csv", ["2025-09,S1003,repurchase_rate", "2025-10,S1003,repurchase_rate"])):
+        lines = (inputs / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (inputs / name).write_text("".join(line for line in lines if not line.startswith(tuple(dropped))),
+                                   encoding="utf-8")
+    (inputs / "targets_rate_segments.csv").write_text(
+        "month,rep_id,metric,segment,target\n"
+        "2025-10,S1003,repurchase_rate,大客户,40%\n2025-10,S1003,repurchase_rate,中小客户,20%\n", encoding="utf-8")
+    (inputs / "actuals_rate_segments.csv").write_text(
+        "month,rep_id,metric,segment,actual,base\n"
+        "2025-09,S1003,repurchase_rate,大客户,30%,2\n2025-09,S1003,repurchase_rate,中小客户,25%,6\n"
+        "2025-10,S1003,repurchase_rate,大客户,35%,6\n2025-10,S1003,repurchase_rate,中小客户,20%,2\n",
+        encoding="utf-8")
+    full = without_actuals_of(inputs, "2025-10")
+    assert invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", tmp_path / "out", "-q").exit_code == 0
+    planned = plan_hashes(tmp_path / "out", "2025-10")
+    restore(full)
+    after = invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", tmp_path / "out", "-q")
+    assert after.exit_code == 0, after.output
+    assert plan_hashes(tmp_path / "out", "2025-10") == planned
+    # the plan weighs the segments by September's bases: (40%·2 + 20%·6) / 8 = 25%; the summary
+    # by October's own (contract §1): (40%·6 + 20%·2) / 8 = 35%, against (35%·6 + 20%·2) / 8 = 31.3%
+    plan = table_with_header(document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"), GOALS)
+    assert plan[3][:2] == ["老客户复购率", "25%"]
+    figures = table_with_header(document(tmp_path / "out", "2025-10", "rep", "summary", "S1003"), FIGURES)
+    assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
+
+
 def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
     # 10月 复购率 targets 40 35 30 35 38 30 36 34 34 35 35 34 (%) weighted by September's bases
@@ -170,6 +210,15 @@ def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
     assert "销售额：宝钢项目11月中旬前完成签约，每周两次与客户采购部同步进度。" in rep
     other = body_text(document(tmp_path, "2025-11", "rep", "plan", "S1002"))
     assert "总结提出的改进措施" not in other  # nothing written for 王芳: no empty heading
+
+
+def test_last_months_achievement_in_a_plan_keeps_its_coverage(tmp_path):
+    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+    goals = table_with_header(document(tmp_path, "2025-11", "team", "plan", "深圳组"), GOALS)
+    # October 活动参与量 of 深圳组: targets 2+2+2 = 6, actuals of 2 of its 3 reps 4 → 66.7%, as
+    # October's summary shows it: with how many reported, not as a complete month's shortfall
+    assert goals[5] == ["活动参与量", "6场", "6场", "4场", "66.7%（已报 2/3）"]
+    assert goals[1][4] == "90.2%"  # complete: no coverage (46 / 51)
 
 
 def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_path):

@@ -163,7 +163,7 @@ def test_a_region_summary_shows_its_teams_notes_attributed(sample_report):
     assert "上海一组：张伟单月签约22.35万元，超额完成个人目标。" in lessons
     # no general next_step anywhere in 华东区: the section lists the metrics' ones, not （本月未录入）
     steps = text[text.index("（一）改进措施"):text.index("（二）2025年11月目标")]
-    assert "销售额：杭州组：物流园项目11月第2周前推进到法务审核，资质材料月初备齐。" in steps
+    assert "销售额（杭州组）：物流园项目11月第2周前推进到法务审核，资质材料月初备齐。" in steps
     assert "本月未录入" not in steps
 
 

@@ -9,7 +9,7 @@ import csv
 import pytest
 
 from .conftest import invoke
-from .docx_reading import rows_with_fill, table_with_header, tables
+from .docx_reading import body_text, rows_with_fill, table_with_header, tables
 
 PLAN_HEADER = ["细分", "核心指标", "月度目标", "目标占比"]
 SUMMARY_HEADER = ["细分", "核心指标", "月度目标", "实际完成", "达成率", "实际占比"]
@@ -101,6 +101,25 @@ def test_a_segment_row_beside_a_row_without_segment_is_an_input_error(inputs_cop
     assert ("actuals.csv 第118行 列「segment」：2025-10 S1004 刘洋 的「销售额」已在 actuals_segments.csv 第2行 按细分填写"
             in result.stderr)
     assert not (tmp_path / "out" / "2025-10").exists()
+
+
+def test_a_split_on_one_side_only_is_a_data_warning_and_the_totals_still_add_up(inputs_copy, tmp_path):
+    # 吴昊's October sales target stays split by product line; his actual comes as one figure
+    path = inputs_copy / "actuals_segments.csv"
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if ",S1010," not in line), encoding="utf-8")
+    with (inputs_copy / "actuals.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,S1010,sales,210000,\n")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    expected = "S1010 吴昊 的「销售额」目标按细分录入、实际未细分：合计不受影响，细分表中实际全部列在「（未分细分）」下"
+    assert expected in result.stderr
+    out = tmp_path / "out" / "2025-10"
+    assert float(metrics_row(out, "company", "公司", "sales")["actual"]) == 1_850_000  # the sample's total
+    summary = document(out, "rep", "吴昊", "月度工作总结")
+    unsplit = [row for row in table_with_header(summary, SUMMARY_HEADER) if row[0] == "（未分细分）"]
+    assert unsplit and unsplit[0][3] == "21万元"
+    assert expected in body_text(summary)  # its data notes
 
 
 def test_the_same_segment_twice_is_the_duplicate_error_naming_the_segment(inputs_copy):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 from typing import Iterable
 
 from pipeline.documents import formats
@@ -64,6 +65,16 @@ def coverage(row) -> str:
 def achievement_text(row) -> str:
     """The achievement as the documents show it, with the coverage beside it when incomplete."""
     return formats.achievement(row.achievement) + coverage(row)
+
+
+def prev_achievement_text(row) -> str:
+    """Last month's achievement as its summary showed it, coverage included."""
+    if row.prev_status != STATUS_INCOMPLETE:
+        return formats.achievement(row.prev_achievement)
+    # counts of a month merged in beside this one: floats, whole numbers
+    last = SimpleNamespace(achievement=row.prev_achievement, status=row.prev_status, members=row.members,
+                           reported=int(row.prev_reported), targeted=int(row.prev_targeted))
+    return achievement_text(last)
 
 
 def variance_text(row, metric: Metric) -> str:

@@ -20,24 +20,33 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     org, catalog = Org(inputs.org), inputs.catalog
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
-    plan = plan_figures(inputs.targets, inputs.actuals, org, month, catalog, figures[before])
+    plan = plan_figures(_plan_targets(inputs, month), inputs.actuals, org, month, catalog, figures[before])
     plans_only = not (inputs.actuals["month"] == month).any()
     # without any actual yet, metrics.csv carries the targets the plans show
     metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
     past = beyond.unit_history(inputs.targets, inputs.actuals, org, month, catalog)
     metrics = beyond.with_history(metrics, past, blank=plans_only)
     warnings = ([] if plans_only else data_warnings(inputs.targets, inputs.actuals, org, month, catalog)) + \
-        rollup_warnings(figures[month], org, catalog)
+        rollup_warnings(figures[month], org, catalog) + ([] if plans_only else segments.one_sided_warnings(
+            inputs.targets, inputs.actuals, inputs.segment_targets, inputs.segment_actuals, org, month, catalog))
     # next month's targets as next month's plan will show them (weighted by bases known by then)
-    next_targets = plan_figures(inputs.targets, inputs.actuals, org, after, catalog, figures[month])
+    next_targets = plan_figures(_plan_targets(inputs, after), inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
     attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
+    plan_segments = segments.plan_segment_figures(_plan_targets(inputs, month), inputs.actuals,
+                                                  inputs.segment_targets, inputs.segment_actuals, org, month, catalog)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
-                     segments=by_segment, segment_rows=segments.by_unit(by_segment), plans_only=plans_only,
+                     segments=by_segment, segment_rows=segments.by_unit(by_segment),
+                     plan_segment_rows=segments.by_unit(plan_segments), plans_only=plans_only,
                      trends=past.trends,
                      plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
                      member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)),
                      prev_member_next_steps=notes.by_unit(notes.member_notes(
                          inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)))
+
+
+def _plan_targets(inputs: Inputs, month: str):
+    """The rep targets a plan of `month` shows (segmented rates weighed by earlier bases)."""
+    return segments.plan_targets(inputs.targets, inputs.segment_targets, inputs.segment_actuals, month, inputs.catalog)

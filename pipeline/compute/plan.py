@@ -17,11 +17,18 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.model import UnitData
 
 
-def earlier_bases(actuals: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Per rep and metric, the latest positive base given in a month before `month`."""
-    given = actuals.loc[(actuals["month"] < month) & (actuals["base"] > 0), ["month", "rep_id", "metric", "base"]]
-    latest = given.sort_values("month", kind="stable").groupby(["rep_id", "metric"], sort=False).tail(1)
-    return latest[["rep_id", "metric", "base"]]
+def earlier_bases(actuals: pd.DataFrame, month: str, keys: tuple[str, ...] = ("rep_id", "metric")) -> pd.DataFrame:
+    """Per rep and metric (or other `keys`), the latest positive base given in a month before `month`."""
+    keys = list(keys)
+    given = actuals.loc[(actuals["month"] < month) & (actuals["base"] > 0), ["month", *keys, "base"]]
+    latest = given.sort_values("month", kind="stable").groupby(keys, sort=False).tail(1)
+    return latest[[*keys, "base"]]
+
+
+def as_planned(actuals: pd.DataFrame, month: str, keys: tuple[str, ...] = ("rep_id", "metric")) -> pd.DataFrame:
+    """What a plan of `month` knows of its actuals: no figure, and per rep and metric (or other
+    `keys`) the latest positive base from an earlier month, as rows of `month`."""
+    return earlier_bases(actuals, month, keys).assign(month=month, actual=np.nan)
 
 
 def plan_rep_figures(targets: pd.DataFrame, actuals: pd.DataFrame, month: str) -> pd.DataFrame:

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.org import Org
+from pipeline.errors import DataWarning
 from pipeline.compute import transform
+from pipeline.compute.plan import as_planned
 from pipeline.inputs.catalog import Catalog
 
 UNSPLIT = "（未分细分）"
@@ -79,6 +81,65 @@ def collapse(targets: pd.DataFrame, actuals: pd.DataFrame, catalog: Catalog
 
     return (joined(plain_t, collapsed(split_t, "target", None)),
             joined(plain_a, collapsed(split_a, "actual", bases)), split_t, split_a)
+
+
+def plan_targets(targets: pd.DataFrame, segment_targets: pd.DataFrame, segment_actuals: pd.DataFrame,
+                 month: str, catalog: Catalog) -> pd.DataFrame:
+    """`targets` with the rep targets of `month` given by segment weighed as a plan sees them:
+    a rate's segments by each segment's latest positive base from an earlier month (their plain
+    mean where none has one), not by the month's own bases as `collapse` does for the summary,
+    so that a plan stays the same when the month's actuals arrive. Sums are unchanged."""
+    split = segment_targets[segment_targets["month"] == month] if not segment_targets.empty else segment_targets
+    if split.empty:
+        return targets
+    bases = _planned_segments(segment_actuals, month)[["rep_id", "segment", "metric", "base"]]
+    figures = split[[*_KEYS, "segment", "target"]].merge(bases, on=["rep_id", "segment", "metric"], how="left")
+    pseudo = figures["rep_id"] + _SEP + figures["segment"]
+    members = pd.DataFrame({"rep_id": pseudo, "level": "segments", "unit": figures["rep_id"]}).drop_duplicates()
+    rolled = transform.roll_up(figures.assign(rep_id=pseudo, actual=np.nan).drop(columns="segment")
+                               .astype({"target": "float64", "actual": "float64", "base": "float64"}),
+                               _Members(members), catalog).rename(columns={"unit": "rep_id"})
+    planned = targets.merge(rolled[[*_KEYS, "target"]], on=_KEYS, how="left", suffixes=("", "_planned"))
+    return targets.assign(target=planned["target_planned"].fillna(planned["target"]).to_numpy())
+
+
+def plan_segment_figures(targets: pd.DataFrame, actuals: pd.DataFrame, segment_targets: pd.DataFrame,
+                         segment_actuals: pd.DataFrame, org: Org, month: str, catalog: Catalog) -> pd.DataFrame:
+    """`segment_figures` as a plan of `month` sees them: the targets, and no actual but each rep's
+    (and segment's) latest positive base from an earlier month to weigh a rate's targets."""
+    if segment_targets.empty:
+        return pd.DataFrame(columns=SEGMENT_COLUMNS)
+    return segment_figures(targets, as_planned(actuals, month), segment_targets,
+                           _planned_segments(segment_actuals, month), org, month, catalog)
+
+
+def _planned_segments(segment_actuals: pd.DataFrame, month: str) -> pd.DataFrame:
+    """`plan.as_planned` by rep, segment and metric (no rows where no actual was given by segment)."""
+    if segment_actuals.empty:
+        return pd.DataFrame(columns=["rep_id", "segment", "metric", "base", "month", "actual"])
+    return as_planned(segment_actuals, month, ("rep_id", "segment", "metric"))
+
+
+def one_sided_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, segment_targets: pd.DataFrame,
+                       segment_actuals: pd.DataFrame, org: Org, month: str, catalog: Catalog) -> list[DataWarning]:
+    """A rep whose target of `month` is given by segment but its actual is not (or the other way
+    round): the figures add up, but the segment table can set them side by side only under UNSPLIT."""
+    if segment_targets.empty and segment_actuals.empty:
+        return []
+    split_t = set(segment_targets.loc[segment_targets["month"] == month, ["rep_id", "metric"]].itertuples(index=False))
+    split_a = set(segment_actuals.loc[segment_actuals["month"] == month, ["rep_id", "metric"]].itertuples(index=False))
+    given_t = set(targets.loc[(targets["month"] == month) & targets["target"].notna(), ["rep_id", "metric"]]
+                  .itertuples(index=False))
+    given_a = set(actuals.loc[(actuals["month"] == month) & actuals["actual"].notna(), ["rep_id", "metric"]]
+                  .itertuples(index=False))
+    names = dict(zip(org.frame["rep_id"], org.frame["rep_name"]))
+    warnings = []
+    for (rep, metric), split, other in sorted([*((key, "目标", "实际") for key in (split_t - split_a) & given_a),
+                                              *((key, "实际", "目标") for key in (split_a - split_t) & given_t)]):
+        warnings.append(DataWarning("rep", rep, metric, (
+            f"{rep} {names.get(rep, '')} 的「{catalog[metric].name}」{split}按细分录入、{other}未细分："
+            f"合计不受影响，细分表中{other}全部列在「{UNSPLIT}」下")))
+    return warnings
 
 
 def _with_segments(whole: pd.DataFrame, split: pd.DataFrame, month: str, columns: list[str]) -> pd.DataFrame:

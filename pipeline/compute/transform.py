@@ -171,7 +171,8 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
     """Contract §2 for every level, unit and metric of `month`.
 
     Columns: level, unit, metric, target, actual, variance, achievement, status, prev_actual,
-    mom_change, targeted, reported; plus achievement_shown, prev_target, prev_achievement, prev_reported, the coverage columns of
+    mom_change, targeted, reported; plus achievement_shown, prev_target, prev_achievement, prev_status, prev_reported, prev_targeted,
+    prev_complete, the coverage columns of
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
@@ -180,22 +181,31 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
     return with_achievement(figures[month], figures[previous], catalog), rollup_warnings(figures[month], org, catalog)
 
 
+def _complete(figures: pd.DataFrame) -> pd.Series:
+    """Whether every member of a unit has both its target and its actual."""
+    return (figures["missing"].map(len) == 0) & (figures["untargeted"].map(len) == 0)
+
+
 def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """The unit figures of a month (see `unit_metrics`) with achievement, status, variance and the
     change against the `previous` month's figures."""
-    previous = previous[[*METRIC_COLUMNS, "reported"]].rename(
-        columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported"})
+    previous = previous.assign(prev_complete=_complete(previous))[
+        [*METRIC_COLUMNS, "reported", "targeted", "prev_complete"]].rename(
+        columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported",
+                 "targeted": "prev_targeted"})
     frame = current.merge(previous, on=["level", "unit", "metric"], how="left")
     direction = frame["metric"].map(lambda key: catalog[key].direction)
     rate = achievement(frame["actual"], frame["target"], direction)
-    complete = (frame["missing"].map(len) == 0) & (frame["untargeted"].map(len) == 0)
+    prev_rate = achievement(frame["prev_actual"], frame["prev_target"], direction)
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
         achievement_shown=rate.map(formats.as_shown),  # what the documents print, for thresholds
-        status=status(frame["actual"], frame["target"], rate, direction, complete),
+        status=status(frame["actual"], frame["target"], rate, direction, _complete(frame)),
         mom_change=frame["actual"] - frame["prev_actual"],
-        prev_achievement=achievement(frame["prev_actual"], frame["prev_target"], direction),
+        prev_achievement=prev_rate,
+        prev_status=status(frame["prev_actual"], frame["prev_target"], prev_rate, direction,
+                           frame["prev_complete"].fillna(True).astype(bool)),
         paired_variance=frame["paired_actual"] - frame["paired_target"],
         paired_achievement=achievement(frame["paired_actual"], frame["paired_target"], direction),
     )

@@ -97,7 +97,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "target": formats.figure(r.target, catalog[r.metric]),
         "prev_target": formats.figure(r.prev_target, catalog[r.metric]),
         "prev_actual": formats.figure(r.prev_actual, catalog[r.metric]),
-        "prev_achievement": formats.achievement(r.prev_achievement),
+        "prev_achievement": analysis.prev_achievement_text(r),
     } for r in rows]
     targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows}
 
@@ -129,29 +129,30 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": tables.with_groups(table1),
-        "strategies": _or_not_given(_notes(data, unit, "strategy")),
-        "resources": _or_not_given(_notes(data, unit, "resources")),
-        "weeks": weeks,
-        "risks": _or_not_given(_notes(data, unit, "risk")),
-        "responses": _or_not_given(_notes(data, unit, "response")),
+        "weeks": weeks,  # strategies, resources and risks: plan_context.plan_notes
         "prev_next_steps": previous_next_steps(data, unit),
     })
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
-    """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, each
-    metric's prefixed with the metric's name, in catalog order, then the general ones. As that
-    summary showed them: where the unit wrote none, its members' (`销售额（杭州组）：…`)."""
-    before, catalog, texts = shift_month(data.month, -1), data.inputs.catalog, data.inputs.note_texts
-    members = data.prev_member_next_steps
+    """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, per metric in
+    catalog order, then the general ones; where the unit wrote none, its members'."""
+    before, texts, members = shift_month(data.month, -1), data.inputs.note_texts, data.prev_member_next_steps
+    return metric_lines(data.inputs.catalog, [*data.inputs.catalog.keys(), ""],
+                        lambda key: texts.get((before, unit.level, unit.unit, "next_step", key), []),
+                        lambda key: members.get((unit.level, unit.unit, "next_step", key), []))
+
+
+def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
+    """Per metric key ("" for the general notes): the unit's own notes (`销售额：…`), else its
+    members' (`销售额（杭州组）：…`). `own(key)` gives texts, `members(key)` (source, text, _)."""
     found = []
-    for key in [*catalog.keys(), ""]:
+    for key in keys:
         name = catalog[key].name if key else ""
-        own = texts.get((before, unit.level, unit.unit, "next_step", key), [])
-        found += [f"{name}：{text}" if name else text for text in own]
-        if not own:
-            found += [(f"{name}（{source}）：" if name else f"{source}：") + text
-                      for source, text, _ in members.get((unit.level, unit.unit, "next_step", key), [])]
+        written = own(key)
+        found += [f"{name}：{text}" if name else text for text in written]
+        if not written:
+            found += [(f"{name}（{source}）：" if name else f"{source}：") + text for source, text, _ in members(key)]
     return found
 
 
@@ -281,14 +282,11 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
                     + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
         "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
-                                    or _per_metric(table2, "next_step")),
+                                    or metric_lines(catalog, [r.metric for r in rows],
+                                                    lambda key: _notes(data, unit, "next_step", key),
+                                                    lambda key: data.member_notes.get(
+                                                        (unit.level, unit.unit, "next_step", key), []))),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
     }
 
-
-def _per_metric(table2: list[dict], column: str) -> list[str]:
-    """Table 2's notes of `column`, each marked with its metric: what a section shows where nobody
-    wrote a general note but the metrics' rows hold some."""
-    return [f"{row['metric']}：{line}" for row in table2 if row[column] != formats.MISSING
-            for line in row[column].split("\n")]

@@ -14,8 +14,9 @@ from pipeline.status import status_fill
 
 def plan_segments(data: MonthData, unit: Unit) -> dict:
     """`segment_targets`: per metric given by segment, each segment's target and its share of
-    the unit's target. Only targets count here, so a plan stays the same when actuals arrive."""
-    catalog, rows = data.inputs.catalog, data.segment_rows.get((unit.level, unit.unit), [])
+    the unit's target. Only targets and earlier bases count here (compute.segments.plan_segment_figures),
+    so a plan stays the same when actuals arrive."""
+    catalog, rows = data.inputs.catalog, data.plan_segment_rows.get((unit.level, unit.unit), [])
     with_target = [r for r in rows if not formats.is_missing(r.target)]
     split = {r.metric for r in with_target if r.segment != UNSPLIT}
     return {"segment_targets": [{
