@@ -279,6 +279,14 @@ def test_one_mail_per_recipient_per_cycle_with_exactly_the_new_documents(tmp_pat
     assert attachments_of(outputs / "outbox" / "2025-10..2025-11" / "east.head@example.com.eml") == [
         "2025-10_公司_月度工作总结.docx", "2025-10_华东区_月度工作总结.docx",
         "2025-11_公司_月度工作计划.docx", "2025-11_华东区_月度工作计划.docx"]
+    # its headline per month: October's achievement (185/200 = 92.5%), November's targets
+    ceo = BytesParser(policy=policy.default).parsebytes(
+        (outputs / "outbox" / "2025-10..2025-11" / "ceo@example.com.eml").read_bytes())
+    body = ceo.get_body(("plain",)).get_content()
+    october, november = body.index("2025年10月要点（达成率）："), body.index("2025年11月目标：")
+    assert october < body.index("销售额 92.5%") < november < body.index("销售额 目标206.5万元")
+    assert "本月" not in body
+    assert ceo["Subject"] == "【2025-10..2025-11】公司 销售月度工作计划与总结"  # each unit named once
     again = invoke("distribute", "--inputs", inputs, "--outputs", outputs)
     assert again.exit_code == 0 and "2025-10..2025-11: 写入发件箱 0，跳过 20" in again.output
     status = invoke("status", "--month", "2025-10..2025-11", "--inputs", inputs, "--outputs", outputs)

@@ -29,6 +29,7 @@ from pipeline.errors import DeliveryError  # the exit code `distribute` ends wit
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
+from pipeline.inputs.values import month_label
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
 from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
@@ -120,10 +121,14 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
 def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
               catalog: Catalog | None = None) -> list[UnitHeadline]:
     """Each unit's achievement of its first metrics, with the summary's colours; before any actual
-    (a plans-only month), its targets."""
+    (a plans-only month), its targets. With the rows of several months (a cycle), per month."""
+    months = list(dict.fromkeys(r["month"] for r in metrics_rows)) or [""]
     result = []
-    for level, unit in mail.units:
-        rows = [r for r in metrics_rows if r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
+    for month, (level, unit) in ((month, unit) for month in months for unit in mail.units):
+        rows = [r for r in metrics_rows
+                if r["month"] == month and r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
+        if not rows and len(months) > 1:
+            continue
         planned = bool(rows) and catalog is not None and not any(r["actual"] for r in rows)
         if planned:
             items = tuple(HeadlineItem(r["metric_name"], "目标" + formats.figure(float(r["target"]), catalog[r["metric"]]),
@@ -131,7 +136,8 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
         else:
             items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
                                        status_text(r["status"]), status_fill(r["status"])) for r in rows)
-        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned))
+        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned,
+                                   month_label(month) if len(months) > 1 else ""))
     return result
 
 

@@ -35,6 +35,7 @@ class UnitHeadline:
     label: str
     items: tuple[HeadlineItem, ...] = field(default_factory=tuple)
     planned: bool = False  # no actual yet (a plans-only month): the items are the month's targets
+    period: str = ""  # `2025年10月` in a mail of several months; "" for the one month of a mail
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,14 @@ def _part_note(marks: Marks) -> str:
             if marks.parts > 1 else "")
 
 
-def _headline_title(headlines: list[UnitHeadline]) -> str:
-    return "本月目标：" if headlines and all(h.planned for h in headlines) else "本月要点（达成率）："
+def _headline_groups(headlines: list[UnitHeadline]) -> list[tuple[str, list[UnitHeadline]]]:
+    """(title, headlines) per month: `本月要点（达成率）：`, or `2025年11月目标：` for a month of
+    plans only in a mail of several months."""
+    groups: dict[str, list[UnitHeadline]] = {}
+    for headline in headlines:
+        groups.setdefault(headline.period, []).append(headline)
+    return [((period or "本月") + ("目标：" if all(h.planned for h in group) else "要点（达成率）："), group)
+            for period, group in (groups or {"": []}).items()]
 
 
 def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
@@ -117,11 +124,12 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
     if marks.parts > 1:
         lines += [_part_note(marks), ""]
     lines += [f"附件是{period_label(month)}的销售月度{attached(names)}，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
-    lines.append(_headline_title(headlines))
-    for headline in headlines:
-        items = "；".join(f"{i.metric} {i.achievement}" + (f"（{i.status_text}）" if i.status_text else "")
-                         for i in headline.items) or "无数据"
-        lines.append(f"  {headline.label}：{items}")
+    for title, group in _headline_groups(headlines):
+        lines.append(title)
+        for headline in group:
+            items = "；".join(f"{i.metric} {i.achievement}" + (f"（{i.status_text}）" if i.status_text else "")
+                             for i in headline.items) or "无数据"
+            lines.append(f"  {headline.label}：{items}")
     lines += ["", "此邮件由 salesreport 根据 CRM 数据自动生成并发送。"]
     return "\n".join(lines) + "\n"
 
@@ -129,19 +137,22 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
 def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
           marks: Marks = Marks()) -> str:
     e = html.escape
-    rows = []
-    for headline in headlines:
-        cells = "".join(f'<td style="background:#{i.fill};padding:4px 8px;border:1px solid #ccc">'
-                        f"{e(i.metric)}<br><b>{e(i.achievement)}</b> {e(i.status_text)}</td>" for i in headline.items)
-        rows.append(f'<tr><th style="text-align:left;padding:4px 8px;border:1px solid #ccc">{e(headline.label)}</th>'
-                    f"{cells}</tr>")
+    tables = []
+    for title, group in _headline_groups(headlines):
+        rows = []
+        for headline in group:
+            cells = "".join(f'<td style="background:#{i.fill};padding:4px 8px;border:1px solid #ccc">'
+                            f"{e(i.metric)}<br><b>{e(i.achievement)}</b> {e(i.status_text)}</td>" for i in headline.items)
+            rows.append(f'<tr><th style="text-align:left;padding:4px 8px;border:1px solid #ccc">{e(headline.label)}</th>'
+                        f"{cells}</tr>")
+        tables.append(f'<p>{e(title)}</p><table style="border-collapse:collapse">{"".join(rows)}</table>')
     update = "<p><b>本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。</b></p>" if is_update else ""
     update += f"<p>{e(_part_note(marks))}</p>" if marks.parts > 1 else ""
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
             f"<p>附件是{e(period_label(month))}的销售月度{attached(names)}，共 {len(names)} 份：</p><ul>{files}</ul>"
-            f'<p>{e(_headline_title(headlines))}</p><table style="border-collapse:collapse">{"".join(rows)}</table>'
+            f'{"".join(tables)}'
             f'<p style="color:#666">此邮件由 salesreport 根据 CRM 数据自动生成并发送。</p></body></html>')
 
 
@@ -156,7 +167,7 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
     message["From"] = sender
     message["To"] = formataddr((display_name(name), recipient)) if display_name(name) and not marks.preview_for \
         else recipient
-    message["Subject"] = subject(month, [h.label for h in headlines], is_update, marks,
+    message["Subject"] = subject(month, list(dict.fromkeys(h.label for h in headlines)), is_update, marks,
                                  attached([attachment.name for attachment in attachments]))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = msg_id
