@@ -336,11 +336,11 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
     # Widths to fit content in the 17 cm between the margins: the task description widest, the
-    # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line. Rows of one metric
-    # are grouped (`group`) so its name and target are one merged cell down its tasks.
+    # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line, "计划完成时间" 2.4 cm.
+    # Rows of one metric are grouped (`group`) so its name and target are one merged cell down its tasks.
     loop_table(doc, "row in table1", [
-        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.5),
-        ("负责人", "owner", 1.4), ("计划完成时间", "due", 2.1), ("完成标准", "done_criteria", 2.3),
+        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.2),
+        ("负责人", "owner", 1.4), ("计划完成时间", "due", 2.4), ("完成标准", "done_criteria", 2.3),
         ("备注(资源/风险)", "notes", 2.8)], merged=2)
 
     doc.add_heading("三、策略与资源需求", level=1)
@@ -367,7 +367,7 @@ def build_plan(path: Path) -> None:
 
 def history_table(doc) -> None:
     """Step 一 beyond the month, under the month's figures: year to date and last year's month per metric."""
-    doc.add_paragraph("本年累计（{{ ytd_label }}）与去年同期：", style="Caption")
+    doc.add_paragraph("本年累计（{{ ytd_label }}）与去年同期（{{ yoy_label }}）：", style="Caption")
     loop_table(doc, "row in history", [
         ("核心指标", "metric", 3.8), ("本年累计目标", "ytd_target", 3.2), ("本年累计实际", "ytd_actual", 3.2),
         ("累计达成率", "ytd_achievement", 3.0, "ytd_fill"), ("累计月份", "ytd_months", 3.6),
@@ -416,9 +416,11 @@ def build_summary(path: Path) -> None:
     doc.add_paragraph("{{ overview }}")
     doc.add_paragraph("表2：销售团队月度工作总结表", style="Caption")
     loop_table(doc, "row in table2", [
-        ("核心指标", "metric", 2.2), ("月度目标", "target", 1.9), ("实际完成", "actual", 1.9),
-        ("达成率", "achievement", 1.6, "fill"), ("差异原因分析", "reason", 4.6), ("成功经验/亮点", "highlight", 4.5),
-        ("存在问题与挑战", "problem", 4.5), ("下月改进措施", "next_step", 4.4)])
+        # 达成率 wide enough for an incomplete roll-up's `95.8%` above `（已报 11/12）`
+        # and the figures for `141.2万元` on one line
+        ("核心指标", "metric", 2.2), ("月度目标", "target", 2.2), ("实际完成", "actual", 2.2),
+        ("达成率", "achievement", 2.5, "fill"), ("差异原因分析", "reason", 4.2), ("成功经验/亮点", "highlight", 4.1),
+        ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)])
     doc.add_paragraph("{%p if reasons %}")
     doc.add_paragraph("整体差异原因：")
     bullets(doc, "reasons")

@@ -59,10 +59,11 @@ def chart_roots(path: Path) -> list[etree._Element]:
 def test_table1_columns_fit_their_content(sample_report):
     table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
     widths = grid(table)
-    assert widths == [twips(cm) for cm in (2.1, 1.8, 4.5, 1.4, 2.1, 2.3, 2.8)]
+    assert widths == [twips(cm) for cm in (2.1, 1.8, 4.2, 1.4, 2.4, 2.3, 2.8)]
     assert max(widths) == widths[2] and widths[1] < widths[2] / 2  # description widest, target narrow
     assert sum(widths) <= twips(17.0)  # inside the A4 portrait margins
     assert widths[6] >= twips(2.8)  # wide enough for "备注(资源/风险)" on one line at 9 pt
+    assert widths[4] >= twips(2.4)  # and for "计划完成时间" (6 × 9 pt + the cell margins)
 
 
 def test_every_table_has_a_fixed_grid_that_its_cells_follow(sample_report):

@@ -133,10 +133,16 @@ def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report)
     weeks = weeks_of(plan(sample_report, "rep", "刘洋(S1004)"))
     second = weeks["第2周（10月8日—10月14日）"]
     assert "（本周无到期任务）" not in second
-    # inputs/targets.csv: S1004's October targets; 14 of October's 31 days = 45.2%
-    assert second[0].startswith("本周推进：销售额目标17万元、新客户开发数量目标1家、老客户复购率目标35%")
-    assert "（至10月14日，本月时间进度45.2%）" in second[0]
-    assert second[1] == "持续跟进：对20家存量客户回访，推荐新产品（刘洋，截止10月25日）"  # tasks.csv, due 25 October
+    # S1004's October targets (inputs/targets*.csv) pro rata to 14 of October's 31 days (45.2%):
+    # sales 9+5+3 = 17万 × 14/31 = 7.68万, collection 13万 → 5.87万, events 2 → 0.9 → 1场,
+    # visits 20 → 9次, follow_ups 30 → 13.5 → 14次; new_customers 1 → 0.45 → 0, left out; the rate held
+    assert second == ["本周推进：至10月14日（本月时间进度45.2%）累计应完成销售额7.68万元、回款金额5.87万元、"
+                      "活动参与量1场、拜访次数9次、跟进次数14次；老客户复购率不低于35%。"]
+    # the task due 25 October (tasks.csv) is named once, in the week before its own, not in every week
+    third = weeks["第3周（10月15日—10月21日）"]
+    assert third[0].startswith("本周推进：至10月21日（本月时间进度67.7%）累计应完成销售额11.52万元、新客户开发数量1家")
+    assert third[1:] == ["下周到期：对20家存量客户回访，推荐新产品（刘洋，10月25日）"]
+    assert weeks["第4周（10月22日—10月31日）"] == ["对20家存量客户回访，推荐新产品（刘洋，10月25日前）"]
 
 
 def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):

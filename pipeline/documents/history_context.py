@@ -88,6 +88,7 @@ def summary_history(data: MonthData, unit, rows: list, main: list[str]) -> dict:
     table = trend_rows(trend, keys, catalog)
     return {
         "ytd_label": f"{int(year)}年1–{int(number)}月" if int(number) > 1 else f"{int(year)}年1月",
+        "yoy_label": f"{int(year) - 1}年{int(number)}月",  # the one month, not last year's year to date
         "history": history_rows(rows, catalog, int(number)),
         "chart_trend": trend_chart(trend, keys[0] if keys else None, catalog),
         "trend": table,

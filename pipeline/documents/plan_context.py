@@ -5,6 +5,7 @@ its target split by member. Pure, like context.py.
 from __future__ import annotations
 
 import calendar
+import math
 
 from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
@@ -137,26 +138,39 @@ def _days(month: str) -> int:
     return calendar.monthrange(year, number)[1]
 
 
-def _goals_text(data: MonthData, unit: Unit) -> str:
-    """`销售额目标200万元、…；老客户复购率目标34.9%` of the unit's plan, '' without targets."""
-    catalog = data.inputs.catalog
-    return "、".join(f"{catalog[r.metric].name}目标{formats.figure(r.target, catalog[r.metric])}"
-                     for r in data.of(unit).plan_rows if not formats.is_missing(r.target))
+def _pace(data: MonthData, unit: Unit, progress: float) -> str:
+    """Where the unit should stand after `progress` of the month: a `sum` metric's target pro rata
+    (`累计应完成销售额7.68万元`; counts to whole units, left out while that is 0), a rate's target
+    to hold (`老客户复购率不低于35%`); a metric where lower is better says 不超过 / 不高于."""
+    catalog, parts = data.inputs.catalog, {"累计应完成": [], "累计不超过": [], "": []}
+    for r in data.of(unit).plan_rows:
+        metric = catalog[r.metric]
+        if formats.is_missing(r.target):
+            continue
+        higher = metric.direction == "higher"
+        if metric.kind != "sum":
+            parts[""].append(f"{metric.name}{'不低于' if higher else '不高于'}{formats.figure(r.target, metric)}")
+            continue
+        share = r.target * progress if metric.is_money else math.floor(r.target * progress + 0.5)
+        if share > 0:
+            parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{formats.figure(share, metric)}")
+    return "；".join(word + "、".join(items) for word, items in parts.items() if items)
 
 
 def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
-    """What a week without a deadline works toward: the month's targets with how far the calendar
-    has come by the week's end, and the tasks due later this month (the first few)."""
+    """What a week without a deadline works toward: where the unit should stand by the week's end
+    (the targets pro rata to the calendar), and the tasks due in the week after it."""
     month, names = data.month, data.org.names
-    goals = _goals_text(data, unit)
-    if not goals:
-        return []
     number, days = int(month.split("-")[1]), _days(month)
     end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
-    items = [f"本周推进：{goals}（至{number}月{end}日，本月时间进度{formats.percent(end / days)}）。"]
-    later = [t for t in data.of(unit).tasks
-             if f"{t.due.year:04d}-{t.due.month:02d}" == month and t.due.day > end]
-    items += [f"持续跟进：{t.task}（{names[t.owner]}，截止{t.due.month}月{t.due.day}日）" for t in later[:UPCOMING_SHOWN]]
+    pace = _pace(data, unit, end / days)
+    if not pace:
+        return []
+    items = [f"本周推进：至{number}月{end}日（本月时间进度{formats.percent(end / days)}）{pace}。"]
+    following = WEEK_ENDS[week] if week < len(WEEK_ENDS) else days
+    coming = [t for t in data.of(unit).tasks
+              if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]
+    items += [f"下周到期：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日）" for t in coming[:UPCOMING_SHOWN]]
     return items
 
 
