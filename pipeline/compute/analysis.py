@@ -17,7 +17,7 @@ from typing import Iterable
 
 from pipeline.documents import formats
 from pipeline.inputs.catalog import Catalog, Metric
-from pipeline.status import (COMPARABLE, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NO_ACTUAL,
+from pipeline.status import (COMPARABLE, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
                              STATUS_NO_TARGET)
 
 MARK = "【数据】"
@@ -275,6 +275,8 @@ def section_items(rows: list, members: dict[str, list], labels: dict[str, str], 
             items.append(f"{MARK}{metric.name}{_result(row, metric)}。")
         elif not good and row.status == STATUS_MISSED:
             items.append(f"{MARK}{metric.name}{_shortfall(row, metric)}。")
+        elif not good and row.status == STATUS_NEAR:  # close, yet short: still a problem to name
+            items.append(f"{MARK}{metric.name}{_result(row, metric)}，接近但未达目标。")
         elif not good and row.status == STATUS_NO_ACTUAL:
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
         elif not good and row.status == STATUS_INCOMPLETE:
