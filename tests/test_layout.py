@@ -159,6 +159,13 @@ def test_chart_labels_sit_clear_of_the_target_line_on_an_axis_from_zero(sample_r
             assert {p.get("val") for p in labels.iter("{%s}dLblPos" % C["c"])} == {"inBase"}
 
 
+def test_category_names_stay_level_and_wrap_instead_of_turning(sample_report):
+    # seven metric names at 45° took most of the chart's height and squeezed its bars
+    for root in chart_roots(document(sample_report, "company", "公司", "summary")):
+        body = root.find(".//c:catAx/c:txPr/a:bodyPr", {**C, "a": "http://schemas.openxmlformats.org/drawingml/2006/main"})
+        assert body is not None and body.get("rot") == "0" and body.get("vert") == "horz"
+
+
 def test_chart_labels_read_as_the_tables_do(sample_report):
     path = document(sample_report, "company", "公司", "summary")
     achievement, _trend, members = chart_roots(path)

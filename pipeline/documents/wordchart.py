@@ -68,10 +68,14 @@ def _fill(colour: str, line: bool = False) -> etree._Element:
     return shape
 
 
-def _text_properties(size: int = 900) -> etree._Element:
-    """Chart-wide text: the Chinese font on the East Asian slot, 9 pt."""
+def _text_properties(size: int = 900, horizontal: bool = False) -> etree._Element:
+    """Chart-wide text: the Chinese font on the East Asian slot, 9 pt. `horizontal`: never turned
+    (category names wrap under their bar instead of standing at 45° and squeezing the plot)."""
     text = _el("c:txPr")
-    _sub(text, "a:bodyPr")
+    if horizontal:
+        _sub(text, "a:bodyPr", rot=0, vert="horz")
+    else:
+        _sub(text, "a:bodyPr")
     _sub(text, "a:lstStyle")
     paragraph = _sub(text, "a:p")
     run = _sub(_sub(paragraph, "a:pPr"), "a:defRPr", sz=size)
@@ -167,6 +171,8 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
             ser.find("c:cat", NS).addprevious(_labels(spec.number_format, texts, position))
     if spec.reference_line:
         _as_line(bar, bars[-1], single=len(spec.categories) == 1)
+    category_axis = root.find(".//c:catAx", NS)
+    category_axis.find("c:crossAx", NS).addprevious(_text_properties(horizontal=True))
     value_axis = root.find(".//c:valAx", NS)
     _from_zero(value_axis)
     value_axis.find("c:majorTickMark", NS).addprevious(_el("c:numFmt", formatCode=spec.number_format.replace(".0", ""),
