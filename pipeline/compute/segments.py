@@ -196,7 +196,8 @@ def _judged(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     group = [frame["level"], frame["unit"], frame["metric"]]
 
     def share(column: str) -> pd.Series:
-        total = frame[column].groupby(group).transform(lambda values: values.sum(min_count=1))
+        grouped = frame[column].groupby(group)
+        total = grouped.transform("sum").where(grouped.transform("count") > 0)  # NaN where none has a figure
         return (frame[column] / total.where(total != 0)).where(summed)
 
     return frame.assign(variance=frame["actual"] - frame["target"], achievement=rate,
