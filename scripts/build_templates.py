@@ -315,6 +315,9 @@ def build_plan(path: Path) -> None:
     loop_table(doc, "goal in goals", [
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
+    doc.add_paragraph("{%p if rate_note %}")
+    doc.add_paragraph("{{ rate_note }}", style="Caption")
+    doc.add_paragraph("{%p endif %}")
     chart(doc, "chart_targets")
     doc.add_paragraph("{%p if prev_next_steps %}")
     doc.add_paragraph("{{ prev_month_label }}总结提出的改进措施（本月落实）：")

@@ -92,7 +92,7 @@ def test_rendering_hours_apart_gives_the_same_bytes(monkeypatch):
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
                "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [],
                "chart_targets": ChartSpec("t", ("a", "b"), (("x", (1.0, 2.0)),))}
-    context["segment_targets"] = []
+    context["segment_targets"], context["rate_note"] = [], ""
     first = render_bytes(TEMPLATES / "plan.docx", context)
     # The clock moved on by hours and an odd second (zip times have 2-second steps), without waiting.
     later, localtime = time.time() + 3 * 3600 + 7, time.localtime
@@ -114,7 +114,7 @@ def test_an_empty_chart_leaves_no_part():
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
                "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [], "chart_targets": NO_CHART}
-    context["segment_targets"] = []
+    context["segment_targets"], context["rate_note"] = [], ""
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]
 

@@ -191,6 +191,10 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     assert plan[3][:2] == ["老客户复购率", "34.9%"]
     figures = table_with_header(document(tmp_path, "2025-10", "company", "summary", "公司"), FIGURES)
     assert figures[3][:4] == ["老客户复购率", "35%", "32%", "91.4%"]  # 32 / 35 = 91.4%
+    # the plan says why its rate target may differ from the summary's; a rep's has nothing to weigh
+    note = "注：老客户复购率的目标按各成员此前最近一个月的基数加权"
+    assert note in body_text(document(tmp_path, "2025-10", "company", "plan", "公司"))
+    assert note not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
 
 
 def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):

@@ -85,9 +85,22 @@ def strategy_from_data(data: MonthData, unit: Unit) -> list[str]:
 
 def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
     """The plan's `context` with the pieces of this module put in."""
-    return {**context, **plan_notes(data, unit), "member_targets": member_targets(data, unit),
+    return {**context, **plan_notes(data, unit), "rate_note": rate_note(data, unit),
+            "member_targets": member_targets(data, unit),
             "member_noun": member_noun(unit), "weeks": filled_weeks(data, unit, context["weeks"]),
             "table1": filled_table1(data, unit, context["table1"])}
+
+
+def rate_note(data: MonthData, unit: Unit) -> str:
+    """Why a roll-up's rate target in the plan may differ slightly from the same target in the
+    month's summary (compute.plan): '' for a rep or a unit without a rate target."""
+    catalog = data.inputs.catalog
+    rates = [catalog[r.metric].name for r in data.of(unit).plan_rows
+             if catalog[r.metric].kind != "sum" and not formats.is_missing(r.target)]
+    if unit.level == "rep" or not rates:
+        return ""
+    return (f"注：{'、'.join(rates)}的目标按各成员此前最近一个月的基数加权，计划因此不随本月实际变化；"
+            "月度总结按本月实际的基数加权，两者可能略有差异。")
 
 
 def _members(data: MonthData, unit: Unit) -> list[Unit]:
