@@ -194,19 +194,38 @@ def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: in
     `columns` are (heading, field, width in cm[, field holding the cell's fill colour]). The rows {%tr for %} and {%tr endfor %}
     are removed by docxtpl when it renders. With `merged` > 0, `loop` must be
     `row in LIST`: its rows are grouped by their `group` key (consecutive rows share one) and the
-    first `merged` columns are merged down each group ({% vm %}), shown once per group.
+    first `merged` columns are merged down each group ({% vm %}), shown once per group. A group's
+    rows but its last keep with the next, so a page break never falls inside a group (whose
+    merged cell would leave the rows on the next page without their name).
     """
-    loops = 2 if merged else 1
-    table = doc.add_table(rows=2 + 2 * loops, cols=len(columns))
+    table = doc.add_table(rows=10 if merged else 4, cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     header = table.rows[0]
     variable = loop.split()[0]
-    data = table.rows[1 + loops]
-    for position, (heading, field, width, *fill) in enumerate(columns):
+    for position, (heading, *_) in enumerate(columns):
         write_cell(header.cells[position], heading, bold=True, center=True)
         shade(header.cells[position], HEADER_FILL)
-        cell = data.cells[position]
+    tags = {1: f"{{%tr for {loop} %}}", 3: "{%tr endfor %}"}
+    data = {2: False}
+    if merged:
+        source = loop.split(" in ", 1)[1].strip()
+        tags = {1: f"{{%tr for group in {source}|groupby('group') %}}", 2: f"{{%tr for {variable} in group.list %}}",
+                3: "{%tr if not loop.last %}", 5: "{%tr else %}", 7: "{%tr endif %}",
+                8: "{%tr endfor %}", 9: "{%tr endfor %}"}
+        data = {4: True, 6: False}
+    for number, text in tags.items():
+        write_cell(table.rows[number].cells[0], text)
+    for number, keep in data.items():
+        _data_row(table.rows[number], variable, columns, merged, keep)
+    fix_geometry(table, [column[2] for column in columns])
+
+
+def _data_row(row, variable: str, columns: list[tuple[str, str, float]], merged: int, keep: bool) -> None:
+    """The template row of one item: a tag per column, `{% vm %}` in the first `merged` columns;
+    with `keep`, every paragraph keeps with the next row."""
+    for position, (_, field, _, *fill) in enumerate(columns):
+        cell = row.cells[position]
         vm = "{% vm %}" if position < merged else ""
         if fill:  # docxtpl moves {% cellbg %} into the cell's shading
             write_cell(cell, f"{{% cellbg {variable}.{fill[0]} %}}")
@@ -215,16 +234,7 @@ def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: in
             write_cell(cell, f"{vm}{{{{ {variable}.{field} }}}}")
         if vm:
             cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
-    if merged:
-        source = loop.split(" in ", 1)[1].strip()
-        write_cell(table.rows[1].cells[0], f"{{%tr for group in {source}|groupby('group') %}}")
-        write_cell(table.rows[2].cells[0], f"{{%tr for {variable} in group.list %}}")
-        write_cell(table.rows[4].cells[0], "{%tr endfor %}")
-        write_cell(table.rows[5].cells[0], "{%tr endfor %}")
-    else:
-        write_cell(table.rows[1].cells[0], f"{{%tr for {loop} %}}")
-        write_cell(table.rows[3].cells[0], "{%tr endfor %}")
-    fix_geometry(table, [column[2] for column in columns])
+        cell.paragraphs[0].paragraph_format.keep_with_next = keep or None
 
 
 def bullets(doc, items: str) -> None:
@@ -316,7 +326,7 @@ def build_plan(path: Path) -> None:
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
     doc.add_paragraph("{%p if rate_note %}")
-    doc.add_paragraph("{{ rate_note }}", style="Caption")
+    doc.add_paragraph().add_run("{{ rate_note }}").font.size = Pt(9)  # a note, quieter than the body
     doc.add_paragraph("{%p endif %}")
     chart(doc, "chart_targets")
     doc.add_paragraph("{%p if prev_next_steps %}")

@@ -127,6 +127,22 @@ def test_table1_merges_metric_and_target_down_a_metrics_tasks(sample_report):
     assert all(state is None for state, _ in merge_states(table, 2))  # each task keeps its own cell
 
 
+def keeps_with_next(table) -> list[bool]:
+    """Whether every paragraph of each data row keeps with the next row."""
+    return [all(p.find(qn("w:pPr")) is not None and p.find(qn("w:pPr")).find(qn("w:keepNext")) is not None
+                for p in tr.iter(qn("w:p"))) for tr in table._tbl.tr_lst[1:]]
+
+
+def test_a_page_break_never_falls_inside_a_merged_group(sample_report):
+    # every row of a group but its last keeps with the next: the group moves to the next page whole
+    # rather than leaving rows there whose merged first cell is empty
+    table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
+    assert keeps_with_next(table) == [state == "continue" for state, _ in merge_states(table, 0)[1:]] + [False]
+    members = word_table(document(sample_report, "company", "公司", "plan"), ["区域", "核心指标", "分解目标（占本单位目标）"])
+    # 华东区, 华南区 and 合计, seven metrics each (the sample's catalog as in Table 1)
+    assert keeps_with_next(members) == ([True] * 6 + [False]) * 3
+
+
 def test_a_rep_plan_merges_only_within_each_metric(sample_report):
     table = word_table(document(sample_report, "rep", "S1001", "plan"), TABLE1)
     states = merge_states(table, 0)
