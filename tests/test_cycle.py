@@ -178,6 +178,8 @@ def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_a
     # by October's own (contract §1): (40%·6 + 20%·2) / 8 = 35%, against (35%·6 + 20%·2) / 8 = 31.3%
     plan = table_with_header(document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"), GOALS)
     assert plan[3][:2] == ["老客户复购率", "25%"]
+    assert "注：老客户复购率的目标按各细分此前最近一个月的基数加权" in body_text(
+        document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"))
     figures = table_with_header(document(tmp_path / "out", "2025-10", "rep", "summary", "S1003"), FIGURES)
     assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
 
@@ -191,7 +193,7 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     assert plan[3][:2] == ["老客户复购率", "34.9%"]
     figures = table_with_header(document(tmp_path, "2025-10", "company", "summary", "公司"), FIGURES)
     assert figures[3][:4] == ["老客户复购率", "35%", "32%", "91.4%"]  # 32 / 35 = 91.4%
-    # the plan says why its rate target may differ from the summary's; a rep's has nothing to weigh
+    # the plan says why its rate target may differ from the summary's; a rep's (not split) has nothing to weigh
     note = "注：老客户复购率的目标按各成员此前最近一个月的基数加权"
     assert note in body_text(document(tmp_path, "2025-10", "company", "plan", "公司"))
     assert note not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
@@ -223,6 +225,19 @@ def test_last_months_achievement_in_a_plan_keeps_its_coverage(tmp_path):
     # October's summary shows it: with how many reported, not as a complete month's shortfall
     assert goals[5] == ["活动参与量", "6场", "6场", "4场", "66.7%（已报 2/3）"]
     assert goals[1][4] == "90.2%"  # complete: no coverage (46 / 51)
+
+
+def test_last_months_coverage_counts_last_months_members(tmp_path):
+    # a rep who joins 深圳组 in November does not change how October's figure was covered
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    with (inputs / "org.csv").open("a", encoding="utf-8") as handle:
+        handle.write("S1013,郑新,深圳组,华南区,zheng.xin@example.com\n")
+    with (inputs / "targets_2025-11.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-11,S1013,events,2\n")
+    assert invoke("report", "--month", "2025-11", "--inputs", inputs, "--outputs", tmp_path / "out", "-q").exit_code == 0
+    goals = table_with_header(document(tmp_path / "out", "2025-11", "team", "plan", "深圳组"), GOALS)
+    assert goals[5][0] == "活动参与量" and goals[5][4] == "66.7%（已报 2/3）"  # as October's summary: 4 of 6场
 
 
 def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_path):
@@ -305,3 +320,8 @@ def test_a_range_mail_sends_only_what_changed_since(tmp_path):
     assert result.exit_code == 0
     assert attachments_of(outputs / "outbox" / "2025-10..2025-11" / "zhang.wei@example.com.eml") == [
         "2025-11_张伟(S1001)_月度工作计划.docx"]
+    # its headline is of what it holds: November's targets, not October's results again
+    message = BytesParser(policy=policy.default).parsebytes(
+        (outputs / "outbox" / "2025-10..2025-11" / "zhang.wei@example.com.eml").read_bytes())
+    body = message.get_body(("plain",)).get_content()
+    assert "2025年11月目标：" in body and "2025年10月要点" not in body

@@ -145,6 +145,23 @@ def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report)
     assert weeks["第4周（10月22日—10月31日）"] == ["对20家存量客户回访，推荐新产品（刘洋，10月25日前）"]
 
 
+def test_a_task_due_next_week_is_named_even_where_no_target_is_due_yet(inputs_copy, tmp_path):
+    # a new rep with one target, 1 new customer: by 7 October 1 × 7/31 rounds to none, so week 1
+    # has no pace line, but the task due on 10 October is still announced there
+    with (inputs_copy / "org.csv").open("a", encoding="utf-8") as handle:
+        handle.write("S1013,郑新,深圳组,华南区,zheng.xin@example.com\n")
+    with (inputs_copy / "targets.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,S1013,new_customers,1\n")
+    with (inputs_copy / "tasks.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2025-10,新客户开发数量,拜访3家意向客户,郑新,2025-10-10,签约1家,\n")
+    result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    weeks = weeks_of(plan(tmp_path / "out" / "2025-10", "rep", "郑新(S1013)"))
+    assert weeks["第1周（10月1日—10月7日）"] == ["下周到期：拜访3家意向客户（郑新，10月10日）"]
+    # by 21 October 1 × 21/31 = 0.68 rounds to 1
+    assert weeks["第3周（10月15日—10月21日）"] == ["本周推进：至10月21日（本月时间进度67.7%）累计应完成新客户开发数量1家。"]
+
+
 def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):
     rows = table_with_header(plan(sample_report, "rep", "刘洋(S1004)"),
                              ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])

@@ -34,6 +34,15 @@ def write(folder, name, lines):
     (folder / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def drop_lines(folder, lines):
+    """Removes each (file, line) from the inputs in `folder`; the line must be there."""
+    for name, line in lines:
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        assert line + "\n" in text
+        path.write_text(text.replace(line + "\n", ""), encoding="utf-8")
+
+
 def report(inputs, tmp_path):
     result = invoke("report", "--month", "2025-10", "--inputs", inputs, "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.output
@@ -73,12 +82,8 @@ def test_every_alias_of_the_segment_column_is_read(inputs_copy, tmp_path, header
 def test_a_rate_by_segment_is_weighted_by_the_segments_bases(inputs_copy, tmp_path):
     # 刘洋's repurchase rate by customer type: 40% of 10 and 20% of 30 customers → 10/40 = 25%;
     # targets 50% and 30% on the same bases → (5 + 9)/40 = 35%. His base is then 40.
-    for name, old in (("targets.csv", "2025-10,S1004,repurchase_rate,35%"),
-                      ("actuals.csv", "2025-10,S1004,repurchase_rate,33%,9")):
-        path = inputs_copy / name
-        text = path.read_text(encoding="utf-8")
-        assert old in text
-        path.write_text(text.replace(old + "\n", ""), encoding="utf-8")
+    drop_lines(inputs_copy, [("targets.csv", "2025-10,S1004,repurchase_rate,35%"),
+                             ("actuals.csv", "2025-10,S1004,repurchase_rate,33%,9")])
     write(inputs_copy, "targets_types.csv", ["month,rep_id,metric,客户类型,target",
                                              "2025-10,S1004,repurchase_rate,大客户,50%",
                                              "2025-10,S1004,repurchase_rate,中小客户,30%"])
@@ -120,6 +125,24 @@ def test_a_split_on_one_side_only_is_a_data_warning_and_the_totals_still_add_up(
     unsplit = [row for row in table_with_header(summary, SUMMARY_HEADER) if row[0] == "（未分细分）"]
     assert unsplit and unsplit[0][3] == "21万元"
     assert expected in body_text(summary)  # its data notes
+
+
+def test_a_plans_segment_rows_weigh_only_the_bases_that_go_with_a_target(inputs_copy, tmp_path):
+    # 张伟's October 复购率 target split by customer type; 李娜's September actual split too, though
+    # her October target is one figure: her old segments carry bases but no target
+    drop_lines(inputs_copy, [("targets.csv", "2025-10,S1001,repurchase_rate,40%"),
+                             ("actuals.csv", "2025-09,S1003,repurchase_rate,27%,8")])
+    write(inputs_copy, "targets_types.csv", ["month,rep_id,metric,客户类型,target",
+                                             "2025-10,S1001,repurchase_rate,大客户,45%",
+                                             "2025-10,S1001,repurchase_rate,中小客户,35%"])
+    write(inputs_copy, "actuals_types.csv", ["month,rep_id,metric,客户类型,actual,base",
+                                             "2025-09,S1003,repurchase_rate,大客户,30%,2",
+                                             "2025-09,S1003,repurchase_rate,中小客户,26%,6"])
+    plan = table_with_header(document(report(inputs_copy, tmp_path), "team", "上海一组", "月度工作计划"), PLAN_HEADER)
+    # 大客户 and 中小客户: 张伟's targets alone (no earlier base by segment: their plain value);
+    # the rest, 王芳 35% and 李娜 30% weighted by September's bases 10 and 2+6: (350 + 240) / 18 = 32.8%
+    assert [row[:3] for row in plan[1:]] == [["大客户", "老客户复购率", "45%"], ["中小客户", "老客户复购率", "35%"],
+                                          ["（未分细分）", "老客户复购率", "32.8%"]]
 
 
 def test_the_same_segment_twice_is_the_duplicate_error_naming_the_segment(inputs_copy):

@@ -21,6 +21,7 @@ from pipeline.status import (COMPARABLE, STATUS_INCOMPLETE, STATUS_MET, STATUS_M
                              STATUS_NO_TARGET)
 
 MARK = "【数据】"
+NEAR_SHORT = "接近但未达目标"  # 90–100%: close, yet a problem to name
 FAR_ABOVE, FAR_BELOW = 1.1, 0.8  # achievement that counts as far above / far below target
 TOP = 2  # members named per sentence
 RANKED_METRICS = 3  # columns of the ranking table
@@ -72,7 +73,7 @@ def prev_achievement_text(row) -> str:
     if row.prev_status != STATUS_INCOMPLETE:
         return formats.achievement(row.prev_achievement)
     # counts of a month merged in beside this one: floats, whole numbers
-    last = SimpleNamespace(achievement=row.prev_achievement, status=row.prev_status, members=row.members,
+    last = SimpleNamespace(achievement=row.prev_achievement, status=row.prev_status, members=int(row.prev_members),
                            reported=int(row.prev_reported), targeted=int(row.prev_targeted))
     return achievement_text(last)
 
@@ -261,6 +262,8 @@ def problem(row, mine: list, labels: dict[str, str], metric: Metric) -> str:
         return MARK + "、".join(items) + "。"
     if row.status == STATUS_MISSED:
         return f"{MARK}本项{_shortfall(row, metric)}。"
+    if row.status == STATUS_NEAR:
+        return f"{MARK}本项{_result(row, metric)}，{NEAR_SHORT}。"
     return formats.MISSING
 
 
@@ -276,7 +279,7 @@ def section_items(rows: list, members: dict[str, list], labels: dict[str, str], 
         elif not good and row.status == STATUS_MISSED:
             items.append(f"{MARK}{metric.name}{_shortfall(row, metric)}。")
         elif not good and row.status == STATUS_NEAR:  # close, yet short: still a problem to name
-            items.append(f"{MARK}{metric.name}{_result(row, metric)}，接近但未达目标。")
+            items.append(f"{MARK}{metric.name}{_result(row, metric)}，{NEAR_SHORT}。")
         elif not good and row.status == STATUS_NO_ACTUAL:
             items.append(f"{MARK}{metric.name}缺少实际完成数据。")
         elif not good and row.status == STATUS_INCOMPLETE:

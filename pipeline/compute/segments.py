@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.compute.org import Org
 from pipeline.errors import DataWarning
 from pipeline.compute import transform
-from pipeline.compute.plan import as_planned
+from pipeline.compute.plan import as_planned, earlier_bases
 from pipeline.inputs.catalog import Catalog
 
 UNSPLIT = "（未分细分）"
@@ -105,12 +105,21 @@ def plan_targets(targets: pd.DataFrame, segment_targets: pd.DataFrame, segment_a
 
 def plan_segment_figures(targets: pd.DataFrame, actuals: pd.DataFrame, segment_targets: pd.DataFrame,
                          segment_actuals: pd.DataFrame, org: Org, month: str, catalog: Catalog) -> pd.DataFrame:
-    """`segment_figures` as a plan of `month` sees them: the targets, and no actual but each rep's
-    (and segment's) latest positive base from an earlier month to weigh a rate's targets."""
-    if segment_targets.empty:
+    """`segment_figures` as a plan of `month` sees them: the targets, and no actual but, beside each
+    target row, its rep's (for a segment row, its segment's) latest positive base from an earlier
+    month to weigh a rate's targets. A base goes only with a target: a segment given in an earlier
+    month's actuals only, or the whole base of a rep split this month, would weigh nothing."""
+    split = segment_targets[segment_targets["month"] == month] if not segment_targets.empty else segment_targets
+    if split.empty:
         return pd.DataFrame(columns=SEGMENT_COLUMNS)
-    return segment_figures(targets, as_planned(actuals, month), segment_targets,
-                           _planned_segments(segment_actuals, month), org, month, catalog)
+    keys = ["rep_id", "segment", "metric"]
+    bases = _planned_segments(segment_actuals, month)[[*keys, "base"]]
+    split_bases = split[keys].drop_duplicates().merge(bases, on=keys).assign(month=month, actual=np.nan)
+    unsplit = targets.loc[targets["month"] == month, ["rep_id", "metric"]].merge(
+        split[["rep_id", "metric"]].drop_duplicates(), how="left", indicator=True)
+    unsplit = unsplit.loc[unsplit["_merge"] == "left_only", ["rep_id", "metric"]]
+    whole_bases = unsplit.merge(earlier_bases(actuals, month), on=["rep_id", "metric"]).assign(month=month, actual=np.nan)
+    return segment_figures(targets, whole_bases, segment_targets, split_bases, org, month, catalog)
 
 
 def _planned_segments(segment_actuals: pd.DataFrame, month: str) -> pd.DataFrame:

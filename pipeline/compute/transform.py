@@ -172,7 +172,7 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
 
     Columns: level, unit, metric, target, actual, variance, achievement, status, prev_actual,
     mom_change, targeted, reported; plus achievement_shown, prev_target, prev_achievement, prev_status, prev_reported, prev_targeted,
-    prev_complete, the coverage columns of
+    prev_members, prev_complete, the coverage columns of
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
@@ -190,9 +190,9 @@ def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Cat
     """The unit figures of a month (see `unit_metrics`) with achievement, status, variance and the
     change against the `previous` month's figures."""
     previous = previous.assign(prev_complete=_complete(previous))[
-        [*METRIC_COLUMNS, "reported", "targeted", "prev_complete"]].rename(
+        [*METRIC_COLUMNS, "reported", "targeted", "members", "prev_complete"]].rename(
         columns={"actual": "prev_actual", "target": "prev_target", "reported": "prev_reported",
-                 "targeted": "prev_targeted"})
+                 "targeted": "prev_targeted", "members": "prev_members"})
     frame = current.merge(previous, on=["level", "unit", "metric"], how="left")
     direction = frame["metric"].map(lambda key: catalog[key].direction)
     rate = achievement(frame["actual"], frame["target"], direction)

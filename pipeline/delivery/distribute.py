@@ -119,15 +119,16 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
 
 
 def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
-              catalog: Catalog | None = None) -> list[UnitHeadline]:
+              catalog: Catalog | None = None, by_month: bool = False) -> list[UnitHeadline]:
     """Each unit's achievement of its first metrics, with the summary's colours; before any actual
-    (a plans-only month), its targets. With the rows of several months (a cycle), per month."""
+    (a plans-only month), its targets. `by_month` (a mail of a range of months): per month of the
+    rows, each named."""
     months = list(dict.fromkeys(r["month"] for r in metrics_rows)) or [""]
     result = []
     for month, (level, unit) in ((month, unit) for month in months for unit in mail.units):
         rows = [r for r in metrics_rows
                 if r["month"] == month and r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
-        if not rows and len(months) > 1:
+        if not rows and by_month:
             continue
         planned = bool(rows) and catalog is not None and not any(r["actual"] for r in rows)
         if planned:
@@ -137,7 +138,7 @@ def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
             items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
                                        status_text(r["status"]), status_fill(r["status"])) for r in rows)
         result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned,
-                                   month_label(month) if len(months) > 1 else ""))
+                                   month_label(month) if by_month and month else ""))
     return result
 
 
@@ -373,8 +374,8 @@ class _Delivery:
         is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
         files = [self.maker.attachment(item) for item in items]
         rows = self.ledger.parts(self.transport.name, self.planned.month, mail.recipient)
+        build = self._builder(mail, is_update, rows, files)
         unknown, files = _in_flight(rows, files)
-        build = self._builder(mail, is_update, rows)
         parts = [(chunk, build(chunk, entry.part, entry.parts, entry.message_id)) for chunk, entry in unknown]
         try:
             parts += split(files, build, self.options.max_mail_bytes) if files else []
@@ -392,10 +393,13 @@ class _Delivery:
             outcome.attached += [a.name for a in chunk]
         return outcome
 
-    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry]):
+    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], going: list[Attachment]):
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
-        deliberate --resend of a delivered part a new one), unless `msg_id` is given."""
-        lines = headlines(mail, self.planned.metrics_rows, self.planned.labels, self.planned.catalog)
+        deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
+        has the headlines of the months whose documents are `going` in this run."""
+        months = {self.planned.month_of(a.identity) for a in going}
+        lines = headlines(mail, [r for r in self.planned.metrics_rows if r["month"] in months],
+                          self.planned.labels, self.planned.catalog, by_month=".." in self.planned.month)
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:

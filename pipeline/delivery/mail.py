@@ -112,7 +112,7 @@ def _headline_groups(headlines: list[UnitHeadline]) -> list[tuple[str, list[Unit
     groups: dict[str, list[UnitHeadline]] = {}
     for headline in headlines:
         groups.setdefault(headline.period, []).append(headline)
-    return [((period or "本月") + ("目标：" if all(h.planned for h in group) else "要点（达成率）："), group)
+    return [((period or "本月") + ("目标：" if group and all(h.planned for h in group) else "要点（达成率）："), group)
             for period, group in (groups or {"": []}).items()]
 
 

@@ -9,6 +9,7 @@ import math
 
 from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
+from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
 from pipeline.model import MonthData
 
@@ -92,15 +93,21 @@ def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
 
 
 def rate_note(data: MonthData, unit: Unit) -> str:
-    """Why a roll-up's rate target in the plan may differ slightly from the same target in the
-    month's summary (compute.plan): '' for a rep or a unit without a rate target."""
+    """Why a plan's rate target may differ slightly from the same target in the month's summary
+    (compute.plan): a roll-up's weighs its members, a rep's given by segment its segments, by
+    earlier bases. '' where the plan has no such target."""
     catalog = data.inputs.catalog
-    rates = [catalog[r.metric].name for r in data.of(unit).plan_rows
-             if catalog[r.metric].kind != "sum" and not formats.is_missing(r.target)]
-    if unit.level == "rep" or not rates:
+    if unit.level == "rep":
+        split = {r.metric for r in data.plan_segment_rows.get((unit.level, unit.unit), []) if r.segment != UNSPLIT}
+        rows = [r for r in data.of(unit).plan_rows if r.metric in split]
+    else:
+        rows = data.of(unit).plan_rows
+    rates = [catalog[r.metric].name for r in rows if catalog[r.metric].kind != "sum" and not formats.is_missing(r.target)]
+    if not rates:
         return ""
-    return (f"注：{'、'.join(rates)}的目标按各成员此前最近一个月的基数加权，计划因此不随本月实际变化；"
-            "月度总结按本月实际的基数加权，两者可能略有差异。")
+    parts = "各细分" if unit.level == "rep" else "各成员"
+    return (f"注：{'、'.join(rates)}的目标按{parts}此前最近一个月的基数加权（都没有基数时取平均），计划因此不随本月"
+            "实际变化；月度总结按本月实际的基数加权，两者可能略有差异。")
 
 
 def _members(data: MonthData, unit: Unit) -> list[Unit]:
@@ -153,7 +160,7 @@ def _days(month: str) -> int:
 
 def _pace(data: MonthData, unit: Unit, progress: float) -> str:
     """Where the unit should stand after `progress` of the month: a `sum` metric's target pro rata
-    (`累计应完成销售额7.68万元`; counts to whole units, left out while that is 0), a rate's target
+    (`累计应完成销售额7.68万元`; a whole-number count to whole units, left out while 0), a rate's target
     to hold (`老客户复购率不低于35%`); a metric where lower is better says 不超过 / 不高于."""
     catalog, parts = data.inputs.catalog, {"累计应完成": [], "累计不超过": [], "": []}
     for r in data.of(unit).plan_rows:
@@ -164,7 +171,9 @@ def _pace(data: MonthData, unit: Unit, progress: float) -> str:
         if metric.kind != "sum":
             parts[""].append(f"{metric.name}{'不低于' if higher else '不高于'}{formats.figure(r.target, metric)}")
             continue
-        share = r.target * progress if metric.is_money else math.floor(r.target * progress + 0.5)
+        share = r.target * progress
+        if not metric.is_money and float(r.target).is_integer():  # 家, 场, 次: whole ones
+            share = math.floor(share + 0.5)
         if share > 0:
             parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{formats.figure(share, metric)}")
     return "；".join(word + "、".join(items) for word, items in parts.items() if items)
@@ -177,14 +186,11 @@ def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
     number, days = int(month.split("-")[1]), _days(month)
     end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
     pace = _pace(data, unit, end / days)
-    if not pace:
-        return []
-    items = [f"本周推进：至{number}月{end}日（本月时间进度{formats.percent(end / days)}）{pace}。"]
+    items = [f"本周推进：至{number}月{end}日（本月时间进度{formats.percent(end / days)}）{pace}。"] if pace else []
     following = WEEK_ENDS[week] if week < len(WEEK_ENDS) else days
     coming = [t for t in data.of(unit).tasks
               if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]
-    items += [f"下周到期：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日）" for t in coming[:UPCOMING_SHOWN]]
-    return items
+    return items + [f"下周到期：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日）" for t in coming[:UPCOMING_SHOWN]]
 
 
 def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
