@@ -437,7 +437,7 @@ def _each_month(months: Months, one) -> None:
     run; a month of the default cycle without targets is skipped with a notice. Exits with the
     first failure's code; with several months, one summary line per month first."""
     outcomes: dict[str, str] = {}
-    code = 0
+    code, found = 0, ""
     for month in months:
         try:
             try:
@@ -448,7 +448,7 @@ def _each_month(months: Months, one) -> None:
         except SalesReportError as error:
             if isinstance(error, run.NoTargets) and months.default:
                 say(f"{month}: 没有这个月份的目标数据，跳过（未指定 --month 时处理上月和本月）")
-                outcomes[month] = "跳过（无目标）"
+                outcomes[month], found = "跳过（无目标）", error.found
                 continue
             if len(months) > 1:
                 say(f"{month}: 失败", err=True)
@@ -457,8 +457,9 @@ def _each_month(months: Months, one) -> None:
     if len(months) > 1:
         say("各月结果：" + "；".join(f"{month} {outcome}" for month, outcome in outcomes.items()))
     if not code and all(outcome.startswith("跳过") for outcome in outcomes.values()):
+        hint = f"（文件中的月份：{found}；用 --month 指定，如 --month {found.split('、')[-1]}）" if found else ""
         code = _explain(run.NoTargets([Problem("targets*.csv", None, "month", "、".join(months),
-                                               "这些月份都没有目标数据，未生成任何文件")]))
+                                               "这些月份都没有目标数据，未生成任何文件" + hint)]))
     if code:
         sys.exit(code)
 

@@ -32,7 +32,12 @@ class Report:
 
 
 class NoTargets(InputError):
-    """The month asked for has no targets at all: nothing to plan or to sum up."""
+    """The month asked for has no targets at all: nothing to plan or to sum up. `found`: the
+    months the targets hold, as the message names them."""
+
+    def __init__(self, problems, found: str = ""):
+        super().__init__(problems)
+        self.found = found
 
 
 PLANS_ONLY_NOTICE = outputs.PLANS_ONLY_NOTICE
@@ -63,7 +68,8 @@ def compute(inputs: Inputs, month: str, strict: bool = False) -> MonthData:
     warnings under `strict`."""
     if not (inputs.targets["month"] == month).any():
         found = "、".join(sorted(set(inputs.targets["month"]))) or "无"
-        raise NoTargets([Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）")])
+        raise NoTargets([Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）")],
+                        found)
     data = compute_month(inputs, month)
     if strict and data.warnings:
         raise InputError([Problem("(--strict)", None, None, None, w.message) for w in data.warnings])

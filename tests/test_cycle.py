@@ -101,6 +101,15 @@ def test_a_default_month_without_targets_is_skipped_with_a_notice_an_asked_one_f
     assert asked.exit_code == 2 and "没有这个月份的目标数据" in asked.stderr
 
 
+def test_a_cycle_without_any_targets_names_the_months_there_are(tmp_path, monkeypatch):
+    # the sample's data ends in November 2025: a run a year later has nothing for its cycle
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-11-29")
+    result = invoke("report", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "值「2026-10、2026-11」：这些月份都没有目标数据，未生成任何文件（文件中的月份：2024-10、" in result.stderr
+    assert "2025-11；用 --month 指定，如 --month 2025-11）" in result.stderr
+
+
 def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-12-01")  # the cycle: November and December
     assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
