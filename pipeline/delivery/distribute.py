@@ -118,16 +118,22 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
     return mails, warnings
 
 
-def headlines(mail: Mail, metrics_rows: list[dict], labels: dict[str, str],
-              catalog: Catalog | None = None, by_month: bool = False) -> list[UnitHeadline]:
-    """Each unit's achievement of its first metrics, with the summary's colours; before any actual
-    (a plans-only month), its targets. `by_month` (a mail of a range of months): per month of the
-    rows, each named."""
-    months = list(dict.fromkeys(r["month"] for r in metrics_rows)) or [""]
+def rows_by_unit(metrics_rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
+    """metrics.csv rows by (month, level, unit), in file order: each mail looks up its units."""
+    index: dict[tuple[str, str, str], list[dict]] = {}
+    for row in metrics_rows:
+        index.setdefault((row["month"], row["level"], row["unit"]), []).append(row)
+    return index
+
+
+def headlines(mail: Mail, by_unit: dict[tuple[str, str, str], list[dict]], months: list[str],
+              labels: dict[str, str], catalog: Catalog | None = None, by_month: bool = False) -> list[UnitHeadline]:
+    """Each unit's achievement of its first metrics in each of `months`, with the summary's
+    colours; before any actual (a plans-only month), its targets. `by_month` (a mail of a range
+    of months): each month named, a unit without rows in it left out."""
     result = []
-    for month, (level, unit) in ((month, unit) for month in months for unit in mail.units):
-        rows = [r for r in metrics_rows
-                if r["month"] == month and r["level"] == level and r["unit"] == unit][:HEADLINE_METRICS]
+    for month, (level, unit) in ((month, unit) for month in months or [""] for unit in mail.units):
+        rows = by_unit.get((month, level, unit), [])[:HEADLINE_METRICS]
         if not rows and by_month:
             continue
         planned = bool(rows) and catalog is not None and not any(r["actual"] for r in rows)
@@ -359,6 +365,7 @@ class _Delivery:
 
     def __post_init__(self):
         self.maker = self.planned.maker()
+        self.by_unit = rows_by_unit(self.planned.metrics_rows)
 
     def to_send(self, mail: Mail) -> list[Item]:
         """The mail's items the recipient does not have as they are now (all of them with --resend)."""
@@ -397,9 +404,9 @@ class _Delivery:
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
         has the headlines of the months whose documents are `going` in this run."""
-        months = {self.planned.month_of(a.identity) for a in going}
-        lines = headlines(mail, [r for r in self.planned.metrics_rows if r["month"] in months],
-                          self.planned.labels, self.planned.catalog, by_month=".." in self.planned.month)
+        months = sorted({self.planned.month_of(a.identity) for a in going})
+        lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
+                          by_month=".." in self.planned.month)
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -472,7 +479,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         maker = planned.maker()
         items = planned.items(mail, options.attach)
         maker.convert(items)
-        lines = headlines(mail, planned.metrics_rows, planned.labels, planned.catalog)
+        lines = headlines(mail, rows_by_unit(planned.metrics_rows), [month], planned.labels, planned.catalog)
         token = secrets.token_hex(8)
 
         def build(chunk: list[Attachment], part: int, count: int):
