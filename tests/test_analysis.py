@@ -85,7 +85,7 @@ def test_the_amount_a_note_states_is_read_only_when_unambiguous(note, key, amoun
 def test_a_note_stating_less_than_the_gap_gets_the_rest_named():
     data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙的大客户约10万元延期。")])
     assert team_summary(data)["table2"][0]["reason"].split("\n")[1].startswith(
-        "【数据】较目标差15万元（达成95%）。说明中提到10万元，其余5万元的差距未作说明。")
+        "【数据】较目标差15万元（达成95%）。说明涉及10万元，其余5万元的缺口尚未说明原因。")
 
 
 def test_members_tied_on_achievement_are_named_in_org_order():

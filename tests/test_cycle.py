@@ -187,7 +187,7 @@ def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_a
     # by October's own (contract §1): (40%·6 + 20%·2) / 8 = 35%, against (35%·6 + 20%·2) / 8 = 31.3%
     plan = table_with_header(document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"), GOALS)
     assert plan[3][:2] == ["老客户复购率", "25%"]
-    assert "注：老客户复购率的目标按各细分此前最近一个月的基数加权" in body_text(
+    assert "注：老客户复购率的目标按各细分上月（或此前最近一个有数据的月份）的基数加权" in body_text(
         document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"))
     figures = table_with_header(document(tmp_path / "out", "2025-10", "rep", "summary", "S1003"), FIGURES)
     assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
@@ -203,7 +203,7 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     figures = table_with_header(document(tmp_path, "2025-10", "company", "summary", "公司"), FIGURES)
     assert figures[3][:4] == ["老客户复购率", "35%", "32%", "91.4%"]  # 32 / 35 = 91.4%
     # the plan says why its rate target may differ from the summary's; a rep's (not split) has nothing to weigh
-    note = "注：老客户复购率的目标按各成员此前最近一个月的基数加权"
+    note = "注：老客户复购率的目标按各成员上月（或此前最近一个有数据的月份）的基数加权"
     assert note in body_text(document(tmp_path, "2025-10", "company", "plan", "公司"))
     assert note not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
 

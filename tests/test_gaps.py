@@ -153,7 +153,7 @@ def test_a_note_that_explains_part_of_the_gap_shows_the_rest(inputs_copy, tmp_pa
     sales = rows_with_fill(document(folder, "company", "公司", "summary"), TABLE2)["销售额"]
     note, data = sales[4][0].split("\n")
     assert note == "宝钢项目因客户内部流程延迟签约，约15万元顺延至11月。"  # the person's words, first
-    assert data.startswith("【数据】较目标差26.65万元（达成86.7%）。说明中提到15万元，其余11.65万元的差距未作说明。"
+    assert data.startswith("【数据】较目标差26.65万元（达成86.7%）。说明涉及15万元，其余11.65万元的缺口尚未说明原因。"
                            "缺口主要来自：华东区\u00a0\u221218.65万元、华南区\u00a0\u22128万元。")
     assert sales[3] == ("86.7%", RED)
     assert metrics_row(folder, "company", "公司", "sales")["variance"] == "-266500"

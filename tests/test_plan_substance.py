@@ -136,12 +136,12 @@ def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report)
     # S1004's October targets (inputs/targets*.csv) pro rata to 14 of October's 31 days (45.2%):
     # sales 9+5+3 = 17万 × 14/31 = 7.68万, collection 13万 → 5.87万, events 2 → 0.9 → 1场,
     # visits 20 → 9次, follow_ups 30 → 13.5 → 14次; new_customers 1 → 0.45 → 0, left out; the rate held
-    assert second == ["本周推进：至10月14日（本月时间进度45.2%）累计应完成销售额7.68万元、回款金额5.87万元、"
+    assert second == ["进度要求：截至10月14日（时间进度45.2%）累计应完成销售额7.68万元、回款金额5.87万元、"
                       "活动参与量1场、拜访次数9次、跟进次数14次；老客户复购率不低于35%。"]
     # the task due 25 October (tasks.csv) is named once, in the week before its own, not in every week
     third = weeks["第3周（10月15日—10月21日）"]
-    assert third[0].startswith("本周推进：至10月21日（本月时间进度67.7%）累计应完成销售额11.52万元、新客户开发数量1家")
-    assert third[1:] == ["下周到期：对20家存量客户回访，推荐新产品（刘洋，10月25日）"]
+    assert third[0].startswith("进度要求：截至10月21日（时间进度67.7%）累计应完成销售额11.52万元、新客户开发数量1家")
+    assert third[1:] == ["提前准备：对20家存量客户回访，推荐新产品（刘洋，10月25日到期）"]
     assert weeks["第4周（10月22日—10月31日）"] == ["对20家存量客户回访，推荐新产品（刘洋，10月25日前）"]
 
 
@@ -157,9 +157,9 @@ def test_a_task_due_next_week_is_named_even_where_no_target_is_due_yet(inputs_co
     result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.output
     weeks = weeks_of(plan(tmp_path / "out" / "2025-10", "rep", "郑新(S1013)"))
-    assert weeks["第1周（10月1日—10月7日）"] == ["下周到期：拜访3家意向客户（郑新，10月10日）"]
+    assert weeks["第1周（10月1日—10月7日）"] == ["提前准备：拜访3家意向客户（郑新，10月10日到期）"]
     # by 21 October 1 × 21/31 = 0.68 rounds to 1
-    assert weeks["第3周（10月15日—10月21日）"] == ["本周推进：至10月21日（本月时间进度67.7%）累计应完成新客户开发数量1家。"]
+    assert weeks["第3周（10月15日—10月21日）"] == ["进度要求：截至10月21日（时间进度67.7%）累计应完成新客户开发数量1家。"]
 
 
 def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):

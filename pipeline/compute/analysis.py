@@ -174,12 +174,12 @@ def stated_amount(note: str, metric: Metric) -> float | None:
 
 
 def _unexplained(note: str, gap: float, metric: Metric) -> str:
-    """What a note leaves unexplained of a shortfall `gap`: `说明中提到15万元，其余11.65万元的差距未作说明。`"""
+    """What a note leaves unexplained of a shortfall `gap`: `说明涉及15万元，其余11.65万元的缺口尚未说明原因。`"""
     stated = stated_amount(note, metric)
     remainder = gap - stated if stated is not None else 0
     if remainder <= 0 or _size(remainder, metric) == _size(0, metric):
         return ""
-    return f"说明中提到{_size(stated, metric)}，其余{_size(remainder, metric)}的差距未作说明。"
+    return f"说明涉及{_size(stated, metric)}，其余{_size(remainder, metric)}的缺口尚未说明原因。"
 
 
 def variance_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: str = "") -> str:
@@ -228,7 +228,8 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
     """The members with the largest shortfalls and over-achievements, by their like-for-like
     variance (their own, when their data is complete): a member's missing figure is no shortfall.
     Ties in org order. The shortfalls are the unit's gap (`缺口主要来自`) only when it is `behind`;
-    otherwise they are members below their own target (`未达目标`). A unit of one member, and a
+    otherwise they are members below their own target (`未达目标`); for a rate, whose members'
+    points do not add up, members 低于目标 / 高于目标. A unit of one member, and a
     member whose variance shows as zero, are not named."""
     if len(mine) < 2:
         return ""
@@ -241,8 +242,10 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
         return "、".join(formats.labelled(labels.get(r.unit, r.unit), formats.change(r.paired_variance, metric))
                         for r in rows)
 
-    shortfall = "缺口主要来自" if behind else "未达目标"
-    return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"超额贡献：{named(best)}。" if best else "")
+    # a rate's members' points do not add up to the unit's gap: they are only above or below
+    shortfall, surplus = ("低于目标", "高于目标") if metric.is_rate else \
+        ("缺口主要来自" if behind else "未达目标", "超额贡献")
+    return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"{surplus}：{named(best)}。" if best else "")
 
 
 def highlight(row, mine: list, labels: dict[str, str], metric: Metric) -> str:

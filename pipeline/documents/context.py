@@ -156,10 +156,10 @@ def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
     return found
 
 
-def _data_notes(warnings: list[str], rows: list) -> list[str]:
+def _data_notes(warnings: list[str], rows: list, unit: Unit) -> list[str]:
     """The unit's warnings, how an incomplete figure is to be read, or that the data is complete."""
     explained = [INCOMPLETE_NOTE] if any(r.status == STATUS_INCOMPLETE for r in rows) else []
-    return warnings + explained or ["本单位本月数据完整，无缺报或异常。"]
+    return warnings + explained or [f"{'本人' if unit.level == 'rep' else '本单位'}本月数据完整，无缺报或异常。"]
 
 
 def _overview(rows: list) -> str:
@@ -269,7 +269,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "figures": figures,
         **summary_history(data, unit, rows, main),
         **summary_segments(data, unit),
-        "data_notes": _data_notes(prepared.warnings, rows),
+        "data_notes": _data_notes(prepared.warnings, rows, unit),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
         "reasons": _notes(data, unit, "variance_reason") or members_said(data, unit, "variance_reason"),

@@ -106,8 +106,8 @@ def rate_note(data: MonthData, unit: Unit) -> str:
     if not rates:
         return ""
     parts = "各细分" if unit.level == "rep" else "各成员"
-    return (f"注：{'、'.join(rates)}的目标按{parts}此前最近一个月的基数加权（都没有基数时取平均），计划因此不随本月"
-            "实际变化；月度总结按本月实际的基数加权，两者可能略有差异。")
+    return (f"注：{'、'.join(rates)}的目标按{parts}上月（或此前最近一个有数据的月份）的基数加权，都没有基数时取简单"
+            "平均；月度总结改按本月实际的基数加权，故总结中的目标可能与本计划略有差异。")
 
 
 def _members(data: MonthData, unit: Unit) -> list[Unit]:
@@ -186,11 +186,12 @@ def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
     number, days = int(month.split("-")[1]), _days(month)
     end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
     pace = _pace(data, unit, end / days)
-    items = [f"本周推进：至{number}月{end}日（本月时间进度{formats.percent(end / days)}）{pace}。"] if pace else []
+    items = [f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）{pace}。"] if pace else []
     following = WEEK_ENDS[week] if week < len(WEEK_ENDS) else days
     coming = [t for t in data.of(unit).tasks
               if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]
-    return items + [f"下周到期：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日）" for t in coming[:UPCOMING_SHOWN]]
+    return items + [f"提前准备：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日到期）"
+                    for t in coming[:UPCOMING_SHOWN]]
 
 
 def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
