@@ -212,9 +212,21 @@ def _split_line(data: MonthData, unit: Unit, key: str) -> str:
         target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
         if target is not None and not formats.is_missing(target):
             parts.append(f"{member.label}{formats.figure(target, metric)}")
-    if not parts or metric.kind != "sum":
+    if not parts:
         return ""
+    if metric.kind != "sum":  # a rate is not shared out: each member holds its own
+        return f"各{member_noun(unit)}目标：{'、'.join(parts)}，暂未分解到具体任务"
     return f"由{'、'.join(parts)}分担，暂未分解到具体任务"
+
+
+def _segment_line(data: MonthData, unit: Unit, key: str) -> str:
+    """`按细分推进：A产品9万元、B产品5万元、C产品3万元`: the metric's plan target by segment, if split."""
+    metric = data.inputs.catalog[key]
+    rows = [r for r in data.plan_segment_rows.get((unit.level, unit.unit), [])
+            if r.metric == key and not formats.is_missing(r.target)]
+    if all(r.segment == UNSPLIT for r in rows):
+        return ""
+    return "按细分推进：" + "、".join(f"{r.segment}{formats.figure(r.target, metric)}" for r in rows) + "，暂未分解到具体任务"
 
 
 def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
@@ -237,7 +249,7 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
         previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
             f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
         task = "\n".join(noted) or _split_line(data, unit, key) or \
-            f"按月度目标推进{row['metric']}，暂未分解到具体任务{previous}"
+            (_segment_line(data, unit, key) or f"按月度目标推进{row['metric']}，暂未分解到具体任务") + previous
         filled.append({**row, "task": task,
                        "owner": unit.label if unit.level == "rep" else formats.MISSING, "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
