@@ -142,7 +142,11 @@ def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report)
     third = weeks["第3周（10月15日—10月21日）"]
     assert third[0].startswith("进度要求：截至10月21日（时间进度67.7%）累计应完成销售额11.52万元、新客户开发数量1家")
     assert third[1:] == ["提前准备：对20家存量客户回访，推荐新产品（刘洋，10月25日到期）"]
-    assert weeks["第4周（10月22日—10月31日）"] == ["对20家存量客户回访，推荐新产品（刘洋，10月25日前）"]
+    # a week with its tasks also states where the month should end: the targets themselves
+    assert weeks["第4周（10月22日—10月31日）"] == [
+        "对20家存量客户回访，推荐新产品（刘洋，10月25日前）",
+        "进度要求：截至10月31日（时间进度100%）累计应完成销售额17万元、新客户开发数量1家、回款金额13万元、"
+        "活动参与量2场、拜访次数20次、跟进次数30次；老客户复购率不低于35%。"]
 
 
 def test_a_task_due_next_week_is_named_even_where_no_target_is_due_yet(inputs_copy, tmp_path):

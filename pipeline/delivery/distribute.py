@@ -19,7 +19,7 @@ from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
 from pipeline.delivery.cycle import Cycle, range_key
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
-from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, compose, message_id
+from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
 from pipeline.documents import formats
@@ -404,7 +404,7 @@ class _Delivery:
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
         has the headlines of the months whose documents are `going` in this run."""
-        months = sorted({self.planned.month_of(a.identity) for a in going})
+        months, documents = sorted({self.planned.month_of(a.identity) for a in going}), attached([a.name for a in going])
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
                           by_month=".." in self.planned.month)
 
@@ -416,7 +416,7 @@ class _Delivery:
                     marks.append(f"resend-{previous.attempts}")
                 msg_id = message_id(self.planned.month, mail.recipient, [*_identities(chunk), *marks])
             return compose(self.options.sender, mail.recipient, mail.name, self.planned.month, lines, chunk, msg_id,
-                           is_update, Marks(is_update, part, count))
+                           is_update, Marks(is_update, part, count), documents)
         return build
 
     def _send_part(self, recipient: str, chunk: list[Attachment], message, is_update: bool) -> str | None:

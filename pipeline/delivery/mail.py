@@ -157,10 +157,13 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
 
 
 def compose(sender: str, recipient: str, name: str, month: str, headlines: list[UnitHeadline],
-            attachments: list[Attachment], msg_id: str, is_update: bool, marks: Marks | None = None) -> EmailMessage:
+            attachments: list[Attachment], msg_id: str, is_update: bool, marks: Marks | None = None,
+            documents: str | None = None) -> EmailMessage:
     """The mail to `recipient`: subject naming the units, plain and HTML body, the files attached.
 
     A preview (`marks.preview_for`) is the same mail addressed to the person checking it.
+    `documents` names what the whole mail holds (`工作计划与总结`), so every part of a mail sent in
+    parts has the same subject; by default, what `attachments` hold.
     """
     marks = marks or Marks(is_update)
     message = EmailMessage()
@@ -168,7 +171,7 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
     message["To"] = formataddr((display_name(name), recipient)) if display_name(name) and not marks.preview_for \
         else recipient
     message["Subject"] = subject(month, list(dict.fromkeys(h.label for h in headlines)), is_update, marks,
-                                 attached([attachment.name for attachment in attachments]))
+                                 documents or attached([attachment.name for attachment in attachments]))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = msg_id
     message["X-Salesreport-Month"] = month

@@ -179,27 +179,38 @@ def _pace(data: MonthData, unit: Unit, progress: float) -> str:
     return "；".join(word + "、".join(items) for word, items in parts.items() if items)
 
 
-def working_toward(data: MonthData, unit: Unit, week: int) -> list[str]:
-    """What a week without a deadline works toward: where the unit should stand by the week's end
-    (the targets pro rata to the calendar), and the tasks due in the week after it."""
-    month, names = data.month, data.org.names
-    number, days = int(month.split("-")[1]), _days(month)
-    end = WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else days
+def _progress(data: MonthData, unit: Unit, week: int) -> str:
+    """`进度要求：截至10月14日（时间进度45.2%）累计应完成…。`, '' without targets."""
+    number, days = int(data.month.split("-")[1]), _days(data.month)
+    end = _week_end(data.month, week)
     pace = _pace(data, unit, end / days)
-    items = [f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）{pace}。"] if pace else []
-    following = WEEK_ENDS[week] if week < len(WEEK_ENDS) else days
+    return f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）{pace}。" if pace else ""
+
+
+def _week_end(month: str, week: int) -> int:
+    return WEEK_ENDS[week - 1] if week <= len(WEEK_ENDS) else _days(month)
+
+
+def _coming(data: MonthData, unit: Unit, week: int) -> list[str]:
+    """`提前准备：…（10月12日到期）`: the tasks due in the week after `week` (the first few)."""
+    month, names = data.month, data.org.names
+    end, following = _week_end(month, week), _week_end(month, week + 1)
     coming = [t for t in data.of(unit).tasks
               if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]
-    return items + [f"提前准备：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日到期）"
-                    for t in coming[:UPCOMING_SHOWN]]
+    return [f"提前准备：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日到期）" for t in coming[:UPCOMING_SHOWN]]
 
 
 def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
-    """`weeks` with each of weeks 1–4 that has no deadline saying what the unit works toward."""
+    """`weeks` 1–4 each with where the unit should stand by the week's end (the targets pro rata
+    to the calendar) after its tasks; a week without a deadline also names the tasks due the week
+    after it, instead of a placeholder."""
     filled = []
     for number, week in enumerate(weeks, start=1):
-        if number <= len(WEEK_ENDS) + 1 and week["tasks"] == [NO_TASK_THIS_WEEK]:
-            week = {**week, "tasks": working_toward(data, unit, number) or week["tasks"]}
+        if number <= len(WEEK_ENDS) + 1:
+            empty = week["tasks"] == [NO_TASK_THIS_WEEK]
+            progress = [line for line in [_progress(data, unit, number)] if line]
+            added = progress + _coming(data, unit, number) if empty else week["tasks"] + progress
+            week = {**week, "tasks": added or week["tasks"]}
         filled.append(week)
     return filled
 
