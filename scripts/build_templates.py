@@ -76,6 +76,7 @@ def set_defaults(doc) -> None:
     set_fonts(styles["List Bullet"], BODY_FONT, 10.5)
     set_fonts(styles["Caption"], HEADING_FONT, 10.5, True, RGBColor(0, 0, 0))
     styles["Caption"].paragraph_format.keep_with_next = True  # a table's title stays with the table
+    styles["Caption"].paragraph_format.space_before = Pt(9)  # and stands clear of the table above it
     # The document-wide default too, so text in any style Word adds later is Chinese-ready.
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     fonts = defaults.find(qn("w:rFonts"))
@@ -127,7 +128,9 @@ def shade(cell, fill: str) -> None:
 def write_cell(cell, text: str, bold: bool = False, size: float = 9, center: bool = False) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_after = Pt(0)
-    paragraph.paragraph_format.line_spacing = 1.0
+    # an exact line height: a cell of digits alone (Latin font metrics) would otherwise sit higher
+    # than its neighbours holding Chinese
+    paragraph.paragraph_format.line_spacing = Pt(size + 4)
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = paragraph.add_run(text)
