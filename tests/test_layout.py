@@ -66,6 +66,15 @@ def test_table1_columns_fit_their_content(sample_report):
     assert widths[4] >= twips(2.4)  # and for "计划完成时间" (6 × 9 pt + the cell margins)
 
 
+def test_table_cells_have_one_exact_line_height(sample_report):
+    # with "single" spacing a cell of digits alone (Latin metrics) sat higher than one with Chinese
+    for kind in ("plan", "summary"):
+        for table in Document(document(sample_report, "company", "公司", kind)).tables:
+            for paragraph in (p for row in table.rows for cell in row.cells for p in cell.paragraphs):
+                spacing = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
+                assert spacing is not None and spacing.get(qn("w:lineRule")) == "exact", paragraph.text
+
+
 def test_every_table_has_a_fixed_grid_that_its_cells_follow(sample_report):
     for kind in ("plan", "summary"):
         for table in Document(document(sample_report, "company", "公司", kind)).tables:
