@@ -191,6 +191,14 @@ def test_category_names_stay_level_and_wrap_instead_of_turning(sample_report):
         assert body is not None and body.get("rot") == "0" and body.get("vert") == "horz"
 
 
+def test_the_trend_chart_takes_the_landscape_pages_width(sample_report):
+    # twelve months side by side: 22 cm of the summary's 25.7, the other charts 16 cm (360,000 EMU a cm)
+    with zipfile.ZipFile(document(sample_report, "company", "公司", "summary")) as archive:
+        body = archive.read("word/document.xml").decode("utf-8")
+    widths = [int(cx) / 360_000 for cx in re.findall(r'<wp:extent cx="(\d+)"', body)]
+    assert widths == [16.0, 22.0, 16.0]  # achievement per metric, trend, members
+
+
 def test_chart_labels_read_as_the_tables_do(sample_report):
     path = document(sample_report, "company", "公司", "summary")
     achievement, _trend, members = chart_roots(path)

@@ -22,6 +22,7 @@ class ChartSpec:
     number_format: str = "0.0%"  # Excel number format of the values and their labels
     reference_line: tuple[str, float] | None = None
     height_cm: float = 7.0
+    width_cm: float | None = None  # None: the width every chart has (render.CHART_WIDTH_CM)
     labels: tuple[tuple[str, ...], ...] = ()
     data_labels: bool = True  # each bar's value printed on it (off where many bars would crowd)
 

@@ -48,6 +48,9 @@ def category(month: str, first: bool) -> str:
     return month_label(month) if first or month.endswith("-01") else f"{int(month[5:])}月"
 
 
+TREND_WIDTH_CM = 22.0  # up to 12 months side by side on the summary's landscape page (25.7 cm)
+
+
 def trend_chart(trend: Trend | None, key: str | None, catalog: Catalog) -> ChartSpec:
     """Target and actual of metric `key` per month; a month without a figure has no bar."""
     if trend is None or key not in trend.figures or len(trend.months) < MIN_TREND_MONTHS:
@@ -61,7 +64,8 @@ def trend_chart(trend: Trend | None, key: str | None, catalog: Catalog) -> Chart
 
     return ChartSpec(f"{metric.name}：近{len(trend.months)}个月目标与实际（{metric.unit}）",
                      tuple(category(m, i == 0) for i, m in enumerate(trend.months)),
-                     (("目标", scaled(targets)), ("实际", scaled(actuals))), number_format, data_labels=False)
+                     (("目标", scaled(targets)), ("实际", scaled(actuals))), number_format, data_labels=False,
+                     width_cm=TREND_WIDTH_CM)
 
 
 def trend_rows(trend: Trend | None, keys: list[str], catalog: Catalog) -> list[dict]:

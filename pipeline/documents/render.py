@@ -108,7 +108,7 @@ def render_bytes_reference(template: Path, context: dict) -> bytes:
 
 
 def _add_chart(document: DocxTemplate, spec: ChartSpec) -> str:
-    return wordchart.add_chart(document.docx.part, spec, CHART_WIDTH_CM)
+    return wordchart.add_chart(document.docx.part, spec, spec.width_cm or CHART_WIDTH_CM)
 
 
 def render_bytes(template: Path, context: dict) -> bytes:
@@ -227,7 +227,7 @@ class _Compiled:
         def place(spec: ChartSpec) -> str:
             parts = self.layout(len(charts) + 1).charts[len(charts)]
             charts.append(spec)
-            return wordchart.chart_run(parts.number, parts.rid, CHART_WIDTH_CM, spec.height_cm)
+            return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm)
 
         values = prepared(context, place)
         content = {"document": self._document(values)}
