@@ -28,14 +28,14 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a company's documents print the same figures many times
+@functools.lru_cache(maxsize=1 << 12)  # a company's documents print the same figures many times
 def _decimal(value: float) -> Decimal:
     # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
     # value is first settled at 10 decimals, far below anything a document shows.
     return Decimal(repr(float(value))).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def plain_number(value: float | Decimal, decimals: int) -> str:
     """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
     number = value if isinstance(value, Decimal) else _decimal(value)
@@ -51,7 +51,7 @@ def _minus(number: str) -> str:
     return MINUS + number[1:] if number.startswith("-") else number
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
@@ -59,7 +59,7 @@ def money(value) -> str:
     return _minus(plain_number(_decimal(value) / 10000, 2)) + "万元"
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def percent(value) -> str:
     """Fraction → `92.5%`, `80%`."""
     if is_missing(value):
@@ -78,7 +78,7 @@ def as_shown(value) -> float:
     return float((_decimal(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) / 100)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def count(value, unit: str) -> str:
     """A count and its counting word → `12家`."""
     if is_missing(value):
