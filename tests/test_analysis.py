@@ -54,9 +54,9 @@ def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_w
 def test_section_items_come_from_data_when_nobody_wrote_any():
     context = team_summary(inputs())
     assert context["highlights"] == ["【数据】销售额：甲达成150%（+50万元）。"]
-    # 一组 285 of 300万元 = 95%: near the target yet short of it, a problem named before its members'
-    assert context["problems"] == ["【数据】销售额达成95%（\u221215万元），接近但未达目标。",
-                                   "【数据】销售额：乙达成40%（\u221260万元）。"]
+    # 一组 285 of 300万元 = 95%: near the target yet short of it, named after the rest
+    assert context["problems"] == ["【数据】销售额：乙达成40%（\u221260万元）。",
+                                   "【数据】接近但未达目标：销售额达成95%（\u221215万元）。"]
 
 
 def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():

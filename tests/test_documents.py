@@ -37,7 +37,9 @@ def test_a_metric_close_to_but_short_of_target_is_named_a_problem_in_table2_and_
     # 刘洋's October 复购率 (inputs/*.csv): 33% of 35% = 94.3%, 2 points short; nobody wrote a problem
     assert rows["老客户复购率"][3] == "94.3%"
     assert rows["老客户复购率"][6] == "【数据】本项达成94.3%（\u22122个百分点），接近但未达目标。"
-    assert "【数据】老客户复购率达成94.3%（\u22122个百分点），接近但未达目标。" in body_text(path)
+    # the section lists all such metrics in one item: 回款 12.5 of 13万 = 96.2%, 跟进 28 of 30次 = 93.3%
+    assert ("【数据】接近但未达目标：老客户复购率达成94.3%（\u22122个百分点）、回款金额达成96.2%（\u22120.5万元）、"
+            "跟进次数达成93.3%（\u22122次）。") in body_text(path)
 
 
 def test_a_rates_members_are_above_or_below_target_not_parts_of_its_gap(sample_report):
