@@ -209,8 +209,8 @@ def test_a_team_metric_without_tasks_says_who_carries_its_target(sample_report):
                              ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
     collection = next(row for row in rows if row[0] == "回款金额")
     # inputs/targets.csv, October: S1010 150000, S1011 120000, S1012 110000 元 = 38万元; no 回款 task in 深圳组
-    assert collection[1:6] == ["38万元", "由吴昊15万元、徐丽12万元、孙浩11万元分担，暂未分解到具体任务", "—", "10月31日前",
-                               "达到月度目标38万元"]
+    assert collection[1:6] == ["38万元", "由吴昊15万元、徐丽12万元、孙浩11万元分担，暂未分解到具体任务", "吴昊、徐丽、孙浩",
+                               "10月31日前", "达到月度目标38万元"]
 
 
 def test_a_team_rate_without_tasks_lists_each_members_own_target(sample_report):

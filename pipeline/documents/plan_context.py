@@ -215,14 +215,20 @@ def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
     return filled
 
 
-def _split_line(data: MonthData, unit: Unit, key: str) -> str:
-    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who carries the metric's target."""
-    metric = data.inputs.catalog[key]
-    parts = []
+def _carriers(data: MonthData, unit: Unit, key: str) -> list[tuple[Unit, float]]:
+    """The members of `unit` with a plan target for metric `key`, and that target, in org order."""
+    found = []
     for member in _members(data, unit):
         target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
         if target is not None and not formats.is_missing(target):
-            parts.append(f"{member.label}{formats.figure(target, metric)}")
+            found.append((member, target))
+    return found
+
+
+def _split_line(data: MonthData, unit: Unit, key: str) -> str:
+    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who carries the metric's target."""
+    metric = data.inputs.catalog[key]
+    parts = [f"{member.label}{formats.figure(target, metric)}" for member, target in _carriers(data, unit, key)]
     if not parts:
         return ""
     if metric.kind != "sum":  # a rate is not shared out: each member holds its own
@@ -261,8 +267,9 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
             f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
         task = "\n".join(noted) or _split_line(data, unit, key) or \
             (_segment_line(data, unit, key) or f"按月度目标推进{row['metric']}，暂未分解到具体任务") + previous
-        filled.append({**row, "task": task,
-                       "owner": unit.label if unit.level == "rep" else formats.MISSING, "due": f"{number}月{_days(month)}日前",
+        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, unit, key)]
+        filled.append({**row, "task": task, "owner": "、".join(owners) or formats.MISSING,
+                       "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
                        else formats.MISSING})
     return filled
