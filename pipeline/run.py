@@ -67,9 +67,9 @@ def compute(inputs: Inputs, month: str, strict: bool = False) -> MonthData:
     """`month` computed from valid `inputs`; NoTargets when it has no targets, InputError for
     warnings under `strict`."""
     if not (inputs.targets["month"] == month).any():
-        found = "、".join(sorted(set(inputs.targets["month"]))) or "无"
-        raise NoTargets([Problem("targets*.csv", None, "month", month, f"没有这个月份的目标数据（文件中的月份：{found}）")],
-                        found)
+        found = "、".join(sorted(set(inputs.targets["month"])))
+        raise NoTargets([Problem("targets*.csv", None, "month", month,
+                                 f"没有这个月份的目标数据（文件中的月份：{found or '无'}）")], found)
     data = compute_month(inputs, month)
     if strict and data.warnings:
         raise InputError([Problem("(--strict)", None, None, None, w.message) for w in data.warnings])

@@ -6,7 +6,7 @@ from pipeline.compute.analysis import ranking, stated_amount
 from pipeline.compute.org import Unit
 from pipeline.compute.month import compute_month
 from pipeline.documents.context import summary_context
-from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.catalog import Catalog, Metric
 from pipeline.model import Inputs
 
 from .conftest import org_frame
@@ -25,6 +25,22 @@ def inputs(notes=()):
     note_frame = pd.DataFrame(list(notes), columns=["month", "level", "unit", "metric", "section", "text"])
     empty_tasks = pd.DataFrame(columns=["month", "metric", "task", "owner", "due", "done_criteria", "notes", "_line"])
     return Inputs(CATALOG, ORG, targets, actuals, empty_tasks, note_frame)
+
+
+def test_a_ratio_not_in_percent_names_members_above_or_below_not_a_gaps_sources():
+    # 销售周期 (days, a ratio where lower is better): 甲 40 of 30, 乙 35 of 30, 丙 28 of 30 days,
+    # each weighted by 10 deals. The team's 34.3 days are no sum of its members' days
+    cycle = Metric("cycle", "销售周期", "天", "ratio", "lower")
+    data = inputs()
+    rows = [("2025-10", rep, "cycle", actual, 10.0) for rep, actual in (("A", 40.0), ("B", 35.0), ("C", 28.0))]
+    data = Inputs(CATALOG.extended([cycle]), ORG,
+                  pd.concat([data.targets, pd.DataFrame([(m, r, k, 30.0) for m, r, k, _, _ in rows],
+                                                        columns=["month", "rep_id", "metric", "target"])]),
+                  pd.concat([data.actuals, pd.DataFrame(rows, columns=["month", "rep_id", "metric", "actual", "base"])]),
+                  data.tasks, data.notes)
+    row = next(r for r in team_summary(data)["table2"] if r["metric"] == "销售周期")
+    assert "未达目标：甲\u00a0+10天、乙\u00a0+5天。优于目标：丙\u00a0\u22122天。" in row["reason"]
+    assert "缺口主要来自" not in row["reason"] and "超额贡献" not in row["reason"]
 
 
 def team_summary(data):

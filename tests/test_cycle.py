@@ -110,6 +110,17 @@ def test_a_cycle_without_any_targets_names_the_months_there_are(tmp_path, monkey
     assert "2025-11；用 --month 指定，如 --month 2025-11）" in result.stderr
 
 
+def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_path, monkeypatch):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    for path in inputs.glob("targets*.csv"):  # every targets file down to its header
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    monkeypatch.setenv("SALESREPORT_TODAY", "2025-11-15")
+    result = invoke("report", "--inputs", inputs, "--outputs", tmp_path / "out")
+    assert result.exit_code == 2 and "这些月份都没有目标数据，未生成任何文件" in result.stderr
+    assert "--month 无" not in result.stderr and "Traceback" not in result.output
+
+
 def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-12-01")  # the cycle: November and December
     assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0

@@ -47,7 +47,7 @@ def test_a_rates_members_are_above_or_below_target_not_parts_of_its_gap(sample_r
     repurchase = next(row for row in rows if row[0] == "老客户复购率")
     # company 32% of 35%, 3 points short; 华东区 and 华南区 each 3 points short of their own target
     # (metrics.csv): two −3 would not add up to −3, so they are not called the gap's sources
-    assert "较目标差3个百分点（达成91.4%）。低于目标：华东区\u00a0\u22123个百分点、华南区\u00a0\u22123个百分点。" in repurchase[4]
+    assert "较目标差3个百分点（达成91.4%）。未达目标：华东区\u00a0\u22123个百分点、华南区\u00a0\u22123个百分点。" in repurchase[4]
     assert "缺口主要来自" not in repurchase[4]
 
 

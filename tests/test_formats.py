@@ -1,4 +1,5 @@
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -70,3 +71,11 @@ def test_as_shown_is_the_fraction_the_document_prints(value):
 def test_as_shown_settles_the_threshold_cases():
     assert formats.as_shown(0.89996) >= 0.9 and formats.as_shown(0.99996) >= 1 and formats.as_shown(0.89949) < 0.9
     assert math.isnan(formats.as_shown(None))
+
+
+def test_cached_formatting_keeps_a_decimal_and_a_float_apart_and_minus_zero_out():
+    # the formatting is cached; equal keys of other types must not share an answer
+    assert formats.plain_number(Decimal(1.005), 2) == "1"  # the exact binary value, 1.00499999…
+    assert formats.plain_number(1.005, 2) == "1.01"  # the float as written, settled first
+    formats.as_shown(-0.0)
+    assert str(formats.as_shown(0.0)) == "0.0"  # not −0.0 left over from the call before

@@ -477,6 +477,16 @@ def test_a_mail_over_the_limit_goes_in_parts_each_within_it_every_document_once(
     assert cli("distribute", outputs).exit_code == 0 and len(smtp.messages) == sent
 
 
+def test_a_preview_in_parts_has_one_subject_like_the_mail_it_previews(smtp, outputs, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_MAX_MAIL_MB", "0.07")  # about a document a part: parts of one kind each
+    result = cli("distribute", outputs, "--preview", "east.head@example.com", "--to", "checker@example.com")
+    assert result.exit_code == 0, result.output
+    parts = smtp.to("checker@example.com")
+    assert len(parts) >= 2
+    assert [m["Subject"] for m in parts] == [f"【预览】【2025-10】公司、华东区 销售月度工作计划与总结（{n}/{len(parts)}）"
+                                             for n in range(1, len(parts) + 1)]
+
+
 def test_a_failed_part_is_the_only_one_sent_again(smtp, outputs, monkeypatch):
     monkeypatch.setenv("SALESREPORT_MAX_MAIL_MB", str(LIMIT_MB))
     smtp.refuse_nth["east.head@example.com"] = 2

@@ -229,7 +229,7 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
     variance (their own, when their data is complete): a member's missing figure is no shortfall.
     Ties in org order. The shortfalls are the unit's gap (`缺口主要来自`) only when it is `behind`;
     otherwise they are members below their own target (`未达目标`); for a rate, whose members'
-    points do not add up, members 低于目标 / 高于目标. A unit of one member, and a
+    points do not add up, members 未达目标 / 优于目标. A unit of one member, and a
     member whose variance shows as zero, are not named."""
     if len(mine) < 2:
         return ""
@@ -242,8 +242,8 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
         return "、".join(formats.labelled(labels.get(r.unit, r.unit), formats.change(r.paired_variance, metric))
                         for r in rows)
 
-    # a rate's members' points do not add up to the unit's gap: they are only above or below
-    shortfall, surplus = ("低于目标", "高于目标") if metric.is_rate else \
+    # a ratio's members (their points, their days) do not add up to the unit's gap: only above or below
+    shortfall, surplus = ("未达目标", "优于目标") if metric.kind != "sum" else \
         ("缺口主要来自" if behind else "未达目标", "超额贡献")
     return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"{surplus}：{named(best)}。" if best else "")
 

@@ -381,7 +381,7 @@ class _Delivery:
         is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
         files = [self.maker.attachment(item) for item in items]
         rows = self.ledger.parts(self.transport.name, self.planned.month, mail.recipient)
-        build = self._builder(mail, is_update, rows, files)
+        build = self._builder(mail, is_update, rows, items)
         unknown, files = _in_flight(rows, files)
         parts = [(chunk, build(chunk, entry.part, entry.parts, entry.message_id)) for chunk, entry in unknown]
         try:
@@ -400,11 +400,11 @@ class _Delivery:
             outcome.attached += [a.name for a in chunk]
         return outcome
 
-    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], going: list[Attachment]):
+    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], sending: list[Item]):
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
-        has the headlines of the months whose documents are `going` in this run."""
-        months, documents = sorted({self.planned.month_of(a.identity) for a in going}), attached([a.name for a in going])
+        has the subject and headlines of what this run is `sending` the recipient, whole."""
+        months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached([i.name for i in sending])
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
                           by_month=".." in self.planned.month)
 
@@ -485,7 +485,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         def build(chunk: list[Attachment], part: int, count: int):
             msg_id = message_id(month, to, [*_identities(chunk), f"preview {token} {part}/{count}"])
             return compose(options.sender, to, mail.name, month, lines, chunk, msg_id, False,
-                           Marks(False, part, count, preview_for=mail.recipient))
+                           Marks(False, part, count, preview_for=mail.recipient), attached([i.name for i in items]))
         try:
             parts = split([maker.attachment(i) for i in items], build, options.max_mail_bytes)
         except TooLarge as error:

@@ -28,14 +28,19 @@ def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-@functools.lru_cache(maxsize=1 << 12)  # a company's documents print the same figures many times
 def _decimal(value: float) -> Decimal:
+    # + 0.0 turns −0.0 into 0.0, which the cache could not tell apart (−0.0 == 0.0)
+    return _settled(float(value) + 0.0)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # a company's documents print the same figures many times
+def _settled(value: float) -> Decimal:
     # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
     # value is first settled at 10 decimals, far below anything a document shows.
-    return Decimal(repr(float(value))).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=_WIDE)
+    return Decimal(repr(value)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@functools.lru_cache(maxsize=1 << 12, typed=True)  # typed: Decimal(1.005) is not the float 1.005
 def plain_number(value: float | Decimal, decimals: int) -> str:
     """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
     number = value if isinstance(value, Decimal) else _decimal(value)
