@@ -34,6 +34,12 @@ def write(folder, name, lines):
     (folder / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def by_customer_type(folder, targets, actuals):
+    """targets_types.csv and actuals_types.csv: `targets` and `actuals` rows split by 客户类型."""
+    write(folder, "targets_types.csv", ["month,rep_id,metric,客户类型,target", *targets])
+    write(folder, "actuals_types.csv", ["month,rep_id,metric,客户类型,actual,base", *actuals])
+
+
 def drop_lines(folder, lines):
     """Removes each (file, line) from the inputs in `folder`; the line must be there."""
     for name, line in lines:
@@ -84,12 +90,10 @@ def test_a_rate_by_segment_is_weighted_by_the_segments_bases(inputs_copy, tmp_pa
     # targets 50% and 30% on the same bases → (5 + 9)/40 = 35%. His base is then 40.
     drop_lines(inputs_copy, [("targets.csv", "2025-10,S1004,repurchase_rate,35%"),
                              ("actuals.csv", "2025-10,S1004,repurchase_rate,33%,9")])
-    write(inputs_copy, "targets_types.csv", ["month,rep_id,metric,客户类型,target",
-                                             "2025-10,S1004,repurchase_rate,大客户,50%",
-                                             "2025-10,S1004,repurchase_rate,中小客户,30%"])
-    write(inputs_copy, "actuals_types.csv", ["month,rep_id,metric,客户类型,actual,base",
-                                             "2025-10,S1004,repurchase_rate,大客户,40%,10",
-                                             "2025-10,S1004,repurchase_rate,中小客户,20%,30"])
+    by_customer_type(inputs_copy, ["2025-10,S1004,repurchase_rate,大客户,50%",
+                                   "2025-10,S1004,repurchase_rate,中小客户,30%"],
+                     ["2025-10,S1004,repurchase_rate,大客户,40%,10",
+                      "2025-10,S1004,repurchase_rate,中小客户,20%,30"])
     out = report(inputs_copy, tmp_path)
     rep = metrics_row(out, "rep", "S1004", "repurchase_rate")
     assert (float(rep["target"]), float(rep["actual"])) == (pytest.approx(0.35), pytest.approx(0.25))
@@ -132,12 +136,10 @@ def test_a_plans_segment_rows_weigh_only_the_bases_that_go_with_a_target(inputs_
     # her October target is one figure: her old segments carry bases but no target
     drop_lines(inputs_copy, [("targets.csv", "2025-10,S1001,repurchase_rate,40%"),
                              ("actuals.csv", "2025-09,S1003,repurchase_rate,27%,8")])
-    write(inputs_copy, "targets_types.csv", ["month,rep_id,metric,客户类型,target",
-                                             "2025-10,S1001,repurchase_rate,大客户,45%",
-                                             "2025-10,S1001,repurchase_rate,中小客户,35%"])
-    write(inputs_copy, "actuals_types.csv", ["month,rep_id,metric,客户类型,actual,base",
-                                             "2025-09,S1003,repurchase_rate,大客户,30%,2",
-                                             "2025-09,S1003,repurchase_rate,中小客户,26%,6"])
+    by_customer_type(inputs_copy, ["2025-10,S1001,repurchase_rate,大客户,45%",
+                                   "2025-10,S1001,repurchase_rate,中小客户,35%"],
+                     ["2025-09,S1003,repurchase_rate,大客户,30%,2",
+                      "2025-09,S1003,repurchase_rate,中小客户,26%,6"])
     plan = table_with_header(document(report(inputs_copy, tmp_path), "team", "上海一组", "月度工作计划"), PLAN_HEADER)
     # 大客户 and 中小客户: 张伟's targets alone (no earlier base by segment: their plain value);
     # the rest, 王芳 35% and 李娜 30% weighted by September's bases 10 and 2+6: (350 + 240) / 18 = 32.8%

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from types import SimpleNamespace
 from typing import Iterable
 
 from pipeline.documents import formats
@@ -56,10 +55,15 @@ def _names(reps, labels: dict[str, str]) -> str:
 
 def coverage(row) -> str:
     """`（已报 5/6）`, `（有目标 3/4）` or both, for a roll-up whose data is incomplete; else ``."""
-    if row.status != STATUS_INCOMPLETE:
+    return _coverage(row.status, row.members, row.reported, row.targeted)
+
+
+def _coverage(status: str, members: int, reported: int, targeted: int) -> str:
+    if status != STATUS_INCOMPLETE:
         return ""
-    parts = [f"{word} {count}/{row.members}" for word, count in (("已报", row.reported), ("有目标", row.targeted))
-             if count < row.members]
+    # int(): counts of a month merged in beside another are floats holding whole numbers
+    parts = [f"{word} {int(count)}/{int(members)}" for word, count in (("已报", reported), ("有目标", targeted))
+             if count < members]
     return f"（{'，'.join(parts)}）"
 
 
@@ -70,12 +74,8 @@ def achievement_text(row) -> str:
 
 def prev_achievement_text(row) -> str:
     """Last month's achievement as its summary showed it, coverage included."""
-    if row.prev_status != STATUS_INCOMPLETE:
-        return formats.achievement(row.prev_achievement)
-    # counts of a month merged in beside this one: floats, whole numbers
-    last = SimpleNamespace(achievement=row.prev_achievement, status=row.prev_status, members=int(row.prev_members),
-                           reported=int(row.prev_reported), targeted=int(row.prev_targeted))
-    return achievement_text(last)
+    return formats.achievement(row.prev_achievement) + _coverage(row.prev_status, row.prev_members,
+                                                                  row.prev_reported, row.prev_targeted)
 
 
 def variance_text(row, metric: Metric) -> str:

@@ -20,7 +20,8 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     org, catalog = Org(inputs.org), inputs.catalog
     before, after = shift_month(month, -1), shift_month(month, 1)
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
-    plan = plan_figures(_plan_targets(inputs, month), inputs.actuals, org, month, catalog, figures[before])
+    planned_targets = _plan_targets(inputs, month)
+    plan = plan_figures(planned_targets, inputs.actuals, org, month, catalog, figures[before])
     plans_only = not (inputs.actuals["month"] == month).any()
     # without any actual yet, metrics.csv carries the targets the plans show
     metrics = plan if plans_only else with_achievement(figures[month], figures[before], catalog)
@@ -35,7 +36,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     attach_plan_rows(units, plan)
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
-    plan_segments = segments.plan_segment_figures(_plan_targets(inputs, month), inputs.actuals,
+    plan_segments = segments.plan_segment_figures(planned_targets, inputs.actuals,
                                                   inputs.segment_targets, inputs.segment_actuals, org, month, catalog)
     return MonthData(month, inputs, org, metrics, next_targets, warnings, units,
                      segments=by_segment, segment_rows=segments.by_unit(by_segment),

@@ -60,10 +60,7 @@ def collapse(targets: pd.DataFrame, actuals: pd.DataFrame, catalog: Catalog
         return plain_t, plain_a, split_t, split_a
     keys = [*_KEYS, "segment"]
     figures = split_t[[*keys, "target"]].merge(split_a[[*keys, "actual", "base"]], on=keys, how="outer")
-    pseudo = figures["rep_id"] + _SEP + figures["segment"]
-    members = pd.DataFrame({"rep_id": pseudo, "level": "segments", "unit": figures["rep_id"]}).drop_duplicates()
-    rolled = transform.roll_up(figures.assign(rep_id=pseudo).drop(columns="segment"), _Members(members), catalog)
-    rolled = rolled.rename(columns={"unit": "rep_id"})
+    rolled = _per_rep(figures, catalog)
     weighed = figures["base"].where((figures["base"] > 0) & figures["actual"].notna())
     bases = weighed.groupby([figures[k] for k in _KEYS]).sum(min_count=1).rename("base").reset_index()
 
@@ -83,22 +80,33 @@ def collapse(targets: pd.DataFrame, actuals: pd.DataFrame, catalog: Catalog
             joined(plain_a, collapsed(split_a, "actual", bases)), split_t, split_a)
 
 
+def _per_rep(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Segment rows (month, rep_id, metric, segment, target, actual, base) rolled up into one row
+    per (month, rep, metric), each segment counting as a member: sums add, rates weigh by base."""
+    pseudo = figures["rep_id"] + _SEP + figures["segment"]
+    members = pd.DataFrame({"rep_id": pseudo, "level": "segments", "unit": figures["rep_id"]}).drop_duplicates()
+    rolled = transform.roll_up(figures.assign(rep_id=pseudo).drop(columns="segment"), _Members(members), catalog)
+    return rolled.rename(columns={"unit": "rep_id"})
+
+
+def _of_month(segment_rows: pd.DataFrame, month: str) -> pd.DataFrame:
+    """`month`'s rows of segment targets or actuals (an Inputs made without them has no columns)."""
+    return segment_rows[segment_rows["month"] == month] if not segment_rows.empty else segment_rows
+
+
 def plan_targets(targets: pd.DataFrame, segment_targets: pd.DataFrame, segment_actuals: pd.DataFrame,
                  month: str, catalog: Catalog) -> pd.DataFrame:
     """`targets` with the rep targets of `month` given by segment weighed as a plan sees them:
     a rate's segments by each segment's latest positive base from an earlier month (their plain
     mean where none has one), not by the month's own bases as `collapse` does for the summary,
     so that a plan stays the same when the month's actuals arrive. Sums are unchanged."""
-    split = segment_targets[segment_targets["month"] == month] if not segment_targets.empty else segment_targets
+    split = _of_month(segment_targets, month)
     if split.empty:
         return targets
     bases = _planned_segments(segment_actuals, month)[["rep_id", "segment", "metric", "base"]]
     figures = split[[*_KEYS, "segment", "target"]].merge(bases, on=["rep_id", "segment", "metric"], how="left")
-    pseudo = figures["rep_id"] + _SEP + figures["segment"]
-    members = pd.DataFrame({"rep_id": pseudo, "level": "segments", "unit": figures["rep_id"]}).drop_duplicates()
-    rolled = transform.roll_up(figures.assign(rep_id=pseudo, actual=np.nan).drop(columns="segment")
-                               .astype({"target": "float64", "actual": "float64", "base": "float64"}),
-                               _Members(members), catalog).rename(columns={"unit": "rep_id"})
+    rolled = _per_rep(figures.assign(actual=np.nan).astype({"target": "float64", "actual": "float64",
+                                                             "base": "float64"}), catalog)
     planned = targets.merge(rolled[[*_KEYS, "target"]], on=_KEYS, how="left", suffixes=("", "_planned"))
     return targets.assign(target=planned["target_planned"].fillna(planned["target"]).to_numpy())
 
@@ -109,7 +117,7 @@ def plan_segment_figures(targets: pd.DataFrame, actuals: pd.DataFrame, segment_t
     target row, its rep's (for a segment row, its segment's) latest positive base from an earlier
     month to weigh a rate's targets. A base goes only with a target: a segment given in an earlier
     month's actuals only, or the whole base of a rep split this month, would weigh nothing."""
-    split = segment_targets[segment_targets["month"] == month] if not segment_targets.empty else segment_targets
+    split = _of_month(segment_targets, month)
     if split.empty:
         return pd.DataFrame(columns=SEGMENT_COLUMNS)
     keys = ["rep_id", "segment", "metric"]
@@ -135,8 +143,8 @@ def one_sided_warnings(targets: pd.DataFrame, actuals: pd.DataFrame, segment_tar
     round): the figures add up, but the segment table can set them side by side only under UNSPLIT."""
     if segment_targets.empty and segment_actuals.empty:
         return []
-    split_t = set(segment_targets.loc[segment_targets["month"] == month, ["rep_id", "metric"]].itertuples(index=False))
-    split_a = set(segment_actuals.loc[segment_actuals["month"] == month, ["rep_id", "metric"]].itertuples(index=False))
+    split_t = set(_of_month(segment_targets, month).reindex(columns=["rep_id", "metric"]).itertuples(index=False))
+    split_a = set(_of_month(segment_actuals, month).reindex(columns=["rep_id", "metric"]).itertuples(index=False))
     given_t = set(targets.loc[(targets["month"] == month) & targets["target"].notna(), ["rep_id", "metric"]]
                   .itertuples(index=False))
     given_a = set(actuals.loc[(actuals["month"] == month) & actuals["actual"].notna(), ["rep_id", "metric"]]

@@ -225,10 +225,10 @@ def _carriers(data: MonthData, unit: Unit, key: str) -> list[tuple[Unit, float]]
     return found
 
 
-def _split_line(data: MonthData, unit: Unit, key: str) -> str:
-    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who carries the metric's target."""
+def _split_line(data: MonthData, unit: Unit, key: str, carriers: list[tuple[Unit, float]]) -> str:
+    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who (`_carriers`) carries the metric's target."""
     metric = data.inputs.catalog[key]
-    parts = [f"{member.label}{formats.figure(target, metric)}" for member, target in _carriers(data, unit, key)]
+    parts = [f"{member.label}{formats.figure(target, metric)}" for member, target in carriers]
     if not parts:
         return ""
     if metric.kind != "sum":  # a rate is not shared out: each member holds its own
@@ -265,9 +265,10 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
         figures = plan_rows.get(key)
         previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
             f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
-        task = "\n".join(noted) or _split_line(data, unit, key) or \
+        carriers = _carriers(data, unit, key)
+        task = "\n".join(noted) or _split_line(data, unit, key, carriers) or \
             (_segment_line(data, unit, key) or f"按月度目标推进{row['metric']}，暂未分解到具体任务") + previous
-        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, unit, key)]
+        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in carriers]
         filled.append({**row, "task": task, "owner": "、".join(owners) or formats.MISSING,
                        "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
