@@ -142,7 +142,7 @@ def test_a_week_without_a_deadline_says_what_the_rep_works_toward(sample_report)
                       "活动参与量1场、拜访次数9次、跟进次数14次；老客户复购率不低于35%。"]
     # the task due 25 October (tasks.csv) is named once, in the week before its own, not in every week
     third = weeks["第3周（10月15日—10月21日）"]
-    assert third[0].startswith("进度要求：截至10月21日（时间进度67.7%）累计应完成销售额11.52万元、新客户开发数量1家")
+    assert third[0].startswith("进度要求：截至10月21日（时间进度67.7%）累计应完成销售额11.5万元、新客户开发数量1家")
     assert third[1:] == ["提前准备：对20家存量客户回访，推荐新产品（刘洋，10月25日到期）"]
     # a week with its tasks also states where the month should end: the targets themselves
     assert weeks["第4周（10月22日—10月31日）"] == [
