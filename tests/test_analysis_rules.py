@@ -50,11 +50,11 @@ def test_a_rep_on_a_three_month_streak_has_it_as_a_highlight_and_a_bare_result_i
         sales(MONTHS, "B", [(100, 90), (100, 105), (100, 101)])
     data = compute_month(make(figures), "2025-10")
     first = summary_context(data, unit(data, "rep", "A"))
-    assert first["highlights"] == ["【数据】销售额连续3个月达成目标。"]
-    assert first["table2"][0]["highlight"] == "【数据】连续3个月达成目标。"
+    assert first["highlights"] == ["【数据】销售额连续3个月达成。"]
+    assert first["table2"][0]["highlight"] == "【数据】连续3个月达成。"
     second = summary_context(data, unit(data, "rep", "B"))
     # met two months running: a streak too; one month met is nothing beyond the table
-    assert second["highlights"] == ["【数据】销售额连续2个月达成目标。"]
+    assert second["highlights"] == ["【数据】销售额连续2个月达成。"]
 
 
 def test_a_month_met_after_a_miss_says_nothing_beyond_the_table():
@@ -71,8 +71,8 @@ def test_a_missed_streak_and_the_member_carrying_the_gap_are_one_problem_item():
     data = compute_month(make(figures), "2025-10")
     context = summary_context(data, unit(data, "team", "一组"))
     # 一组 150 of 200: 甲 −40, 乙 −10 → 甲 carries 80% of the gap; 乙 (90%) is near, not missed
-    assert context["problems"] == ["【数据】销售额仅达成75%（\u221250万元），连续3个月未达成目标；缺口的80%来自甲（\u221240万元）。"]
-    assert context["table2"][0]["problem"] == "【数据】连续3个月未达成目标；缺口的80%来自甲（\u221240万元）。"
+    assert context["problems"] == ["【数据】销售额仅达成75%（\u221250万元），连续3个月未达成；缺口的80%来自甲（\u221240万元）。"]
+    assert context["table2"][0]["problem"] == "【数据】连续3个月未达成；缺口的80%来自甲（\u221240万元）。"
 
 
 def test_a_record_over_the_months_held_is_named():
@@ -198,3 +198,15 @@ def test_satisfaction_and_complaint_rate_are_built_in_base_weighted_rates(name, 
     team = data.metrics[(data.metrics["unit"] == "一组") & (data.metrics["metric"] == key)].iloc[0]
     assert team["actual"] == pytest.approx((0.02 * 30 + 0.08 * 10) / 40)  # 3.5%, weighted by the bases
     assert team["status"] == ("missed" if direction == "higher" else "met")
+
+
+def test_the_segment_that_drove_a_result_is_named_where_the_whole_metric_is_split():
+    from pipeline.run import check
+    from .conftest import SAMPLE_INPUTS
+    data = check("2025-10", SAMPLE_INPUTS)
+    # 陈静's October 销售额 by product (inputs/*_segments.csv): A +2万, B −1万, C on target → 1万 ahead
+    context = summary_context(data, unit(data, "rep", "S1005"))
+    assert "超额全部来自A产品（+2万元）" in context["table2"][0]["highlight"]
+    # 杭州组 is split only in part (杨磊 is not): no segment is said to carry its gap
+    team = summary_context(data, unit(data, "team", "杭州组"))
+    assert "产品" not in team["table2"][0]["problem"]

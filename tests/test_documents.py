@@ -37,11 +37,11 @@ def test_a_metric_close_to_but_short_of_target_is_named_a_problem_in_table2_and_
     # 刘洋's October 复购率 (inputs/*.csv): 33% of 35% = 94.3%, 2 points short; nobody wrote a problem
     assert rows["老客户复购率"][3] == "94.3%"
     # the cell says what the row does not: the second month short (September 31% of 35%)
-    assert rows["老客户复购率"][6] == "【数据】连续2个月未达成目标。"
+    assert rows["老客户复购率"][6] == "【数据】连续2个月未达成。"
     # the section names each such metric once, with its streak; those with nothing more, in one item:
     # 跟进 28 of 30次 = 93.3%, met in September
     text = body_text(path)
-    assert "【数据】老客户复购率达成94.3%（\u22122个百分点），接近但未达目标，连续2个月未达成目标。" in text
+    assert "【数据】老客户复购率达成94.3%（\u22122个百分点），接近但未达目标，连续2个月未达成。" in text
     assert "【数据】接近但未达目标：跟进次数达成93.3%（\u22122次）。" in text
 
 
@@ -62,8 +62,8 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
     assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
                         "超额贡献：华东区\u00a0+1场。环比+1场（已报人数：上月12人，本月11人）。"
-    # nothing notable: the highlight is left for a person; the streak is of the like-for-like months
-    assert events[5:] == ["", "【数据】连续2个月未达成目标；孙浩未报实际完成数据。", "—"]
+    # nothing notable: the highlight is left for a person; an incomplete month is no streak
+    assert events[5:] == ["", "【数据】孙浩未报实际完成数据。", "—"]
 
 
 def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):

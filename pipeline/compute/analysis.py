@@ -83,25 +83,27 @@ def record(actuals: Sequence) -> Record | None:
 
 @dataclass(frozen=True)
 class Share:
-    """A member's part of the unit's gap (or surplus): its own like-for-like variance and share."""
+    """A member's (or segment's) part of the unit's gap (or surplus): its own variance and share."""
 
-    unit: str
+    unit: str  # the member's unit key, or the segment's name
     variance: float
     share: float
 
 
-def main_shares(mine: list, metric: Metric, short: bool) -> list[Share]:
+def main_shares(mine: list, metric: Metric, short: bool, by_segment: bool = False) -> list[Share]:
     """The member carrying more than MAIN_SHARE of the members' summed shortfalls (`short`) or
-    over-achievements, largest first; for a `sum` metric only (a ratio's members do not add up)
-    and only among two or more members with a like-for-like variance."""
+    over-achievements, by their like-for-like variance; for a `sum` metric only (a ratio's
+    members do not add up) and only among two or more members with one. `by_segment`: `mine` are
+    a unit's segment rows of the metric (compute.segments), by their variance."""
     if metric.kind != "sum" or len(mine) < 2:
         return []
-    sized = [(behind(r.paired_variance, metric), r) for r in mine if not _missing(r.paired_variance)]
+    column, name = ("variance", "segment") if by_segment else ("paired_variance", "unit")
+    sized = [(behind(getattr(r, column), metric), r) for r in mine if not _missing(getattr(r, column))]
     parts = [(size if short else -size, r) for size, r in sized if (size > 0) == short and size != 0]
     total = sum(size for size, _ in parts)
     if total <= 0:
         return []
-    return [Share(r.unit, r.paired_variance, size / total)
+    return [Share(getattr(r, name), getattr(r, column), size / total)
             for size, r in sorted(parts, key=lambda pair: -pair[0]) if size / total > MAIN_SHARE]
 
 

@@ -214,16 +214,17 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
     return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"{surplus}：{named(best)}。" if best else "")
 
 
-def _trend_facts(level: str, unit: str, metric: Metric, history: History, good: bool) -> list[str]:
-    """`连续3个月达成目标`, `为近12个月最高` (good) or `连续2个月未达成目标`, `为近12个月最低`."""
-    found = history(level, unit, metric.key)
+def _trend_facts(row, metric: Metric, history: History, good: bool) -> list[str]:
+    """`连续3个月达成`, `为近12个月最高` (good) or `连续2个月未达成`, `为近12个月最低`; nothing for a
+    month whose figures do not compare like with like (a gap in the data is no streak)."""
+    found = history(row.level, row.unit, metric.key) if row.status in COMPARABLE else None
     if found is None:
         return []
     actuals, rates = found
     facts = []
     run = streak(rates)
     if abs(run) >= MIN_STREAK and (run > 0) == good:
-        facts.append(f"连续{abs(run)}个月{'达成' if run > 0 else '未达成'}目标")
+        facts.append(f"连续{abs(run)}个月{'达成' if run > 0 else '未达成'}")
     best = record(actuals)
     if best is not None and (best.highest == (metric.direction == "higher")) == good:
         facts.append(f"为近{best.months}个月{'最高' if best.highest else '最低'}")
@@ -248,17 +249,28 @@ def _yoy_fact(row, metric: Metric, good: bool) -> list[str]:
     return [f"同比{'增长' if rate > 0 else '下降'}{formats.percent(abs(rate))}"]
 
 
-def _share_fact(row, mine: list, labels: dict[str, str], metric: Metric, good: bool) -> tuple[list[str], set]:
-    """`缺口的80%来自乙（−60万元）` (or `超额的…`) where one member carries most of it; and who was named."""
+def _share_fact(row, mine: list, labels: dict[str, str], metric: Metric, good: bool,
+                segments: list = ()) -> tuple[list[str], set]:
+    """`缺口的80%来自乙（−60万元）` (or `超额的…`) where one member carries most of it, and likewise
+    a segment (`缺口的70%来自B产品（−5万元）`); and which members were named."""
     if row.status not in COMPARABLE or formats.is_missing(row.variance):
         return [], set()
     short = _behind(row.variance, metric) > 0
     if short == good:
         return [], set()
+    word = "缺口" if short else "超额"
     shares = main_shares(mine, metric, short)
-    texts = [f"{'缺口' if short else '超额'}的{formats.percent(s.share)}来自{labels.get(s.unit, s.unit)}"
-             f"（{formats.change(s.variance, metric)}）" for s in shares]
+    by_segment = main_shares(list(segments), metric, short, by_segment=True)
+    texts = [f"{word}{_share_words(s.share)}来自{labels.get(s.unit, s.unit)}（{formats.change(s.variance, metric)}）"
+             for s in shares] + \
+            [f"{word}{_share_words(s.share)}来自{s.unit}（{formats.change(s.variance, metric)}）" for s in by_segment]
     return texts, {s.unit for s in shares}
+
+
+def _share_words(share: float) -> str:
+    """`的80%`, or `全部` where one member carries all of it."""
+    text = formats.percent(share)
+    return "全部" if text == "100%" else f"的{text}"
 
 
 def _members_missed(mine: list, labels: dict[str, str], metric: Metric, named: set) -> list[str]:
@@ -267,28 +279,30 @@ def _members_missed(mine: list, labels: dict[str, str], metric: Metric, named: s
     return [f"{labels.get(r.unit, r.unit)}{_shortfall(r, metric)}" for r in missed[:TOP + 1]]
 
 
-def facts(row, mine: list, labels: dict[str, str], metric: Metric, history: History, good: bool) -> list[str]:
+def facts(row, mine: list, labels: dict[str, str], metric: Metric, history: History, good: bool,
+          segments: list = ()) -> list[str]:
     """What the data says of a unit's metric beyond its row of the table: streaks, records, a
-    notable change against last year, the member carrying most of the gap or surplus — and for a
-    problem, the members short of their own target and who lacks data. Nothing for a bare result."""
-    found = _trend_facts(row.level, row.unit, metric, history, good) + _yoy_fact(row, metric, good)
-    shares, named = _share_fact(row, mine, labels, metric, good)
+    notable change against last year, the member (or the segment: `segments`, its rows of the
+    metric by segment) carrying most of the gap or surplus — and for a problem, the members short
+    of their own target and who lacks data. Nothing for a bare result."""
+    found = _trend_facts(row, metric, history, good) + _yoy_fact(row, metric, good)
+    shares, named = _share_fact(row, mine, labels, metric, good, segments)
     found += shares
     if not good:
         found += _members_missed(mine, labels, metric, named) + data_gaps(row, labels)
     return found
 
 
-def highlight(row, mine: list, labels: dict[str, str], metric: Metric, history: History) -> str:
+def highlight(row, mine: list, labels: dict[str, str], metric: Metric, history: History, segments: list = ()) -> str:
     """Table 2's 成功经验/亮点 of the metric: the good facts (`facts`), else ''."""
-    found = facts(row, mine, labels, metric, history, good=True)
+    found = facts(row, mine, labels, metric, history, True, segments)
     return MARK + "；".join(found) + "。" if found else ""
 
 
-def problem(row, mine: list, labels: dict[str, str], metric: Metric, history: History) -> str:
+def problem(row, mine: list, labels: dict[str, str], metric: Metric, history: History, segments: list = ()) -> str:
     """Table 2's 存在问题与挑战 of the metric: the bad facts (`facts`), else '' (the shortfall itself
     is in the row already)."""
-    found = facts(row, mine, labels, metric, history, good=False)
+    found = facts(row, mine, labels, metric, history, False, segments)
     return MARK + "；".join(found) + "。" if found else ""
 
 
@@ -306,7 +320,7 @@ def _head(row, metric: Metric) -> str:
 
 
 def section_items(rows: list, members: dict[str, list], labels: dict[str, str], catalog: Catalog,
-                  history: History, good: bool) -> list[str]:
+                  history: History, good: bool, segments: dict[str, list] | None = None) -> list[str]:
     """Items for 成功经验 (`good`) or 存在问题 across the unit's metrics, one per metric at most.
     成功经验: the metrics with good facts. 存在问题: every metric missed or near (its own shortfall
     and its members' in one item) and every metric whose members fall short; the near ones
@@ -314,7 +328,8 @@ def section_items(rows: list, members: dict[str, list], labels: dict[str, str], 
     items, near = [], []
     for row in rows:
         metric = catalog[row.metric]
-        found = facts(row, members.get(row.metric, []), labels, metric, history, good)
+        found = facts(row, members.get(row.metric, []), labels, metric, history, good,
+                      (segments or {}).get(row.metric, []))
         if good:
             items += [f"{MARK}{metric.name}{'；'.join(found)}。"] if found else []
             continue

@@ -11,6 +11,7 @@ from collections import Counter
 
 from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
+from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
 from pipeline.documents.plan_context import with_substance
 from pipeline.documents.rollup_context import members_said
@@ -254,6 +255,9 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     members_by_metric = analysis.by_metric(members)
     weakest = _weakest(rows)
     history = trend_history(data)
+    # by segment where the whole of a metric is split (a share of a part would mislead)
+    segments = {key: found for key, found in analysis.by_metric(data.segment_rows.get((unit.level, unit.unit), [])).items()
+                if all(r.segment != UNSPLIT for r in found)}
 
     def written(row, section: str) -> list[str]:  # the unit's own notes, else its members' (attributed)
         return _notes(data, unit, section, row.metric) or members_said(data, unit, section, row.metric)
@@ -284,8 +288,10 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "mom_change": analysis.mom_text(r, metric)})
         table2.append({**shown,
                        "reason": reason(r),
-                       "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history)),
-                       "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history)),
+                       "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
+                                                                                       segments.get(r.metric, []))),
+                       "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
+                                                                                 segments.get(r.metric, []))),
                        "next_step": "\n".join(written(r, "next_step")) or formats.MISSING})
 
     main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
@@ -308,9 +314,9 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
         # a person's items first, then the data's; empty where neither has anything to say
         "highlights": (_notes(data, unit, "highlight") or members_said(data, unit, "highlight"))
-                      + analysis.section_items(rows, members_by_metric, labels, catalog, history, good=True),
+                      + analysis.section_items(rows, members_by_metric, labels, catalog, history, True, segments),
         "problems": (_notes(data, unit, "problem") or members_said(data, unit, "problem"))
-                    + analysis.section_items(rows, members_by_metric, labels, catalog, history, good=False),
+                    + analysis.section_items(rows, members_by_metric, labels, catalog, history, False, segments),
         "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
                                     or metric_lines(catalog, [r.metric for r in rows],
                                                     lambda key: _notes(data, unit, "next_step", key),
