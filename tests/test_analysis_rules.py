@@ -210,3 +210,14 @@ def test_the_segment_that_drove_a_result_is_named_where_the_whole_metric_is_spli
     # 杭州组 is split only in part (杨磊 is not): no segment is said to carry its gap
     team = summary_context(data, unit(data, "team", "杭州组"))
     assert "产品" not in team["table2"][0]["problem"]
+
+
+# 8. method notes last ---------------------------------------------------------------------------
+
+def test_how_an_incomplete_figure_is_read_stands_last_not_among_the_data_notes(sample_report):
+    from .docx_reading import body_text
+    from .test_documents import document
+    text = body_text(document(sample_report, "company", "公司", "summary"))
+    note = "标为“数据不全”的指标：有成员缺实际完成或缺目标。"
+    assert text.index("四、下月计划优化") < text.index("附：口径说明") < text.index(note)
+    assert "附：口径说明" not in body_text(document(sample_report, "team", "上海一组", "summary"))  # nothing incomplete
