@@ -79,6 +79,9 @@ class MonthData:
     # own notes and those flowed down to it; a summary's members' notes, for sections it left empty
     plan_notes: dict = field(default_factory=dict)
     member_notes: dict = field(default_factory=dict)
+    # (level, unit, metric) → [(source, text, cause)] (compute.notes.causes): the variance reasons of
+    # a unit and of every unit inside it
+    causes: dict = field(default_factory=dict)
     # last month's `next_step` notes of the members, as its summaries showed them (for the plan's 上月改进措施)
     prev_member_next_steps: dict = field(default_factory=dict)
 

@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.documents.history_context import ytd_period
 from pipeline.errors import InputError, Problem
 from pipeline.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
                    "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
                    # issue 12: year to date (January..month) and the same month last year
-                   "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
+                   "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change",
+                   # issue 22: the months the year to date covers (`2025年7–10月`, `…，缺8月`)
+                   "ytd_months"]
 PLANS_ONLY_NOTICE = "尚无实际完成数据：只生成计划；总结在实际数据录入后重新运行 report 时生成"
-_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment"}
+_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment", "ytd_months"}
 # metrics_by_segment.csv: metrics.csv's columns up to `status`, with `segment` after `metric`.
 SEGMENT_METRICS_COLUMNS = [*METRICS_COLUMNS[:4], "segment", *METRICS_COLUMNS[4:METRICS_COLUMNS.index("status") + 1]]
 
@@ -31,6 +34,7 @@ def metrics_rows(data: MonthData) -> pd.DataFrame:
     return data.metrics.assign(
         month=data.month,
         metric_name=data.metrics["metric"].map(lambda key: catalog[key].name),
+        ytd_months=[ytd_period(int(bits), data.month) if bits else "" for bits in data.metrics["ytd_months"]],
     )[METRICS_COLUMNS]
 
 

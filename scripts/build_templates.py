@@ -328,8 +328,9 @@ def build_plan(path: Path) -> None:
     loop_table(doc, "goal in goals", [
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
-    doc.add_paragraph("{%p if rate_note %}")
-    doc.add_paragraph().add_run("{{ rate_note }}").font.size = Pt(9)  # a note, quieter than the body
+    doc.add_paragraph("{%p if target_asks %}")
+    doc.add_paragraph("目标要求（本月目标较上月实际、去年同期实际的变化）：")
+    bullets(doc, "target_asks")
     doc.add_paragraph("{%p endif %}")
     chart(doc, "chart_targets")
     doc.add_paragraph("{%p if prev_next_steps %}")
@@ -378,7 +379,18 @@ def build_plan(path: Path) -> None:
     doc.add_heading("五、风险预判与应对", level=1)
     doc.add_paragraph("提前识别可能影响目标达成的风险，并逐项制定应对措施：")
     loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
+    method_notes(doc)
     save(doc, "月度工作计划", path)
+
+
+def method_notes(doc) -> None:
+    """附：口径说明 after the last step: how a figure is computed, where a document needs saying so."""
+    doc.add_paragraph("{%p if method_notes %}")
+    doc.add_heading("附：口径说明", level=2)
+    doc.add_paragraph("{%p for item in method_notes %}")
+    doc.add_paragraph().add_run("{{ item }}").font.size = Pt(9)  # a note, quieter than the body
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endif %}")
 
 
 def history_table(doc) -> None:
@@ -467,6 +479,7 @@ def build_summary(path: Path) -> None:
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("输入数据中尚无{{ next_month_label }}的目标。")
     doc.add_paragraph("{%p endif %}")
+    method_notes(doc)
     save(doc, "月度工作总结", path)
 
 

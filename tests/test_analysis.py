@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.compute.analysis import ranking, stated_amount
+from pipeline.documents.analysis_text import ranking, stated_amount
 from pipeline.compute.org import Unit
 from pipeline.compute.month import compute_month
 from pipeline.documents.context import summary_context
@@ -51,8 +51,9 @@ def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
     row = team_summary(inputs())["table2"][0]
     # 一组: target 300万元, actual 285万元 (丁 is in 二组); 乙 is 60万元 short, 丙 5万元, 甲 50万元 ahead
     assert row["reason"] == "【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
-    assert row["highlight"] == "【数据】甲达成150%（+50万元）。"
-    assert row["problem"] == "【数据】乙达成40%（\u221260万元）。"
+    # 甲's 150% is in the ranking already: a bare result is no highlight; 乙 carries most of the gap
+    assert row["highlight"] == ""
+    assert row["problem"] == "【数据】缺口的92.3%来自乙（\u221260万元）。"
 
 
 def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_which_shows_both():
@@ -62,17 +63,17 @@ def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_w
     context = team_summary(data)
     assert context["table2"][0]["reason"] == \
         "乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
-    assert context["table2"][0]["problem"] == "客户预算收紧。"
-    assert context["table2"][0]["highlight"].startswith("【数据】")  # other cells still generated
-    assert context["problems"] == ["人手不足。"]
+    # a person's words first, the data's beside them
+    assert context["table2"][0]["problem"] == "客户预算收紧。\n【数据】缺口的92.3%来自乙（\u221260万元）。"
+    assert context["problems"] == ["人手不足。", "【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
 
 
 def test_section_items_come_from_data_when_nobody_wrote_any():
     context = team_summary(inputs())
-    assert context["highlights"] == ["【数据】销售额：甲达成150%（+50万元）。"]
-    # 一组 285 of 300万元 = 95%: near the target yet short of it, named after the rest
-    assert context["problems"] == ["【数据】销售额：乙达成40%（\u221260万元）。",
-                                   "【数据】接近但未达目标：销售额达成95%（\u221215万元）。"]
+    # nothing beyond the table to say of a good result: left for a person
+    assert context["highlights"] == []
+    # 一组 285 of 300万元 = 95%: near the target yet short of it, named once with who made the gap
+    assert context["problems"] == ["【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
 
 
 def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
@@ -116,7 +117,7 @@ def test_members_tied_on_achievement_are_named_in_org_order():
     no_notes = pd.DataFrame(columns=["month", "level", "unit", "metric", "section", "text"])
     data = compute_month(Inputs(CATALOG, org_frame(reps), targets, actuals, empty_tasks, no_notes), "2025-10")
     context = summary_context(data, Unit("team", "大组", "大组"))
-    assert context["table2"][0]["highlight"] == "【数据】代表1达成300%（+20万元）、代表4达成300%（+20万元）。"
+    assert context["table2"][0]["highlight"] == ""  # no member carries half the surplus: nothing to add
     # the team is above target: 代表6 is behind its own target, not the source of a team gap
     assert context["table2"][0]["reason"].endswith("未达目标：代表6\u00a0\u22125万元。超额贡献：代表1\u00a0+20万元、代表4\u00a0+20万元。")
     assert [entry["name"] for entry in context["ranking"]] == ["代表1", "代表4", "代表5", "代表0", "代表2", "代表3", "代表6"]

@@ -9,7 +9,7 @@ EDGES = {"docxtpl", "docx", "pptx", "click", "subprocess", "openpyxl", "pipeline
          "pipeline.documents.render", "pipeline.publish", "pipeline.outputs", "pipeline.documents.pdf",
          "pipeline.documents.wordchart", "pipeline.cli", "pipeline.run"}
 PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate", "compute.org", "compute.transform",
-        "compute.by_unit", "compute.analysis", "documents.charts", "documents.context", "inputs.schema", "errors",
+        "compute.by_unit", "compute.analysis", "documents.analysis_text", "documents.charts", "documents.context", "inputs.schema", "errors",
         "model", "status", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
         "compute.plan", "compute.month", "documents.tables"]
@@ -102,3 +102,9 @@ def test_only_render_imports_docxtpl_and_only_cli_imports_click():
         found = imports(module)
         assert any(name.startswith("docxtpl") for name in found) == module.endswith(".render"), module
         assert any(name.startswith("click") for name in found) == (module == "pipeline.cli"), module
+
+
+def test_compute_returns_facts_and_leaves_the_wording_to_documents():
+    # issue 21/22: compute (pure figures) never imports the documents stage that words them
+    for module in (m for m in all_modules() if m.startswith("pipeline.compute.")):
+        assert not {name for name in imports(module) if name.startswith("pipeline.documents")}, module

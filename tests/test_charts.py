@@ -47,9 +47,12 @@ def test_company_summary_charts_hold_the_figures(sample_report):
     assert title == "各项指标达成率"
     # 孙浩 reported no 活动参与量: the metric is named without a bar rather than drawn as a shortfall
     assert categories == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量（数据不全）",
-                          "拜访次数", "跟进次数"]
-    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 249 / 240, 357 / 360])
-    assert series["目标 100%"] == [1.0] * 7
+                          "拜访次数", "跟进次数", "客户满意度", "投诉率"]
+    # 客户满意度 and 投诉率: 深圳组's only (inputs/*_process.csv), base-weighted
+    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 249 / 240, 357 / 360,
+                                            (0.92 * 20 + 0.88 * 15 + 0.85 * 12) / 47 / 0.9,
+                                            0.02 / ((0.015 * 40 + 0.025 * 30 + 0.03 * 25) / 95)])
+    assert series["目标 100%"] == [1.0] * 9
     assert sheet[1][:3] == ["销售额", 0.925, 1]  # the workbook Word's "Edit Data" opens
     m_title, m_series, m_categories, _ = members
     assert m_title == "各区域达成率对比" and m_categories == ["华东区", "华南区"]  # sorted by 销售额 achievement
@@ -92,7 +95,7 @@ def test_rendering_hours_apart_gives_the_same_bytes(monkeypatch):
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
                "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [],
                "chart_targets": ChartSpec("t", ("a", "b"), (("x", (1.0, 2.0)),))}
-    context["segment_targets"], context["rate_note"] = [], ""
+    context["segment_targets"], context["rate_note"], context["target_asks"], context["method_notes"] = [], "", [], []
     first = render_bytes(TEMPLATES / "plan.docx", context)
     # The clock moved on by hours and an odd second (zip times have 2-second steps), without waiting.
     later, localtime = time.time() + 3 * 3600 + 7, time.localtime
@@ -114,7 +117,7 @@ def test_an_empty_chart_leaves_no_part():
     context = {"title": "T", "level_name": "公司", "scope": "s", "month_label": "m", "prev_month_label": "p",
                "unit_label": "u", "goals": [], "table1": [], "strategies": [], "resources": [], "weeks": [],
                "risks": [], "responses": [], "risk_pairs": [], "member_targets": [], "member_noun": "", "prev_next_steps": [], "chart_targets": NO_CHART}
-    context["segment_targets"], context["rate_note"] = [], ""
+    context["segment_targets"], context["rate_note"], context["target_asks"], context["method_notes"] = [], "", [], []
     names = zipfile.ZipFile(io.BytesIO(render_bytes(TEMPLATES / "plan.docx", context))).namelist()
     assert not [n for n in names if "chart" in n]
 

@@ -198,7 +198,7 @@ def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_a
     # by October's own (contract §1): (40%·6 + 20%·2) / 8 = 35%, against (35%·6 + 20%·2) / 8 = 31.3%
     plan = table_with_header(document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"), GOALS)
     assert plan[3][:2] == ["老客户复购率", "25%"]
-    assert "注：老客户复购率的目标按各细分上月（或此前最近一个有数据的月份）的基数加权" in body_text(
+    assert "老客户复购率的目标按各细分上月（或此前最近一个有数据的月份）的基数加权" in body_text(
         document(tmp_path / "out", "2025-10", "rep", "plan", "S1003"))
     figures = table_with_header(document(tmp_path / "out", "2025-10", "rep", "summary", "S1003"), FIGURES)
     assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
@@ -214,9 +214,12 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     figures = table_with_header(document(tmp_path, "2025-10", "company", "summary", "公司"), FIGURES)
     assert figures[3][:4] == ["老客户复购率", "35%", "32%", "91.4%"]  # 32 / 35 = 91.4%
     # the plan says why its rate target may differ from the summary's; a rep's (not split) has nothing to weigh
-    note = "注：老客户复购率的目标按各成员上月（或此前最近一个有数据的月份）的基数加权"
-    assert note in body_text(document(tmp_path, "2025-10", "company", "plan", "公司"))
-    assert note not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
+    # (the sample's 满意度 and 投诉率 are rates too); it stands last, under 附：口径说明
+    note = "老客户复购率、客户满意度、投诉率的目标按各成员上月（或此前最近一个有数据的月份）的基数加权"
+    text = body_text(document(tmp_path, "2025-10", "company", "plan", "公司"))
+    assert note in text and text.index("附：口径说明") > text.index("五、风险预判与应对") and \
+        text.index(note) > text.index("附：口径说明")
+    assert "的基数加权" not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
 
 
 def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
@@ -269,9 +272,9 @@ def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_p
     assert ["公司：竞品在华南区延续低价策略。", "区域总监审批价格让步，突出售后服务和交付周期优势。"] in risks
     region = body_text(document(tmp_path, "2025-11", "region", "plan", "华东区"))
     assert "杭州物流园项目本月完成法务审核并签约。" in region and "（本月未录入）" not in region
-    # the company's risks reach every team, 华东区's too
+    # the company's risks reach every team, 华东区's too — except the one whose applies_to is 华南区
     east_risks = table_with_header(document(tmp_path, "2025-11", "team", "plan", "杭州组"), ["风险", "应对措施"])[1:]
-    assert [row[0] for row in east_risks] == ["公司：年底客户预算冻结，部分签约可能推迟到12月。", "公司：竞品在华南区延续低价策略。"]
+    assert [row[0] for row in east_risks] == ["公司：年底客户预算冻结，部分签约可能推迟到12月。"]
 
 
 def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path):

@@ -36,10 +36,13 @@ def test_a_metric_close_to_but_short_of_target_is_named_a_problem_in_table2_and_
     rows = {row[0]: row for row in table_with_header(path, TABLE2)[1:]}
     # 刘洋's October 复购率 (inputs/*.csv): 33% of 35% = 94.3%, 2 points short; nobody wrote a problem
     assert rows["老客户复购率"][3] == "94.3%"
-    assert rows["老客户复购率"][6] == "【数据】本项达成94.3%（\u22122个百分点），接近但未达目标。"
-    # the section lists all such metrics in one item: 回款 12.5 of 13万 = 96.2%, 跟进 28 of 30次 = 93.3%
-    assert ("【数据】接近但未达目标：老客户复购率达成94.3%（\u22122个百分点）、回款金额达成96.2%（\u22120.5万元）、"
-            "跟进次数达成93.3%（\u22122次）。") in body_text(path)
+    # the cell says what the row does not: the second month short (September 31% of 35%)
+    assert rows["老客户复购率"][6] == "【数据】连续2个月未达成。"
+    # the section names each such metric once, with its streak; those with nothing more, in one item:
+    # 跟进 28 of 30次 = 93.3%, met in September
+    text = body_text(path)
+    assert "【数据】老客户复购率达成94.3%（\u22122个百分点），接近但未达目标，连续2个月未达成。" in text
+    assert "【数据】接近但未达目标：跟进次数达成93.3%（\u22122次）。" in text
 
 
 def test_a_rates_members_are_above_or_below_target_not_parts_of_its_gap(sample_report):
@@ -59,7 +62,8 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
     assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
                         "超额贡献：华东区\u00a0+1场。环比+1场（已报人数：上月12人，本月11人）。"
-    assert events[5:] == ["—", "【数据】孙浩未报实际完成数据。", "—"]
+    # nothing notable: the highlight is left for a person; an incomplete month is no streak
+    assert events[5:] == ["", "【数据】孙浩未报实际完成数据。", "—"]
 
 
 def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):
@@ -101,8 +105,9 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
     for heading in ["一、数据收集与整理", "二、目标达成分析", "三、问题与经验提炼", "四、下月计划优化"]:
         assert heading in text
     # 销售额 92.5%, 复购率 91.4%, 回款 94.1% are near; 新客户 80% missed; 活动 lacks 孙浩's figure;
-    # 拜访次数 249/240 = 103.8% met, 跟进次数 357/360 = 99.2% near (inputs/*_process.csv)
-    assert "本月共考核7项指标：达成1项，接近目标4项，未达成1项，数据不全1项。" in text
+    # 拜访次数 249/240 = 103.8% met, 跟进次数 357/360 = 99.2% near, 客户满意度 88.8% of 90% and
+    # 投诉率 2.1% of 2% near (inputs/*_process.csv, 深圳组 only)
+    assert "本月共考核9项指标：达成1项，接近目标6项，未达成1项，数据不全1项。" in text
     figures = table_with_header(path, ["核心指标", "月度目标", "实际完成", "达成率", "差异", "上月实际", "环比变化", "状态"])
     assert figures[1] == ["销售额", "200万元", "185万元", "92.5%", "\u221215万元", "176.2万元", "+8.8万元", "接近目标"]
     assert figures[3][4] == "\u22123个百分点"
@@ -111,11 +116,11 @@ def test_summary_has_the_four_steps_figures_and_next_month(sample_report):
 
 
 def test_data_notes_name_the_missing_actual_in_every_unit_above_it(sample_report):
-    message = "S1012 孙浩 缺少「活动参与量」的实际完成数据"
+    message = "孙浩缺少「活动参与量」的实际完成数据"  # the documents name the rep; the id stays in the manifest
     for level, unit in [("company", "公司"), ("region", "华南区"), ("team", "深圳组"), ("rep", "S1012")]:
         assert message in body_text(document(sample_report, level, unit, "summary"))
     assert message not in body_text(document(sample_report, "team", "上海一组", "summary"))
-    assert message in " ".join(manifest(sample_report)["warnings"])
+    assert "S1012 孙浩 缺少「活动参与量」的实际完成数据" in " ".join(manifest(sample_report)["warnings"])
 
 
 def test_every_unit_of_every_level_has_both_documents_listed_with_its_hash(sample_report):
@@ -150,7 +155,7 @@ def test_metrics_csv_is_raw_figures_with_a_bom(sample_report):
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert list(rows[0]) == ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
                              "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
-                             "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change"]
+                             "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual", "yoy_change", "ytd_months"]
     sales = next(r for r in rows if (r["level"], r["metric"]) == ("company", "sales"))
     assert (sales["target"], sales["actual"], sales["variance"], sales["achievement"], sales["status"]) == \
            ("2000000", "1850000", "-150000", "0.925", "near")
@@ -182,7 +187,7 @@ def test_summary_table_counts_match_units(sample_report):
     # a rep's summary has one Table 2 row per metric it has data for
     rows = table_with_header(document(sample_report, "rep", "S1012", "summary"), TABLE2)
     assert [r[0] for r in rows[1:]] == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量",
-                                        "拜访次数", "跟进次数"]
+                                        "拜访次数", "跟进次数", "客户满意度", "投诉率"]
     assert rows[5][2:4] == ["—", "—"]  # 孙浩's 活动参与量
     assert rows[6][1:4] == ["20次", "22次", "110%"]  # 拜访次数, inputs/*_process.csv
     # figures, 本年累计与去年同期, the trend's achievement per month, Table 2, next month's targets

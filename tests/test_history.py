@@ -88,10 +88,11 @@ def test_missing_months_of_the_year_are_named(sample_report):
     assert not [r for r in sample_rows("actuals") if r["metric"] == "new_customers" and r["month"] == "2025-03"]
     assert summed("targets", "target", "new_customers", MONTHS_2025) == 119
     assert rows["新客户开发数量"][1:5] == ["119家", "129家", "108.4%", "1–10月，缺3月"]
-    assert rows["回款金额"][4] == "1–10月，缺1–8月"  # only September and October
-    assert rows["拜访次数"][4] == "1–10月，缺1–7月"  # August to October
+    # a metric whose data starts later names the months it covers, not a year with a hole in it
+    assert rows["回款金额"][4] == "9–10月"  # only September and October
+    assert rows["拜访次数"][4] == "8–10月"  # August to October
     rep = {row[0]: row for row in table_with_header(document(sample_report, "rep", "S1012", "summary"), HISTORY)[1:]}
-    assert rep["活动参与量"][4] == "1–10月，缺1–8、10月"  # 孙浩 reported September only
+    assert rep["活动参与量"][4] == "9–10月，缺10月"  # 孙浩 reported September only
 
 
 def test_year_to_date_with_a_gap_is_incomplete_not_missed(sample_report):
@@ -187,7 +188,7 @@ def test_a_single_month_shows_no_trend(tmp_path):
     assert len(charts(path)) == 2  # achievement and members, no trend
     assert not any(t[0][0] == "月份" for t in tables(path))
     rows = table_with_header(path, HISTORY)
-    assert rows[1] == ["销售额", "0.02万元", "0.02万元", "90%", "1–10月，缺1–9月", "—", "—"]
+    assert rows[1] == ["销售额", "0.02万元", "0.02万元", "90%", "10月", "—", "—"]
 
 
 def test_trend_table_gives_the_achievement_per_month(sample_report):
@@ -219,8 +220,8 @@ def test_visits_and_follow_ups_are_in_the_catalog_and_the_documents(sample_repor
 def test_metrics_csv_ends_with_the_history_columns(sample_report):
     raw = (sample_report / "metrics.csv").read_text(encoding="utf-8-sig")
     header = next(csv.reader(io.StringIO(raw)))
-    assert header[-7:] == ["targeted", "reported", "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual",
-                           "yoy_change"]
+    assert header[-8:] == ["targeted", "reported", "ytd_target", "ytd_actual", "ytd_achievement", "yoy_actual",
+                           "yoy_change", "ytd_months"]
     assert all(len(row) == len(header) for row in csv.reader(io.StringIO(raw)))
 
 

@@ -113,7 +113,7 @@ def test_a_csv_line_with_more_columns_than_the_limit_is_refused(inputs_copy, mon
     monkeypatch.setattr(load, "MAX_COLUMNS", 50)
     with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write("2025-10,company,公司,,strategy,宽" + "," * 60 + "\n")
-    assert "超过 50 列" in problem_line(validate(inputs_copy), "notes.csv 第40行")
+    assert "超过 50 列" in problem_line(validate(inputs_copy), "notes.csv 第43行")
 
 
 def test_a_csv_larger_than_the_limit_is_refused(inputs_copy, monkeypatch):
@@ -145,7 +145,7 @@ def test_a_cell_over_the_limit_is_refused_with_line_and_column(inputs_copy, monk
     monkeypatch.setattr(load, "MAX_CELL_CHARS", 1000)
     with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write("2025-10,company,公司,,strategy," + "长" * 1500 + "\n")
-    message = problem_line(validate(inputs_copy), "notes.csv 第40行 列「text」")
+    message = problem_line(validate(inputs_copy), "notes.csv 第43行 列「text」")
     assert "1,500 个字符，超过上限 1,000" in message and len(message) < 200
 
 
@@ -255,14 +255,14 @@ def test_an_unterminated_quote_is_refused_at_the_line_it_opens(inputs_copy):
         handle.write('2025-10,company,公司,,strategy,"引号没有结束\n'
                      "2025-10,company,公司,,risk,这一行会被并进上一行的单元格\n"
                      "2025-10,company,公司,,response,这一行也是\n")
-    message = problem_line(validate(inputs_copy), "notes.csv 第40行")
+    message = problem_line(validate(inputs_copy), "notes.csv 第43行")
     assert "引号" in message and "没有结束" in message
 
 
 def test_a_quoted_line_break_stays_one_row(inputs_copy):
     with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write('2025-10,company,公司,,strategy,"第一行\n第二行"\n2025-10,company,公司,,risk,"坏')
-    assert problem_line(validate(inputs_copy), "notes.csv 第41行")  # the second record, not the text's 42nd line
+    assert problem_line(validate(inputs_copy), "notes.csv 第44行")  # the second record, not the text's 45th line
 
 
 @pytest.mark.parametrize("month", ["2025-10-99", "2025年10月45日", "2025-10-32", "2025/10/0"])

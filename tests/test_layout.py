@@ -16,7 +16,7 @@ from pipeline.documents import pdf
 from pipeline.documents.tables import with_groups
 
 from .conftest import invoke, write_inputs
-from .docx_reading import table_with_header
+from .docx_reading import body_text, table_with_header
 from .test_documents import TABLE2, document
 
 TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
@@ -120,18 +120,18 @@ def merge_states(table, column: int) -> list[tuple[str | None, str]]:
 def test_table1_merges_metric_and_target_down_a_metrics_tasks(sample_report):
     table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
     # The sample's October tasks: 销售额 4, 新客户开发数量 2, 老客户复购率 2, 回款金额 2, 活动参与量 2;
-    # 拜访次数 and 跟进次数 (inputs/targets_process.csv) have none: one placeholder row each.
+    # 拜访次数, 跟进次数, 客户满意度 and 投诉率 (inputs/targets_process.csv) have none: one placeholder row each.
     expected_metric = [("restart", "销售额"), ("continue", ""), ("continue", ""), ("continue", ""),
                        ("restart", "新客户开发数量"), ("continue", ""),
                        ("restart", "老客户复购率"), ("continue", ""),
                        ("restart", "回款金额"), ("continue", ""),
                        ("restart", "活动参与量"), ("continue", ""),
-                       ("restart", "拜访次数"), ("restart", "跟进次数")]
+                       ("restart", "拜访次数"), ("restart", "跟进次数"), ("restart", "客户满意度"), ("restart", "投诉率")]
     assert merge_states(table, 0) == expected_metric
     targets = merge_states(table, 1)
     # the plan's 复购率 target is weighted by September's bases: 3424 / 98 = 34.9% (docs/RULES.md §8)
     assert [text for state, text in targets if state == "restart"] == ["200万元", "15家", "34.9%", "150万元", "24场",
-                                                                                  "240次", "360次"]
+                                                                                  "240次", "360次", "90%", "2%"]
     assert all(text == "" for state, text in targets if state == "continue")  # the target is written once
     assert all(state is None for state, _ in merge_states(table, 2))  # each task keeps its own cell
 
@@ -148,8 +148,9 @@ def test_a_page_break_never_falls_inside_a_merged_group(sample_report):
     table = word_table(document(sample_report, "company", "公司", "plan"), TABLE1)
     assert keeps_with_next(table) == [state == "continue" for state, _ in merge_states(table, 0)[1:]] + [False]
     members = word_table(document(sample_report, "company", "公司", "plan"), ["区域", "核心指标", "分解目标（占本单位目标）"])
-    # 华东区, 华南区 and 合计, seven metrics each (the sample's catalog as in Table 1)
-    assert keeps_with_next(members) == ([True] * 6 + [False]) * 3
+    # 华东区, 华南区 and 合计, nine metrics each (the sample's catalog as in Table 1; 华东区 has no
+    # 满意度/投诉率 target: its rows print —)
+    assert keeps_with_next(members) == ([True] * 8 + [False]) * 3
 
 
 def test_a_rep_plan_merges_only_within_each_metric(sample_report):
@@ -204,9 +205,9 @@ def test_chart_labels_read_as_the_tables_do(sample_report):
     achievement, _trend, members = chart_roots(path)
     labels = ["".join(label.itertext()) for label in achievement.iterfind(".//c:barChart/c:ser/c:dLbls/c:dLbl", C)]
     figures = table_with_header(path, TABLE2)
-    # 活动参与量 is incomplete: no bar, no label; 拜访次数 and 跟进次数 from inputs/*_process.csv
-    assert labels == [row[3] for row in figures[1:5] + figures[6:8]] == ["92.5%", "80%", "91.4%", "94.1%",
-                                                                        "103.8%", "99.2%"]  # not 80.0%
+    # 活动参与量 is incomplete: no bar, no label; 拜访次数, 跟进次数, 客户满意度, 投诉率 from inputs/*_process.csv
+    assert labels == [row[3] for row in figures[1:5] + figures[6:10]] == ["92.5%", "80%", "91.4%", "94.1%",
+                                                                         "103.8%", "99.2%", "98.8%", "90.5%"]
     first = members.find(".//c:barChart/c:ser/c:dLbls", C)
     assert ["".join(label.itertext()) for label in first.iterfind("c:dLbl", C)] == ["93%", "92%"]
     ranking = table_with_header(path, ["排名", "区域", "销售额达成率", "销售额差异", "新客户开发数量达成率",
@@ -282,7 +283,9 @@ def test_the_sentences_that_used_to_read_wrong(sample_report):
     assert events[4] == f"【数据】与目标持平（达成100%）。未达目标：李娜{NBSP}{MINUS}1场。超额贡献：张伟{NBSP}+1场。环比+1场。"
     rep = table_with_header(document(sample_report, "rep", "S1003", "summary"), TABLE2)
     new_customers = next(row for row in rep if row[0] == "新客户开发数量")
-    assert new_customers[6] == "【数据】本项实际完成0家（目标1家）。"  # not 仅达成0%（-1家）
+    # the cell adds nothing the row does not show; the section names it: not 仅达成0%（-1家）
+    assert new_customers[6] == ""
+    assert "【数据】新客户开发数量实际完成0家（目标1家）" in body_text(document(sample_report, "rep", "S1003", "summary"))
     flat = table_with_header(document(sample_report, "team", "广州组", "summary"), TABLE2)
     assert next(row for row in flat if row[0] == "新客户开发数量")[4].endswith("与上月持平。")  # not 环比0家
     text = "\n".join(p.text for p in Document(document(sample_report, "company", "公司", "summary")).paragraphs)

@@ -391,7 +391,10 @@ def test_xlsx_holds_the_recipients_units_as_numbers_with_formats_and_fills(smtp,
     assert rate[3].value == pytest.approx(0.35) and rate[3].number_format == "0.0%"
     # the year to date and last year's October (tests/test_history.py sums them from the sample files):
     # 1772万 target, 1693.6万 actual, 95.6%; October 2024 161.65万, +23.35万
-    assert [c.value for c in sheet[1]][12:] == ["本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化"]
+    assert [c.value for c in sheet[1]][12:] == ["本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化",
+                                                "本年累计月份"]
+    # the months the year to date covers, as text (issue 22): sales back to January, 回款 since September
+    assert sales[17].value == "2025年1–10月" and rows["回款金额"][17].value == "2025年9–10月"
     assert [sales[c].value for c in (12, 13, 15, 16)] == [1772, 1693.6, 161.65, 23.35]
     assert sales[14].value == pytest.approx(16_936_000 / 17_720_000) and sales[14].number_format == "0.0%"
     assert rows["新客户开发数量"][4].value == 12 and rows["新客户开发数量"][4].number_format == '#,##0"家"'

@@ -36,6 +36,10 @@ CASES = {
                         "notes.csv 第3行 列「section」", "plan"),
     "unknown unit": (lambda f: edit(f, "notes.csv", 23, "华东区", "华北区"),
                      "notes.csv 第23行 列「unit」", "华北区"),
+    "unknown unit in applies_to": (lambda f: edit(f, "notes.csv", 6, ",华南区", ",华北区"),
+                                   "notes.csv 第6行 列「applies_to」", "华北区"),
+    "unknown cause": (lambda f: edit(f, "notes.csv", 7, ",客观,", ",不确定,"),
+                      "notes.csv 第7行 列「cause」", "不确定"),
     "duplicate row": (lambda f: append(f, "targets.csv", "2025/10,S1001,销售额,1"),
                       "targets.csv 第119行 列「metric」", "第62行"),
     "missing column": (lambda f: (f / "actuals.csv").write_text(

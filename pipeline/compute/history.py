@@ -143,22 +143,6 @@ def with_history(metrics: pd.DataFrame, history: History, blank: bool = False) -
                         ytd_months=frame["ytd_months"].fillna(0).astype(int))
 
 
-def months_text(bits: int, last: int) -> str:
-    """The months January..`last` the year to date covers: `1–10月`, or with the missing ones
-    named: `1–10月，缺3月`, `1–10月，缺1–8月`; `—` when no month has an actual."""
-    if not bits:
-        return "—"
-    span = f"1–{last}月" if last > 1 else "1月"
-    missing = [m for m in range(1, last + 1) if not bits >> m & 1]
-    return span + (f"，缺{_ranges(missing)}月" if missing else "")
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 5] → `1–3、5`."""
-    runs: list[list[int]] = []
-    for number in numbers:
-        if runs and number == runs[-1][-1] + 1:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    return "、".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+def first_month(bits: int) -> int | None:
+    """The first month (1–12) of a year to date's `ytd_months` bits; None when no month has an actual."""
+    return (bits & -bits).bit_length() - 1 if bits else None

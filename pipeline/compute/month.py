@@ -33,7 +33,9 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     # next month's targets as next month's plan will show them (weighted by bases known by then)
     next_targets = plan_figures(_plan_targets(inputs, after), inputs.actuals, org, after, catalog, figures[month])
     units = gather(org, month, metrics, next_targets, inputs.tasks, warnings)
-    attach_plan_rows(units, plan)
+    # a plan also says what its target asks over the same month last year
+    attach_plan_rows(units, plan.merge(past.frame[["level", "unit", "metric", "yoy_actual"]],
+                                       on=["level", "unit", "metric"], how="left"))
     by_segment = segments.segment_figures(inputs.targets, inputs.actuals, inputs.segment_targets,
                                           inputs.segment_actuals, org, month, catalog)
     plan_segments = segments.plan_segment_figures(planned_targets, inputs.actuals,
@@ -43,6 +45,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
                      plan_segment_rows=segments.by_unit(plan_segments), plans_only=plans_only,
                      trends=past.trends,
                      plan_notes=notes.by_unit(notes.plan_notes(inputs.notes, inputs.org, month)),
+                     causes=notes.causes(inputs.notes, inputs.org, month),
                      member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)),
                      prev_member_next_steps=notes.by_unit(notes.member_notes(
                          inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.compute.org import display_names
 from pipeline.inputs.schema import COMPANY_UNIT, LEVELS
 
 FLOWING = ("strategy", "resources", "risk", "response")  # a plan's notes, which hold for the units inside
@@ -59,14 +60,23 @@ def units_inside(org: pd.DataFrame) -> pd.DataFrame:
 
 
 def _source_names(org: pd.DataFrame) -> dict[str, str]:
-    names = dict(zip(org["rep_id"].astype(str), org["rep_name"].astype(str)))
-    return names
+    return display_names(org)
+
+
+def _concerns(copied: pd.DataFrame, inside: pd.DataFrame) -> pd.Series:
+    """Per copied note: whether its recipient (`level`, `unit`) is one of the units its
+    `applies_to` names or inside one of them; every recipient where it names none."""
+    scopes = copied["applies_to"] if "applies_to" in copied else pd.Series([()] * len(copied), index=copied.index)
+    within = set(zip(inside["outer_level"], inside["outer_unit"], inside["level"], inside["unit"]))
+    return pd.Series([not scope or any(target == (level, unit) or (*target, level, unit) in within for target in scope)
+                      for scope, level, unit in zip(scopes, copied["level"], copied["unit"])], index=copied.index, dtype=bool)
 
 
 def flowed_down(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     """The plan notes (strategy, resources, risk, response) of every unit, copied to each unit
-    inside it (company → regions → teams → reps), with `source` the writer's name. Every note
-    reaches every unit inside (a note's text is never parsed for the units it names). Ordered by
+    inside it (company → regions → teams → reps), with `source` the writer's name. A note whose
+    `applies_to` names units reaches only those and the units inside them; one without reaches
+    every unit inside (a note's text is never parsed for the units it names). Ordered by
     recipient, then outermost source first, then file order."""
     plan = paired_risks(notes[notes["section"].isin(FLOWING)])
     if plan.empty:
@@ -75,6 +85,7 @@ def flowed_down(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     inside = units_inside(org)
     copied = plan.rename(columns={"level": "outer_level", "unit": "outer_unit"}).merge(
         inside, on=["outer_level", "outer_unit"])
+    copied = copied[_concerns(copied, inside)]
     names = _source_names(org)
     copied = copied.assign(
         source=[names.get(u, u) if level == "rep" else u for level, u in zip(copied["outer_level"], copied["outer_unit"])],
@@ -115,6 +126,30 @@ def rolled_up(notes: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
                     own.setdefault(key, []).append((attributed, text))
                     rows.append((key[0], level, unit, key[2], key[1], text, "", attributed))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def causes(notes: pd.DataFrame, org: pd.DataFrame, month: str) -> dict[tuple[str, str, str], list[tuple[str, str, str]]]:
+    """(level, unit, metric) → [(source, text, cause), …]: `month`'s variance reasons a unit's
+    差异原因分析 shows — its own (source "") and those of every unit inside it (source the writer's
+    name as a reader knows it), outermost writer first, then file order. `cause` is `subjective`,
+    `objective` or "" (untagged)."""
+    chosen = notes[(notes["month"] == month) & (notes["section"] == "variance_reason")].reset_index(drop=True)
+    if chosen.empty:
+        return {}
+    chosen = chosen.assign(cause=chosen["cause"].fillna("") if "cause" in chosen else "",
+                           _order=range(len(chosen)), _depth=chosen["level"].map(_DEPTH))
+    names = _source_names(org)
+    own = chosen.assign(outer_level=chosen["level"], outer_unit=chosen["unit"], source="")
+    inside = units_inside(org).rename(columns={"level": "inner_level", "unit": "inner_unit"})
+    below = chosen.merge(inside[["outer_level", "outer_unit", "inner_level", "inner_unit"]],
+                         left_on=["level", "unit"], right_on=["inner_level", "inner_unit"])
+    below = below.assign(source=[names.get(u, u) if level == "rep" else u for level, u in zip(below["level"], below["unit"])])
+    every = pd.concat([own, below], ignore_index=True).sort_values(["_depth", "_order"], kind="stable")
+    found: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for level, unit, metric, source, text, cause in zip(every["outer_level"], every["outer_unit"], every["metric"],
+                                                        every["source"], every["text"], every["cause"]):
+        found.setdefault((level, unit, metric), []).append((source, text, cause))
+    return found
 
 
 def plan_notes(notes: pd.DataFrame, org: pd.DataFrame, month: str) -> pd.DataFrame:

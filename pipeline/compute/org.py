@@ -18,6 +18,14 @@ PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 __all__ = ["CHILD_LEVEL", "COMPANY_UNIT", "LEVELS", "PARENT_LEVEL", "Org", "Unit"]
 
 
+def display_names(frame: pd.DataFrame) -> dict[str, str]:
+    """rep_id → what a management document calls the rep: the name, or where two reps of the org
+    share it, the name with the id (`张伟（S007）`)."""
+    ids, names = frame["rep_id"].astype(str).tolist(), frame["rep_name"].astype(str).tolist()
+    shared = {name for name in names if names.count(name) > 1}
+    return {rep: f"{name}（{rep}）" if name in shared else name for rep, name in zip(ids, names)}
+
+
 @dataclass(frozen=True)
 class Unit:
     level: str
@@ -31,6 +39,7 @@ class Org:
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
         self.names: dict[str, str] = dict(zip(frame["rep_id"], frame["rep_name"]))  # rep_id → name
+        self.display: dict[str, str] = display_names(frame)  # rep_id → name, with the id where names repeat
         self.team_region: dict[str, str] = {}
         for team, region in zip(frame["team"], frame["region"]):
             self.team_region.setdefault(team, region)
@@ -53,8 +62,8 @@ class Org:
         return self._units[level]
 
     def label(self, level: str, unit: str) -> str:
-        """What a reader calls the unit: the rep's name for a rep, else the unit's name."""
-        return self.names.get(unit, unit) if level == "rep" else unit
+        """What a reader calls the unit: the rep's name (with the id where two share it), else the unit's name."""
+        return self.display.get(unit, unit) if level == "rep" else unit
 
     def all_units(self) -> list[Unit]:
         """Every unit of every level, company first, in org order."""

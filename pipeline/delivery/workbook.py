@@ -17,8 +17,8 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 
 HEADERS = ("层级", "对象", "核心指标", "月度目标", "实际完成", "差异", "达成率", "状态", "上月实际", "环比",
-           "有目标人数", "已报人数", "本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化")
-WIDTHS = (8, 18, 16, 14, 14, 14, 10, 12, 14, 14, 11, 10, 14, 14, 14, 14, 14)
+           "有目标人数", "已报人数", "本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化", "本年累计月份")
+WIDTHS = (8, 18, 16, 14, 14, 14, 10, 12, 14, 14, 11, 10, 14, 14, 14, 14, 14, 20)
 FIGURES = ("target", "actual", "variance", None, None, "prev_actual", "mom_change")  # columns 4–10
 HISTORY = ("ytd_target", "ytd_actual", None, "yoy_actual", "yoy_change")  # columns 13–17 (metrics.csv's last five)
 FIXED_TIME = dt.datetime(2000, 1, 1)  # the same metrics give the same bytes
@@ -102,6 +102,7 @@ def _write_row(sheet, formats: _Formats, line: int, row: dict, level: str, label
         else:
             sheet.write_number(line, column, achievement, formats("0.0%", shade))
     sheet.write_string(line, 7, status_text(row["status"]), formats(fill=fill))
+    sheet.write_string(line, 17, row.get("ytd_months", "") or "", formats())  # the months the year to date covers
     for column, key in ((10, "targeted"), (11, "reported")):
         count = _number(row.get(key, ""))
         if count is None:

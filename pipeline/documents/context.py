@@ -9,8 +9,9 @@ import calendar
 import datetime as dt
 from collections import Counter
 
-from pipeline.compute import analysis
+from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
+from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
 from pipeline.documents.plan_context import with_substance
 from pipeline.documents.rollup_context import members_said
@@ -101,7 +102,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     } for r in rows]
     targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows}
 
-    names = org.names
+    names = org.display
     placeholder = {"task": "（暂未分解任务）", "owner": formats.MISSING, "due": formats.MISSING,
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
     table1 = []
@@ -156,10 +157,23 @@ def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
     return found
 
 
-def _data_notes(warnings: list[str], rows: list, unit: Unit) -> list[str]:
-    """The unit's warnings, how an incomplete figure is to be read, or that the data is complete."""
-    explained = [INCOMPLETE_NOTE] if any(r.status == STATUS_INCOMPLETE for r in rows) else []
-    return warnings + explained or [f"{'本人' if unit.level == 'rep' else '本单位'}本月数据完整，无缺报或异常。"]
+def _data_notes(warnings: list[str], unit: Unit, org: Org) -> list[str]:
+    """The unit's warnings, reps named as the documents name them (`孙浩`, not `S1012 孙浩`; the
+    ids stay in manifest.json and the console), or that the data is complete."""
+    named = [_by_name(text, org) for text in warnings]
+    return named or [f"{'本人' if unit.level == 'rep' else '本单位'}本月数据完整，无缺报或异常。"]
+
+
+def _by_name(text: str, org: Org) -> str:
+    """`text` with each `工号 姓名` of a warning written as the rep's display name."""
+    for rep, name in org.names.items():
+        text = text.replace(f"{rep} {name} ", org.display[rep]).replace(f"{rep} {name}", org.display[rep])
+    return text
+
+
+def method_notes(rows: list) -> list[str]:
+    """附：口径说明 of a summary: how an incomplete figure is read, where there is one."""
+    return [INCOMPLETE_NOTE] if any(r.status == STATUS_INCOMPLETE for r in rows) else []
 
 
 def _overview(rows: list) -> str:
@@ -220,26 +234,45 @@ def _weakest(rows: list) -> set[str]:
     return {min(behind, key=lambda r: r.achievement).metric} if behind else set()
 
 
+def trend_history(data: MonthData) -> analysis.History:
+    """(actuals, achievements) of a unit's metric over its trend's months (compute.history), None without."""
+    def history(level: str, unit: str, key: str):
+        trend = data.trends.get((level, unit))
+        if trend is None or key not in trend.figures:
+            return None
+        _, actuals, rates = trend.figures[key]
+        return actuals, rates
+    return history
+
+
 def summary_context(data: MonthData, unit: Unit) -> dict:
     """The 月度工作总结 of `unit`: figures and data notes, Table 2, lessons, next month.
 
     Table 2 cells and the lists of 三 that no person wrote are filled from the data (【数据】).
     """
     catalog, org, month, prepared = data.inputs.catalog, data.org, data.month, data.of(unit)
-    rows, members, labels = prepared.rows, prepared.members, org.names
+    rows, members, labels = prepared.rows, prepared.members, org.display
     members_by_metric = analysis.by_metric(members)
     weakest = _weakest(rows)
+    history = trend_history(data)
+    # by segment where the whole of a metric is split (a share of a part would mislead)
+    segments = {key: found for key, found in analysis.by_metric(data.segment_rows.get((unit.level, unit.unit), [])).items()
+                if all(r.segment != UNSPLIT for r in found)}
 
-    def written(row, section: str) -> str:  # the unit's own notes, else its members' (attributed)
-        return "\n".join(_notes(data, unit, section, row.metric) or members_said(data, unit, section, row.metric))
+    def written(row, section: str) -> list[str]:  # the unit's own notes, else its members' (attributed)
+        return _notes(data, unit, section, row.metric) or members_said(data, unit, section, row.metric)
 
-    def cell(row, section: str, generate) -> str:
-        return written(row, section) or generate(row, members_by_metric.get(row.metric, []), labels,
-                                                 catalog[row.metric])
+    def beside(notes: list[str], generated: str) -> str:  # a person's words first, the data's after
+        return "\n".join([*notes, *([generated] if generated else [])])
+
+    def reason(row) -> str:
+        causes = data.causes.get((unit.level, unit.unit, row.metric), [])
+        return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
+                                        "\n".join(analysis.causes_text(causes)))
 
     figures, table2 = [], []
     for r in rows:
-        metric = catalog[r.metric]
+        metric, mine = catalog[r.metric], members_by_metric.get(r.metric, [])
         shown = {
             "metric": metric.name,
             "target": formats.figure(r.target, metric),
@@ -254,11 +287,12 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
         table2.append({**shown,
-                       "reason": analysis.variance_reason(r, members_by_metric.get(r.metric, []), labels, metric,
-                                                          written(r, "variance_reason")),
-                       "highlight": cell(r, "highlight", analysis.highlight),
-                       "problem": cell(r, "problem", analysis.problem),
-                       "next_step": written(r, "next_step") or formats.MISSING})
+                       "reason": reason(r),
+                       "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
+                                                                                       segments.get(r.metric, []))),
+                       "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
+                                                                                 segments.get(r.metric, []))),
+                       "next_step": "\n".join(written(r, "next_step")) or formats.MISSING})
 
     main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
     member_level = CHILD_LEVEL.get(unit.level)
@@ -269,18 +303,20 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "figures": figures,
         **summary_history(data, unit, rows, main),
         **summary_segments(data, unit),
-        "data_notes": _data_notes(prepared.warnings, rows, unit),
+        "data_notes": _data_notes(prepared.warnings, unit, org),
+        "method_notes": method_notes(rows),
         "chart_achievement": achievement_chart(rows, catalog),
         "table2": table2,
-        "reasons": _notes(data, unit, "variance_reason") or members_said(data, unit, "variance_reason"),
+        "reasons": analysis.causes_text(data.causes.get((unit.level, unit.unit, ""), [])),
         "member_name": member_name,
         "chart_members": members_chart(members, labels, main, catalog, member_name),
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
-        "highlights": _notes(data, unit, "highlight") or members_said(data, unit, "highlight")
-                      + analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
-        "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
-                    + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
+        # a person's items first, then the data's; empty where neither has anything to say
+        "highlights": (_notes(data, unit, "highlight") or members_said(data, unit, "highlight"))
+                      + analysis.section_items(rows, members_by_metric, labels, catalog, history, True, segments),
+        "problems": (_notes(data, unit, "problem") or members_said(data, unit, "problem"))
+                    + analysis.section_items(rows, members_by_metric, labels, catalog, history, False, segments),
         "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
                                     or metric_lines(catalog, [r.metric for r in rows],
                                                     lambda key: _notes(data, unit, "next_step", key),

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from pipeline.inputs.catalog import Metric
+from pipeline.status import as_shown  # noqa: F401  the threshold rounding, documents and compute alike
 
 MISSING = "—"
 # A signed figure's minus is the minus sign U+2212, not the hyphen "-": a line may break after a
@@ -70,17 +71,6 @@ def percent(value) -> str:
     if is_missing(value):
         return MISSING
     return _minus(plain_number(_decimal(value) * 100, 1)) + "%"
-
-
-def as_shown(value) -> float:
-    """A fraction as `percent` shows it, half-up to 0.1 percentage point: 0.89996 → 0.9.
-
-    Thresholds (met ≥ 100%, near ≥ 90%) compare this, so a status never contradicts its figure.
-    NaN or None gives NaN.
-    """
-    if is_missing(value):
-        return math.nan
-    return float((_decimal(value) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) / 100)
 
 
 @functools.lru_cache(maxsize=1 << 12)

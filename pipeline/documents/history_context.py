@@ -4,7 +4,7 @@ per month. Pure; the figures come from compute.history.
 """
 from __future__ import annotations
 
-from pipeline.compute.history import Trend, months_text
+from pipeline.compute.history import Trend, first_month
 from pipeline.documents import formats
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale
 from pipeline.inputs.catalog import Catalog, Metric
@@ -22,6 +22,34 @@ def yoy_text(row, metric: Metric) -> str:
     if text == formats.MISSING or metric.is_rate or formats.is_missing(row.yoy_percent):
         return text
     return f"{text}（{formats.signed(formats.percent(row.yoy_percent))}）"
+
+
+def months_text(bits: int, last: int) -> str:
+    """The months of the year to date that hold an actual, from the first of them to `last`:
+    `7–10月`, with the missing ones named (`7–10月，缺8月`); `—` when no month has an actual."""
+    first = first_month(bits)
+    if first is None:
+        return "—"
+    span = f"{first}–{last}月" if last > first else f"{last}月"
+    missing = [m for m in range(first, last + 1) if not bits >> m & 1]
+    return span + (f"，缺{_ranges(missing)}月" if missing else "")
+
+
+def ytd_period(bits: int, month: str) -> str:
+    """The year to date a row covers, with its year: `2025年7–10月`, `2025年7–10月，缺8月`, `—`."""
+    text = months_text(bits, int(month[5:]))
+    return text if text == "—" else f"{int(month[:4])}年{text}"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] → `1–3、5`."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return "、".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
 
 
 def history_rows(rows: list, catalog: Catalog, month_number: int) -> list[dict]:
@@ -84,6 +112,13 @@ def trend_rows(trend: Trend | None, keys: list[str], catalog: Catalog) -> list[d
     return rows
 
 
+def ytd_label(rows: list, year: int, number: int) -> str:
+    """The months the year to date covers, from the first with an actual of any metric: `2025年7–10月`."""
+    firsts = [first_month(int(r.ytd_months)) for r in rows if int(r.ytd_months)]
+    first = min(firsts) if firsts else 1
+    return f"{year}年{first}–{number}月" if number > first else f"{year}年{number}月"
+
+
 def summary_history(data: MonthData, unit, rows: list, main: list[str]) -> dict:
     """The summary's context pieces for the year to date, last year's month and the trend."""
     catalog, trend = data.inputs.catalog, data.trends.get((unit.level, unit.unit))
@@ -91,7 +126,7 @@ def summary_history(data: MonthData, unit, rows: list, main: list[str]) -> dict:
     keys = [key for key in main if trend is not None and key in trend.figures][:TREND_METRICS]
     table = trend_rows(trend, keys, catalog)
     return {
-        "ytd_label": f"{int(year)}年1–{int(number)}月" if int(number) > 1 else f"{int(year)}年1月",
+        "ytd_label": ytd_label(rows, int(year), int(number)),
         "yoy_label": f"{int(year) - 1}年{int(number)}月",  # the one month, not last year's year to date
         "history": history_rows(rows, catalog, int(number)),
         "chart_trend": trend_chart(trend, keys[0] if keys else None, catalog),

@@ -11,6 +11,7 @@ from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
+from pipeline.inputs.values import shift_month
 from pipeline.model import MonthData
 
 NOT_GIVEN = "（本月未录入）"
@@ -58,7 +59,7 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
     """`strategies`, `resources`, `risks`, `responses` (lists of text) and `risk_pairs` (rows)."""
     pairs = risk_pairs(data, unit)
     return {
-        "strategies": _texts(data, unit, "strategy") or strategy_from_data(data, unit) or [NOT_GIVEN],
+        "strategies": _texts(data, unit, "strategy") or [NOT_GIVEN],
         "resources": _texts(data, unit, "resources") or [NOT_GIVEN],
         "risks": [row["risk"] for row in pairs if row["risk"]] or [NOT_GIVEN],
         "responses": [row["response"] for row in pairs if row["response"] != formats.MISSING] or [NOT_GIVEN],
@@ -66,27 +67,39 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
     }
 
 
-def strategy_from_data(data: MonthData, unit: Unit) -> list[str]:
-    """Where no strategy was written for the unit or above it: per metric, what its target asks
-    against last month's actual (`【数据】销售额：目标55万元，比上月实际50万元高5万元`)."""
+def _growth(target: float, base: float, label: str) -> str:
+    """`需较10月实际增长11.6%` (or 下降, 持平) of `target` over `base`; '' where `base` is missing or 0."""
+    if formats.is_missing(base) or base == 0:
+        return ""
+    change = (target - base) / abs(base)
+    size = formats.percent(abs(change))
+    if formats.is_zero(size):
+        return f"与{label}持平"
+    return f"需较{label}{'增长' if change > 0 else '下降'}{size}"
+
+
+def target_asks(data: MonthData, unit: Unit) -> list[str]:
+    """Step 一's 目标要求: per summed metric with a target, the change it asks over last month's
+    actual and, where the inputs hold it, over the same month last year
+    (`销售额：目标206.5万元，需较10月实际增长11.6%，需较去年11月实际增长8%`)."""
     catalog, lines = data.inputs.catalog, []
+    before, number = int(shift_month(data.month, -1)[5:]), int(data.month[5:])
     for r in data.of(unit).plan_rows:
         metric = catalog[r.metric]
-        if formats.is_missing(r.target):
+        if metric.kind != "sum" or formats.is_missing(r.target):
             continue
-        line = f"【数据】{metric.name}：目标{formats.figure(r.target, metric)}"
-        if not formats.is_missing(r.prev_actual):
-            difference = r.target - r.prev_actual
-            size = formats.change(abs(difference), metric).lstrip("+")
-            line += "，与上月实际持平" if formats.is_zero(size) else \
-                f"，比上月实际{formats.figure(r.prev_actual, metric)}{'高' if difference > 0 else '低'}{size}"
-        lines.append(line)
+        asks = [text for text in (_growth(r.target, r.prev_actual, f"{before}月实际"),
+                                  _growth(r.target, getattr(r, "yoy_actual", None), f"去年{number}月实际")) if text]
+        if asks:
+            lines.append(f"{metric.name}：目标{formats.figure(r.target, metric)}，" + "，".join(asks))
     return lines
 
 
 def with_substance(data: MonthData, unit: Unit, context: dict) -> dict:
     """The plan's `context` with the pieces of this module put in."""
-    return {**context, **plan_notes(data, unit), "rate_note": rate_note(data, unit),
+    note = rate_note(data, unit)
+    return {**context, **plan_notes(data, unit), "rate_note": note, "method_notes": [note] if note else [],
+            "target_asks": target_asks(data, unit),
             "member_targets": member_targets(data, unit),
             "member_noun": member_noun(unit), "weeks": filled_weeks(data, unit, context["weeks"]),
             "table1": filled_table1(data, unit, context["table1"])}
@@ -106,7 +119,7 @@ def rate_note(data: MonthData, unit: Unit) -> str:
     if not rates:
         return ""
     parts = "各细分" if unit.level == "rep" else "各成员"
-    return (f"注：{'、'.join(rates)}的目标按{parts}上月（或此前最近一个有数据的月份）的基数加权，都没有基数时取简单"
+    return (f"{'、'.join(rates)}的目标按{parts}上月（或此前最近一个有数据的月份）的基数加权，都没有基数时取简单"
             "平均；月度总结改按本月实际的基数加权，故总结中的目标可能与本计划略有差异。")
 
 
@@ -172,10 +185,13 @@ def _pace(data: MonthData, unit: Unit, progress: float) -> str:
             parts[""].append(f"{metric.name}{'不低于' if higher else '不高于'}{formats.figure(r.target, metric)}")
             continue
         share = r.target * progress
-        if not metric.is_money and float(r.target).is_integer():  # 家, 场, 次: whole ones
+        if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most
+            text = formats.plain_number(share / 10000, 1) + metric.unit
+        else:  # 家, 场, 次: whole ones
             share = math.floor(share + 0.5)
-        if share > 0:
-            parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{formats.figure(share, metric)}")
+            text = formats.figure(share, metric)
+        if share > 0 and not formats.is_zero(text):
+            parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{text}")
     return "；".join(word + "、".join(items) for word, items in parts.items() if items)
 
 
@@ -193,7 +209,7 @@ def _week_end(month: str, week: int) -> int:
 
 def _coming(data: MonthData, unit: Unit, week: int) -> list[str]:
     """`提前准备：…（10月12日到期）`: the tasks due in the week after `week` (the first few)."""
-    month, names = data.month, data.org.names
+    month, names = data.month, data.org.display
     end, following = _week_end(month, week), _week_end(month, week + 1)
     coming = [t for t in data.of(unit).tasks
               if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]

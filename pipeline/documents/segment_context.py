@@ -4,7 +4,7 @@ figures given by segment, so such documents look as they did without segments.
 """
 from __future__ import annotations
 
-from pipeline.compute import analysis
+from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats

@@ -35,6 +35,9 @@ BUILT_IN: tuple[Metric, ...] = (
     # 过程数据 of the original's summary, where a CRM export carries them
     Metric("visits", "拜访次数", "次", "sum", "higher"),
     Metric("follow_ups", "跟进次数", "次", "sum", "higher"),
+    # 过程数据 of the original: rates over a base (surveys answered, orders), weighted like the repurchase rate
+    Metric("satisfaction", "客户满意度", RATE, "ratio", "higher"),
+    Metric("complaint_rate", "投诉率", RATE, "ratio", "lower"),
 )
 
 

@@ -74,6 +74,8 @@ NOTES = FileSpec("notes", (
     _c("section", "类别"),
     _c("text", "内容"),
     _c("response", "应对措施", required=False),  # on a `risk` row: the response paired with that risk
+    _c("cause", "原因类型", "主客观", required=False),  # 主观 / 客观 (CAUSE_ALIASES), blank: untagged
+    _c("applies_to", "适用范围", "适用单位", required=False),  # the units a note concerns, blank: its own and all inside
 ))
 
 RECIPIENTS = FileSpec("recipients", (
@@ -104,6 +106,11 @@ PLAN_SECTIONS = {"strategy": "策略", "resources": "资源需求", "risk": "风
 SUMMARY_SECTIONS = {"variance_reason": "差异原因分析", "highlight": "成功经验/亮点",
                     "problem": "存在问题与挑战", "next_step": "下月改进措施"}
 SECTIONS = {**PLAN_SECTIONS, **SUMMARY_SECTIONS}
+# a note's cause: subjective (within the team's control) or objective (outside it)
+CAUSES = {"subjective": "主观", "objective": "客观"}
+CAUSE_ALIASES = {"主观": "subjective", "主观原因": "subjective", "内部": "subjective", "subjective": "subjective",
+                 "客观": "objective", "客观原因": "objective", "外部": "objective", "objective": "objective"}
+APPLIES_TO_SEPARATORS = "、，,;；|"  # between the unit names of a note's `applies_to`
 KIND_ALIASES = {"sum": "sum", "求和": "sum", "累加": "sum", "ratio": "ratio", "比率": "ratio", "比例": "ratio"}
 DIRECTION_ALIASES = {"higher": "higher", "越高越好": "higher", "高": "higher",
                      "lower": "lower", "越低越好": "lower", "低": "lower"}

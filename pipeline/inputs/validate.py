@@ -471,9 +471,29 @@ def resolve_unit(level: str, text: str, org: pd.DataFrame) -> tuple[str | None, 
     return None, f"org.csv 中没有这个{schema.LEVEL_NAMES[level]}"
 
 
+def applies_to(text: str, org: pd.DataFrame) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The units (level, unit) a note's `applies_to` names — 公司, a region, a team, or a rep by
+    工号 or unique name, separated by schema.APPLIES_TO_SEPARATORS — or ((), why not)."""
+    names = [name.strip() for name in re.split(f"[{re.escape(schema.APPLIES_TO_SEPARATORS)}]", text) if name.strip()]
+    units = []
+    for name in names:
+        if name == COMPANY_UNIT:
+            units.append(("company", COMPANY_UNIT))
+        elif name in set(org["region"]):
+            units.append(("region", name))
+        elif name in set(org["team"]):
+            units.append(("team", name))
+        else:
+            rep, why = resolve_rep(name, org)
+            if rep is None:
+                return (), f"「{name}」不是 org.csv 中的区域、团队或销售代表" + (f"：{why}" if "同名" in why else "")
+            units.append(("rep", rep))
+    return tuple(dict.fromkeys(units)), None
+
+
 def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
                    problems: list[Problem]) -> pd.DataFrame:
-    columns = ["month", "level", "unit", "metric", "section", "text", "response"]
+    columns = ["month", "level", "unit", "metric", "section", "text", "response", "cause", "applies_to"]
     if table is None:
         return _frame([], columns)
     rows, out = _Rows(table, problems), []
@@ -497,11 +517,18 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
             rows.problem("response", "应对措施只能填在类别为 risk（风险）的行上，与该风险配对；"
                                      "单独的应对措施请用类别 response（应对措施）", response)
             continue
+        cause_text = rows.text("cause", required=False)
+        cause = schema.lookup(schema.CAUSE_ALIASES, cause_text, ()) if cause_text else ""
+        if cause is None:
+            rows.problem("cause", "未知的原因类型，应为 主观（主观原因、内部）或 客观（客观原因、外部），或留空", cause_text)
+        scope, why = applies_to(rows.text("applies_to", required=False), org)
+        if why:
+            rows.problem("applies_to", why, rows.text("applies_to", required=False))
         bad_metric = rows.text("metric", required=False) and metric is None
-        if None in (month, level, unit, section) or not text or bad_metric:
+        if None in (month, level, unit, section, cause) or not text or bad_metric or why:
             continue
         out.append({"month": month, "level": level, "unit": unit, "metric": metric.key if metric else "",
-                    "section": section, "text": text, "response": response,
+                    "section": section, "text": text, "response": response, "cause": cause, "applies_to": scope,
                     "_file": record["_file"], "_line": record["_line"]})
     return _frame(out, columns)
 
