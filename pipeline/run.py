@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import outputs, publish
+from pipeline.compute import segments
 from pipeline.compute.org import Unit
 from pipeline.compute.month import compute_month
 from pipeline.documents import pdf, render
@@ -15,7 +16,8 @@ from pipeline.errors import DataWarning, InputError, Problem, Problems, Template
 from pipeline.inputs import schema
 from pipeline.inputs.load import read_inputs
 from pipeline.inputs.validate import validate_inputs, validate_recipients
-from pipeline.model import Inputs, MonthData
+from pipeline.compute.model import MonthData
+from pipeline.inputs.model import Inputs
 from pipeline.workers import default_workers, mapped
 
 KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
@@ -60,7 +62,7 @@ def load(inputs_dir: Path, with_recipients: bool = False) -> Inputs:
         validate_recipients(tables.get("recipients"), problems)
     if problems:
         raise InputError(problems)
-    return inputs
+    return segments.collapsed(inputs)
 
 
 def compute(inputs: Inputs, month: str, strict: bool = False) -> MonthData:

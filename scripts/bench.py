@@ -26,7 +26,7 @@ from pipeline.documents import wordchart
 from pipeline.documents.charts import ChartSpec
 from pipeline.documents.context import contexts
 from pipeline.inputs.load import read_inputs
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 from pipeline.run import check, write_report
 from pipeline.documents.stablezip import Member, deflated, write_zip
 from pipeline.inputs.validate import validate_inputs

@@ -10,7 +10,8 @@ from pipeline.compute.org import Org
 from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.compute.transform import data_warnings, rollup_warnings, unit_figures, with_achievement
 from pipeline.inputs.values import shift_month
-from pipeline.model import Inputs, MonthData
+from pipeline.compute.model import MonthData
+from pipeline.inputs.model import Inputs
 
 
 def compute_month(inputs: Inputs, month: str) -> MonthData:

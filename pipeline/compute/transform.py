@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
-from pipeline.documents import formats
+from pipeline import numbers
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.values import shift_month
@@ -121,7 +121,7 @@ def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.
     The thresholds apply to the achievement as the documents show it (half-up to 0.1 point),
     so 89.96% is shown `90%` and is near.
     """
-    shown = rate.map(formats.as_shown)
+    shown = rate.map(numbers.as_shown)
     incomplete = pd.Series(False, index=actual.index) if complete is None else ~complete
     lower_at_zero = (direction == "lower") & (actual == 0) & (target > 0)
     return pd.Series(np.select(
@@ -200,7 +200,7 @@ def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Cat
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
-        achievement_shown=rate.map(formats.as_shown),  # what the documents print, for thresholds
+        achievement_shown=rate.map(numbers.as_shown),  # what the documents print, for thresholds
         status=status(frame["actual"], frame["target"], rate, direction, _complete(frame)),
         mom_change=frame["actual"] - frame["prev_actual"],
         prev_achievement=prev_rate,

@@ -20,7 +20,7 @@ from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.values import month_label, shift_month
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
                              status_fill, status_text)
 

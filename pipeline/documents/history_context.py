@@ -9,7 +9,7 @@ from pipeline.documents import formats
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale
 from pipeline.inputs.catalog import Catalog, Metric
 from pipeline.inputs.values import month_label
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 from pipeline.status import STATUS_INCOMPLETE, status_fill
 
 MIN_TREND_MONTHS = 2  # one month is the month itself: no trend to show

@@ -11,7 +11,7 @@ from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 
 NOT_GIVEN = "（本月未录入）"
 TOTAL = "合计"
