@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import InputError, Problem
+from pipeline.errors import UsageError
 from pipeline.compute.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
@@ -95,8 +95,8 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def read_manifest(outputs_dir: Path, month: str) -> dict:
-    """outputs/MONTH/manifest.json; an InputError saying to run `report` first when there is none."""
+    """outputs/MONTH/manifest.json; a UsageError saying to run `report` first when there is none."""
     path = outputs_dir / month / "manifest.json"
     if not path.is_file():
-        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
+        raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
     return json.loads(path.read_text(encoding="utf-8"))

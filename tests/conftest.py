@@ -14,6 +14,8 @@ from pipeline.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"
 TEMPLATES = ROOT / "docx_templates"
+# The tests call the stages directly too: with text in Python strings, as the API runs them.
+pd.set_option("mode.string_storage", "python")
 
 
 def invoke(*args: str):

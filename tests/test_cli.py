@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main, previous_month
+from pipeline.cli import main
+from pipeline.months import cycle
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
 
@@ -89,9 +90,9 @@ def test_validate_prints_problems_and_writes_nothing(tmp_path, inputs_copy):
     assert snapshot(inputs_copy) == before
 
 
-def test_month_defaults_to_the_previous_calendar_month():
-    assert previous_month(dt.date(2025, 11, 1)) == "2025-10"
-    assert previous_month(dt.date(2026, 1, 15)) == "2025-12"
+def test_the_default_months_are_the_previous_calendar_month_and_the_current_one():
+    assert cycle(dt.date(2025, 11, 1)) == ["2025-10", "2025-11"]
+    assert cycle(dt.date(2026, 1, 15)) == ["2025-12", "2026-01"]
 
 
 def test_bad_month_option_is_a_usage_error():

@@ -106,8 +106,18 @@ def test_a_cycle_without_any_targets_names_the_months_there_are(tmp_path, monkey
     monkeypatch.setenv("SALESREPORT_TODAY", "2026-11-29")
     result = invoke("report", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "值「2026-10、2026-11」：这些月份都没有目标数据，未生成任何文件（文件中的月份：2024-10、" in result.stderr
-    assert "2025-11；用 --month 指定，如 --month 2025-11）" in result.stderr
+    assert ("错误：2026-10、2026-11 都没有目标数据，未生成任何文件。目标数据中的月份：2024-10 至 2025-11（共 14 个月）；"
+            "请指定其中一个月，如 salesreport report --month 2025-11") in result.stderr
+    assert "输入数据有" not in result.output  # not an input problem
+
+
+def test_make_report_without_month_says_the_months_it_chose_and_how_to_name_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-11-29")
+    monkeypatch.setenv("SALESREPORT_CALLED_AS", "make report")  # as the Makefile runs it
+    result = invoke("report", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert result.exit_code == 2
+    assert "未指定月份：处理上月 2026-10（结月总结）和本月 2026-11（开月计划），今天是 2026-11-29" in result.output
+    assert "请指定其中一个月，如 make report MONTH=2025-11" in result.stderr and "--month" not in result.output
 
 
 def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_path, monkeypatch):
@@ -117,7 +127,7 @@ def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_pa
         path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-11-15")
     result = invoke("report", "--inputs", inputs, "--outputs", tmp_path / "out")
-    assert result.exit_code == 2 and "这些月份都没有目标数据，未生成任何文件" in result.stderr
+    assert result.exit_code == 2 and "都没有目标数据，未生成任何文件。目标数据中没有任何月份" in result.stderr
     assert "--month 无" not in result.stderr and "Traceback" not in result.output
 
 

@@ -12,7 +12,7 @@ from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
 from pipeline import numbers
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.values import shift_month
+from pipeline.months import Month
 from pipeline.status import (STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
                              STATUS_NO_TARGET)
 
@@ -176,7 +176,7 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
-    previous = shift_month(month, -1)
+    previous = Month(month).previous
     figures = unit_figures(targets, actuals, org, [previous, month], catalog)
     return with_achievement(figures[month], figures[previous], catalog), rollup_warnings(figures[month], org, catalog)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.delivery.mail import Attachment
 from pipeline.errors import EnvironmentFailure
-from pipeline.inputs.values import shift_month
+from pipeline.months import Month
 from pipeline.publish import remove, safe_name
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -67,7 +67,7 @@ def prune(outputs: Path, months: int, today: dt.date | None = None) -> list[str]
     if not root.is_dir() or root.is_symlink():
         return []
     today = today or dt.date.today()
-    oldest = shift_month(f"{today.year:04d}-{today.month:02d}", -months)
+    oldest = Month.of(today).shift(-months)
     removed = []
     for entry in sorted(root.iterdir()):
         if _MONTH.fullmatch(entry.name) and entry.name < oldest:

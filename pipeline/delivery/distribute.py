@@ -17,19 +17,20 @@ from pipeline import config
 from pipeline.compute.org import Org
 from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
-from pipeline.delivery.cycle import Cycle, range_key
+from pipeline.delivery.cycle import Cycle
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
 from pipeline.documents import formats
+from pipeline.errors import UsageError  # a request that cannot be met (an unknown --preview)
 from pipeline.errors import (ApprovalError, ConnectionFailure, EnvironmentFailure, InputError, LedgerError,
                              PermanentFailure, Problem, SalesReportError, ServerDown, TemporaryFailure)
 from pipeline.errors import DeliveryError  # the exit code `distribute` ends with; importable from here
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
-from pipeline.inputs.values import month_label
+from pipeline.months import is_range, range_key, range_label
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
 from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
@@ -144,7 +145,7 @@ def headlines(mail: Mail, by_unit: dict[tuple[str, str, str], list[dict]], month
             items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
                                        status_text(r["status"]), status_fill(r["status"])) for r in rows)
         result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned,
-                                   month_label(month) if by_month and month else ""))
+                                   range_label(month) if by_month and month else ""))
     return result
 
 
@@ -406,7 +407,7 @@ class _Delivery:
         has the subject and headlines of what this run is `sending` the recipient, whole."""
         months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached([i.name for i in sending])
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
-                          by_month=".." in self.planned.month)
+                          by_month=is_range(self.planned.month))
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -474,8 +475,8 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         mail = next((m for m in planned.mails if m.recipient.casefold() == recipient.strip().casefold()), None)
         if mail is None:
             known = "、".join(m.recipient for m in planned.mails[:SHOWN])
-            raise InputError([Problem("--preview", None, None, recipient,
-                                      f"不是 {month} 的收件人（收件人有：{known}{' 等' if len(planned.mails) > SHOWN else ''}）")])
+            raise UsageError(f"--preview {recipient} 不是 {month} 的收件人"
+                             f"（收件人有：{known}{' 等' if len(planned.mails) > SHOWN else ''}）")
         maker = planned.maker()
         items = planned.items(mail, options.attach)
         maker.convert(items)

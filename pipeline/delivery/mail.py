@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
-from pipeline.inputs.values import month_label
+from pipeline.months import range_label
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 MIME_TYPES = {"docx": DOCX_TYPE, "pdf": ("application", "pdf"),
@@ -98,7 +98,7 @@ def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None 
 
 def period_label(month: str) -> str:
     """`2025年10月`, or for a mail of several months `2025年10月—2025年11月`."""
-    return "—".join(month_label(part) for part in month.split(".."))
+    return range_label(month)
 
 
 def _part_note(marks: Marks) -> str:

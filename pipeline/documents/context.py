@@ -19,7 +19,7 @@ from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
-from pipeline.inputs.values import month_label, shift_month
+from pipeline.months import Month
 from pipeline.compute.model import MonthData
 from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
                              status_fill, status_text)
@@ -50,15 +50,15 @@ def _scope(unit: Unit, org: Org) -> str:
 def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
     return {
         "month": month,
-        "month_label": month_label(month),
-        "prev_month_label": month_label(shift_month(month, -1)),
-        "next_month_label": month_label(shift_month(month, 1)),
+        "month_label": Month(month).label,
+        "prev_month_label": Month(month).previous.label,
+        "next_month_label": Month(month).next.label,
         "level": unit.level,
         "level_name": LEVEL_NAMES[unit.level],
         "unit": unit.unit,
         "unit_label": unit.label,
         "scope": _scope(unit, org),
-        "title": f"{unit.label} {month_label(month)} {kind_name}",
+        "title": f"{unit.label} {Month(month).label} {kind_name}",
     }
 
 
@@ -137,7 +137,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
     """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, per metric in
     catalog order, then the general ones; where the unit wrote none, its members'."""
-    before, texts, members = shift_month(data.month, -1), data.inputs.note_texts, data.prev_member_next_steps
+    before, texts, members = Month(data.month).previous, data.inputs.note_texts, data.prev_member_next_steps
     return metric_lines(data.inputs.catalog, [*data.inputs.catalog.keys(), ""],
                         lambda key: texts.get((before, unit.level, unit.unit, "next_step", key), []),
                         lambda key: members.get((unit.level, unit.unit, "next_step", key), []))
