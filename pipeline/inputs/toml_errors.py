@@ -20,6 +20,7 @@ _SAID = [  # tomllib's message (a prefix) → what it means
     ("Duplicate inline table key", "同一项写了两次"),
     ("Invalid initial character for a key part", "名称中有不允许的字符（名称只用字母、数字、_ 和 -）"),
     ("Found invalid character", "有不允许的字符"),
+    ("Illegal character '\\n'", "引号没有闭合（一个值不能跨行）"),
     ("Illegal character", "有不允许的字符（如控制字符）"),
     ("Invalid date or datetime", "日期或时间无效"),
     ("Unescaped '\\' in a string", "字符串中的 \\ 要写成 \\\\，或改用单引号"),
