@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The documents: their kinds, and the names those carry in file names and titles.
+PLAN, SUMMARY = "plan", "summary"
+KIND_NAMES = {PLAN: "月度工作计划", SUMMARY: "月度工作总结"}
+
 MANIFEST = "manifest.json"
 METRICS = "metrics.csv"
 SEGMENT_METRICS = "metrics_by_segment.csv"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import UsageError
+from pipeline.layout import Layout
 from pipeline.compute.model import MonthData
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
@@ -96,7 +97,7 @@ def write_json(path: Path, data: dict) -> None:
 
 def read_manifest(outputs_dir: Path, month: str) -> dict:
     """outputs/MONTH/manifest.json; a UsageError saying to run `report` first when there is none."""
-    path = outputs_dir / month / "manifest.json"
+    path = Layout(outputs_dir).manifest(month)
     if not path.is_file():
         raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
     return json.loads(path.read_text(encoding="utf-8"))

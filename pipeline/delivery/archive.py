@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.delivery.mail import Attachment
 from pipeline.errors import EnvironmentFailure
+from pipeline.layout import ARCHIVE, Layout
 from pipeline.months import Month
 from pipeline.publish import remove, safe_name
 
@@ -24,7 +25,7 @@ _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 def folder(outputs: Path) -> Path:
-    return outputs / "archive"
+    return Layout(outputs).archive
 
 
 def path(outputs: Path, month: str, digest: str, name: str) -> Path:
@@ -34,7 +35,7 @@ def path(outputs: Path, month: str, digest: str, name: str) -> Path:
 def _real_folders(outputs: Path, *parts: str) -> Path:
     """outputs/archive/… created folder by folder; one that is a link is refused (ELOOP)."""
     current = outputs
-    for part in ("archive", *parts):
+    for part in (ARCHIVE, *parts):
         current = current / part
         if current.is_symlink():
             raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(current)))

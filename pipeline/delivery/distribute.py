@@ -32,6 +32,7 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
 from pipeline.months import is_range, range_key, range_label
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
+from pipeline.layout import Layout
 from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.status import status_fill, status_text
@@ -180,7 +181,7 @@ def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     manifest = read_manifest(outputs_dir, month)
     org, recipients = read_people(inputs_dir)
     mails, warnings = plan_mails(manifest, org, recipients)
-    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(outputs_dir / month / "metrics.csv")),
+    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(Layout(outputs_dir).metrics(month))),
                  read_catalog(inputs_dir))
 
 
@@ -189,7 +190,7 @@ def plan_run(months: list[str], inputs_dir: Path, outputs_dir: Path, skip_unrepo
     With `skip_unreported` (the default months), a month without a report is left out with a warning."""
     planned, skipped = [], []
     for month in months:
-        if skip_unreported and not (outputs_dir / month / "manifest.json").is_file():
+        if skip_unreported and not Layout(outputs_dir).is_reported(month):
             skipped.append(f"{month} 还没有报告（未运行 report 或该月没有目标），本次不发送该月")
             continue
         planned.append(plan_month(month, inputs_dir, outputs_dir))
@@ -269,7 +270,7 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env:
     """
     months = [month] if isinstance(month, str) else list(month)
     options = config.options(env)
-    transport: Outbox | Smtp = from_settings(options.smtp, outputs_dir / "outbox" / range_key(months))
+    transport: Outbox | Smtp = from_settings(options.smtp, Layout(outputs_dir).outbox(range_key(months)))
     report = report or (lambda outcome: None)
     if dry_run:
         return _dry_run(months, inputs_dir, outputs_dir, options, transport, resend, skip_unreported, report)
@@ -279,9 +280,9 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env:
         locks.enter_context(exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY))
         planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
         if planned.month != range_key(months):  # a default month was left out
-            transport = from_settings(options.smtp, outputs_dir / "outbox" / planned.month)
+            transport = from_settings(options.smtp, Layout(outputs_dir).outbox(planned.month))
         result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
-        ledger = Ledger(outputs_dir / "deliveries.sqlite")
+        ledger = Ledger(Layout(outputs_dir).ledger)
         try:
             run = _Delivery(planned, transport, ledger, options, resend, retry_delay, sleep or time.sleep, Breaker(),
                             planned.delivered_to(ledger, transport.name))
@@ -305,7 +306,7 @@ def _dry_run(months: list[str], inputs_dir: Path, outputs_dir: Path, options: co
     for each recipient (`attached`); a recipient with nothing new is `skipped`."""
     planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
     result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
-    ledger_path = outputs_dir / "deliveries.sqlite"
+    ledger_path = Layout(outputs_dir).ledger
     delivered: dict[str, Delivered] = {}
     if ledger_path.is_file() and not resend:
         ledger = Ledger(ledger_path)
@@ -405,7 +406,7 @@ class _Delivery:
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
         has the subject and headlines of what this run is `sending` the recipient, whole."""
-        months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached([i.name for i in sending])
+        months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached(i.document["kind"] for i in sending if i.document)
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
                           by_month=is_range(self.planned.month))
 
@@ -469,7 +470,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
     outbox under outputs/outbox/preview-MONTH/); the ledger is neither read nor written, and no
     approval is needed. The mail, the number of messages and the transport."""
     options = config.options(env)
-    transport = from_settings(options.smtp, outputs_dir / "outbox" / f"preview-{month}")
+    transport = from_settings(options.smtp, Layout(outputs_dir).outbox(f"preview-{month}"))
     with exclusive(month_lock(outputs_dir, month), month_busy(month)):
         planned = plan_month(month, inputs_dir, outputs_dir)
         mail = next((m for m in planned.mails if m.recipient.casefold() == recipient.strip().casefold()), None)
@@ -486,7 +487,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         def build(chunk: list[Attachment], part: int, count: int):
             msg_id = message_id(month, to, [*_identities(chunk), f"preview {token} {part}/{count}"])
             return compose(options.sender, to, mail.name, month, lines, chunk, msg_id, False,
-                           Marks(False, part, count, preview_for=mail.recipient), attached([i.name for i in items]))
+                           Marks(False, part, count, preview_for=mail.recipient), attached(i.document["kind"] for i in items if i.document))
         try:
             parts = split([maker.attachment(i) for i in items], build, options.max_mail_bytes)
         except TooLarge as error:

@@ -12,22 +12,21 @@ from collections import Counter
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.documents import formats, tables
-from pipeline.documents.plan_context import with_substance
+from pipeline.documents.plan_context import NOT_GIVEN, WEEKS, with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.layout import KIND_NAMES, PLAN, SUMMARY
 from pipeline.months import Month
 from pipeline.compute.model import MonthData
 from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
                              status_fill, status_text)
 
-NOT_GIVEN = "（本月未录入）"
 INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
                    "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
-WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
 def contexts(data: MonthData, unit: Unit) -> dict[str, dict]:
@@ -123,7 +122,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         weeks.append({"label": "其他时间", "tasks": outside})
 
     return with_substance(data, unit, {
-        **_header(unit, org, month, "月度工作计划"),
+        **_header(unit, org, month, KIND_NAMES[PLAN]),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
@@ -204,7 +203,7 @@ def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
         return NO_CHART
     unit = catalog[rows[0].metric].unit
     shown = [r for r in rows if catalog[r.metric].unit == unit]
-    scale, number_format = unit_scale(unit)
+    scale, number_format = unit_scale(catalog[rows[0].metric])
 
     def values(column: str) -> tuple:
         return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
@@ -264,7 +263,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
     return {
-        **_header(unit, org, month, "月度工作总结"),
+        **_header(unit, org, month, KIND_NAMES[SUMMARY]),
         "overview": _overview(rows),
         "figures": figures,
         **summary_history(data, unit, rows, main),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 
-from pipeline.inputs.catalog import Metric
+from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
 from pipeline.numbers import as_shown, is_missing, plain_number  # noqa: F401 (the rounding core, used here)
 from pipeline.numbers import decimal as _decimal
 
@@ -30,7 +30,7 @@ def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) / 10000, 2)) + "万元"
+    return _minus(plain_number(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
 
 
 @functools.lru_cache(maxsize=1 << 12)

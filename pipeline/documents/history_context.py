@@ -56,7 +56,7 @@ def trend_chart(trend: Trend | None, key: str | None, catalog: Catalog) -> Chart
     if trend is None or key not in trend.figures or len(trend.months) < MIN_TREND_MONTHS:
         return NO_CHART
     metric = catalog[key]
-    scale, number_format = unit_scale(metric.unit)
+    scale, number_format = unit_scale(metric)
     targets, actuals, _ = trend.figures[key]
 
     def scaled(values: tuple) -> tuple:

@@ -13,7 +13,9 @@ from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
 from pipeline.compute.model import MonthData
 
-NOT_GIVEN = "（本月未录入）"
+NOT_GIVEN = "（本月未录入）"  # a section of the inputs nobody filled in
+# The weeks of 四、时间节点: days 1–7, 8–14, 15–21 and 22 to the month's end are 第1–4周.
+WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 TOTAL = "合计"
 
 
@@ -149,7 +151,7 @@ def member_noun(unit: Unit) -> str:
 
 NO_TASK = "（暂未分解任务）"
 NO_TASK_THIS_WEEK = "（本周无到期任务）"
-WEEK_ENDS = (7, 14, 21)  # the last day of weeks 1–3; week 4 runs to the month's end (as context.WEEKS)
+WEEK_ENDS = tuple(last for _, last in WEEKS[:-1])  # the last day of weeks 1–3; week 4 runs to the month's end
 UPCOMING_SHOWN = 3
 
 
