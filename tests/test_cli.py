@@ -2,6 +2,7 @@
 import datetime as dt
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +37,9 @@ def test_rerun_replaces_the_month_and_gives_the_same_bytes(tmp_path):
     assert snapshot(tmp_path / "2025-10") == first
 
 
-def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_path, inputs_copy):
+def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_path, inputs_copy, sample_report):
     outputs = tmp_path / "outputs"
-    invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
+    shutil.copytree(sample_report, outputs / "2025-10")  # the earlier outputs: the sample's October
     before = snapshot(outputs / "2025-10")
     lines = (inputs_copy / "actuals.csv").read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].replace("132000", "十三万")
@@ -51,9 +52,9 @@ def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_pat
     assert entries(outputs) == ["2025-10"]
 
 
-def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path):
+def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path, sample_report):
     outputs = tmp_path / "outputs"
-    invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    shutil.copytree(sample_report, outputs / "2025-10")  # the earlier outputs: the sample's October
     before = snapshot(outputs / "2025-10")
     templates = tmp_path / "templates"
     templates.mkdir()

@@ -214,8 +214,8 @@ def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_a
     assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
 
 
-def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
-    invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(sample_report):
+    tmp_path = sample_report.parent  # the sample's October, rendered once for the session
     # 10月 复购率 targets 40 35 30 35 38 30 36 34 34 35 35 34 (%) weighted by September's bases
     # 11 10 8 9 7 6 9 8 7 9 8 6 (Σ 98): 3424 / 98 = 34.94% → 34.9%. The summary weighs by
     # October's own bases (12 … 10 …, Σ 100): 3500 / 100 = 35%, against an actual of 32%.
