@@ -40,6 +40,16 @@ def sample_report(tmp_path_factory) -> Path:
     return outputs / "2025-10"
 
 
+@pytest.fixture(scope="session")
+def sample_november(tmp_path_factory) -> Path:
+    """An outputs folder holding the sample's 2025-11 (plans only), rendered once per test session;
+    read it, or copy it before writing beside it."""
+    outputs = tmp_path_factory.mktemp("november")
+    result = invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "-q")
+    assert result.exit_code == 0, result.output
+    return outputs
+
+
 def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rep_id", "rep_name", "team", "region"]).assign(email="")
 

@@ -131,9 +131,10 @@ def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_pa
     assert "--month 无" not in result.stderr and "Traceback" not in result.output
 
 
-def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch):
+def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch,
+                                                                                            sample_november):
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-12-01")  # the cycle: November and December
-    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+    shutil.copytree(sample_november / "2025-11", tmp_path / "2025-11")
     approved = invoke("approve", "--by", "王经理", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
     assert approved.exit_code == 0, approved.output
     assert "2025-11: 王经理 已审批 19 份文档" in approved.output and "2025-12: 还没有报告" in approved.output
@@ -229,8 +230,8 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(sample_report):
     assert note not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
 
 
-def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_the_november_plan_carries_octobers_results_and_next_steps(sample_november):
+    tmp_path = sample_november
     company = document(tmp_path, "2025-11", "company", "plan", "公司")
     goals = table_with_header(company, GOALS)
     # 11月 sales targets add up to 206.5万; October: target 200万, actual 185万, 185/200 = 92.5%
@@ -248,8 +249,8 @@ def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
     assert "总结提出的改进措施" not in other  # nothing written for 王芳: no empty heading
 
 
-def test_last_months_achievement_in_a_plan_keeps_its_coverage(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_last_months_achievement_in_a_plan_keeps_its_coverage(sample_november):
+    tmp_path = sample_november
     goals = table_with_header(document(tmp_path, "2025-11", "team", "plan", "深圳组"), GOALS)
     # October 活动参与量 of 深圳组: targets 2+2+2 = 6, actuals of 2 of its 3 reps 4 → 66.7%, as
     # October's summary shows it: with how many reported, not as a complete month's shortfall
@@ -270,8 +271,8 @@ def test_last_months_coverage_counts_last_months_members(tmp_path):
     assert goals[5][0] == "活动参与量" and goals[5][4] == "66.7%（已报 2/3）"  # as October's summary: 4 of 6场
 
 
-def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(sample_november):
+    tmp_path = sample_november
     team = document(tmp_path, "2025-11", "team", "plan", "深圳组")
     # inputs/notes.csv, 2025-11 company rows: a strategy and two risks with their responses
     assert "公司：宝钢等10月顺延项目月中前完成签约" in body_text(team)
@@ -284,8 +285,8 @@ def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_p
     assert [row[0] for row in east_risks] == ["公司：年底客户预算冻结，部分签约可能推迟到12月。", "公司：竞品在华南区延续低价策略。"]
 
 
-def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path):
-    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path, sample_november):
+    shutil.copytree(sample_november / "2025-11", tmp_path / "2025-11")
     assert invoke("distribute", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path).exit_code == 0
     [path] = [p for p in (tmp_path / "outbox" / "2025-11").glob("*.eml") if "ceo" in p.name]
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
