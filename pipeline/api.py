@@ -220,8 +220,21 @@ def distribute(month=None, inputs: Path | str = "inputs", outputs: Path | str = 
     from pipeline.delivery import distribute as delivery
 
     chosen = months(month)
+    _some_reported(chosen, Path(outputs))
     return delivery.distribute(list(chosen), Path(inputs), Path(outputs), _settings(config_file), dry_run, resend,
                                report=on_mail or (lambda outcome: None), skip_unreported=chosen.default)
+
+
+def _some_reported(chosen: Months, outputs: Path) -> None:
+    """In the cycle, a UsageError when neither month has a report yet, naming the months that have."""
+    from pipeline.layout import Layout
+
+    layout = Layout(outputs)
+    if chosen.default and not any(layout.is_reported(each) for each in chosen):
+        there = layout.reported()
+        raise UsageError(f"{'、'.join(chosen)} 都还没有报告（尚未运行 report，或这些月份没有目标数据）；"
+                         + (f"已有报告的月份：{'、'.join(there)}，请指定其中一个月" if there
+                            else f"{outputs} 中还没有任何报告，请先为有目标数据的月份运行 report"))
 
 
 def preview(month: str, recipient: str, to: str, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
@@ -299,6 +312,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     from pipeline.layout import Layout
 
     chosen, layout = months(month), Layout(Path(outputs))
+    _some_reported(chosen, layout.root)
     by = (by or "").strip() or login_name()
     reported = [each for each in chosen if layout.is_reported(each)]
     approved = []

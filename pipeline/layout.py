@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ SEGMENT_METRICS = "metrics_by_segment.csv"
 LEDGER = "deliveries.sqlite"
 OUTBOX = "outbox"
 ARCHIVE = "archive"
+_MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,13 @@ class Layout:
     def is_reported(self, month: str) -> bool:
         """Whether report has written `month` (its manifest is there)."""
         return self.manifest(month).is_file()
+
+    def reported(self) -> list[str]:
+        """The months report has written here, early to late."""
+        if not self.root.is_dir():
+            return []
+        return sorted(entry.name for entry in self.root.iterdir()
+                      if _MONTH_FOLDER.fullmatch(entry.name) and (entry / MANIFEST).is_file())
 
     @property
     def ledger(self) -> Path:

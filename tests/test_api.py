@@ -124,3 +124,12 @@ def test_the_example_of_docs_api_runs(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert printed.rstrip().endswith("38 documents") and "summary 公司 outputs/2025-10/" in printed
     assert os.path.isdir(tmp_path / "outputs" / "2025-10")
+
+
+def test_a_cycle_without_any_report_names_the_months_that_have_one(tmp_path, monkeypatch, sample_report):
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-12-06")  # the cycle: 2026-11 and 2026-12, no targets
+    with pytest.raises(UsageError, match="2026-11、2026-12 都还没有报告.*还没有任何报告"):
+        api.distribute(inputs=SAMPLE_INPUTS, outputs=tmp_path, dry_run=True)
+    (tmp_path / "2025-10").symlink_to(sample_report, target_is_directory=True)
+    with pytest.raises(UsageError, match="已有报告的月份：2025-10，请指定其中一个月"):
+        api.approve(inputs=SAMPLE_INPUTS, outputs=tmp_path, by="王经理")
