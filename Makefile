@@ -33,13 +33,13 @@ fonts:  ## install a Chinese font for PDF output where possible (Debian, as root
 	else echo "no Chinese font found; --pdf needs one (apt-get install fonts-noto-cjk)"; fi
 
 report: $(STAMP)  ## write outputs/MONTH from inputs/ (MONTH=2025-10 or 2025-10..2025-11; default: last month and this one; PDF=1 adds PDFs)
-	$(BIN)/salesreport report $(MONTH_ARG) $(PDF_ARG) --inputs inputs --outputs outputs
+	SALESREPORT_CALLED_AS="make report" $(BIN)/salesreport report $(MONTH_ARG) $(PDF_ARG) --inputs inputs --outputs outputs
 
 distribute: $(STAMP)  ## mail every recipient their new documents for MONTH (default: last month and this one; SMTP from SALESREPORT_SMTP_*, else outputs/outbox/)
-	$(BIN)/salesreport distribute $(MONTH_ARG) --inputs inputs --outputs outputs
+	SALESREPORT_CALLED_AS="make distribute" $(BIN)/salesreport distribute $(MONTH_ARG) --inputs inputs --outputs outputs
 
 validate: $(STAMP)  ## check inputs/ for MONTH (default: last month and this one) and print every problem, writing nothing
-	$(BIN)/salesreport validate $(MONTH_ARG) --inputs inputs
+	SALESREPORT_CALLED_AS="make validate" $(BIN)/salesreport validate $(MONTH_ARG) --inputs inputs
 
 check-templates: $(STAMP)  ## check docx_templates/ for broken tags, unknown variables, missing tables
 	$(BIN)/salesreport check-templates --templates docx_templates

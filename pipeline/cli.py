@@ -1,10 +1,10 @@
-"""The `salesreport` command line: thin commands over `run`; the only module importing click."""
+"""The `salesreport` command line: a thin click shell over `pipeline.api` (arguments → an API
+call → messages and the exit code); the only module importing click."""
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import functools
-import getpass
 import io
 import os
 import shlex
@@ -15,14 +15,16 @@ from pathlib import Path
 
 import click
 
-from pipeline import config, resources, run, starter
-from pipeline.errors import EnvironmentFailure, InputError, Problem, SalesReportError, TemplateError
+from pipeline import api, config, resources, starter
+from pipeline.errors import DeliveryError, EnvironmentFailure, InputError, SalesReportError, TemplateError, UsageError
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.validate import is_email
-from pipeline.inputs.values import parse_month, shift_month
+from pipeline.months import parse_range, today
 
 ALERTED = ("report", "validate", "distribute")  # a non-zero exit of these sends an alert
-MAX_RANGE = 120  # months in one --month range
+# How the user called us, when not as `salesreport COMMAND` (the Makefile sets `make report`):
+# the hints then name a month the way they can, `make report MONTH=2025-10`.
+CALLED_AS = "SALESREPORT_CALLED_AS"
 
 
 class _Run:
@@ -46,72 +48,42 @@ def say(text: str, err: bool = False) -> None:
     _run.printed.append(text)
 
 
-TODAY_VARIABLE = "SALESREPORT_TODAY"  # YYYY-MM-DD: the date the default months are counted from (tests, reruns)
-
-
-def today() -> dt.date:
-    """Today, or the date SALESREPORT_TODAY gives."""
-    given = os.environ.get(TODAY_VARIABLE, "").strip()
-    if not given:
-        return dt.date.today()
+def _cycle(ctx, param, value) -> api.Months:
+    """--month: a month or a range; left out, the cycle (last month and the current one)."""
     try:
-        return dt.date.fromisoformat(given)
-    except ValueError:
-        raise click.UsageError(f"环境变量 {TODAY_VARIABLE}={given} 无效：应为日期 YYYY-MM-DD，如 2025-11-01") from None
-
-
-def previous_month(day: dt.date | None = None) -> str:
-    day = day or today()
-    return shift_month(f"{day.year:04d}-{day.month:02d}", -1)
-
-
-class Months(list):
-    """The months of a run, in order; `default` when --month was left out (the cycle)."""
-
-    default = False
-
-
-def _cycle(ctx, param, value) -> Months:
-    """--month of report, validate and distribute: a month or a range; left out, the cycle:
-    last month (its closing summary) and the current one (its opening plan)."""
-    if value is None:
-        last = previous_month()
-        months = Months([last, shift_month(last, 1)])
-        months.default = True
-        return months
-    return Months(_months(ctx, param, value))
-
-
-def _month(ctx, param, value):
-    if value is None:
-        return previous_month()
-    try:
-        return parse_month(value)
+        return api.months(None if value is None else parse_range(value))
     except ValueError as error:
-        raise click.BadParameter(f"{value}: {error}") from error
+        raise click.BadParameter(f"{value}: {error}") from None
+    except UsageError as error:  # SALESREPORT_TODAY is not a date
+        raise click.UsageError(str(error)) from None
 
 
-def _months(ctx, param, value) -> list[str]:
-    """A month, or a range `2025-09..2025-11` of consecutive months."""
-    if value is None or ".." not in value:
-        return [_month(ctx, param, value)]
-    parts = [part.strip() for part in value.split("..", 1)]
-    if not all(parts):
-        raise click.BadParameter(f"{value}: 范围两端都要写月份，如 2025-10..2025-11")
-    first, last = (_month(ctx, param, part) for part in parts)
-    months = [first]
-    while months[-1] < last and len(months) <= MAX_RANGE:
-        months.append(shift_month(months[-1], 1))
-    if first > last or len(months) > MAX_RANGE:
-        raise click.BadParameter(f"{value}: 范围应从早到晚，且最多 {MAX_RANGE} 个月")
-    return months
+def _month_hint(month: str) -> str:
+    """How the user names `month` for the command under way: `make report MONTH=2025-10` from
+    the Makefile, else `salesreport report --month 2025-10`."""
+    called = os.environ.get(CALLED_AS, "").strip()
+    if called.startswith("make "):
+        return f"{called} MONTH={month}"
+    return f"salesreport {_run.command or called or 'report'} --month {month}"
 
 
-month_option = click.option("--month", callback=_month, metavar="YYYY-MM",
-                            help="报告月份，如 2025-10；省略时为上一个自然月。")
-cycle_option = click.option("--month", "months", callback=_cycle, metavar="YYYY-MM[..YYYY-MM]",
-                            help="月份，如 2025-10，或范围 2025-10..2025-11（每月单独完整写出）；"
-                                 "省略时为上一个自然月和本月（环境变量 SALESREPORT_TODAY=YYYY-MM-DD 可指定“今天”）。")
+def _say_cycle(chosen: api.Months) -> None:
+    """What months a command without a month runs for, and how to name one."""
+    if chosen.default:
+        day = today()
+        say(f"未指定月份：处理上月 {chosen[0]}（结月总结）和本月 {chosen[-1]}（开月计划），今天是 {day:%Y-%m-%d}。"
+            f"指定月份：{_month_hint('2025-10')}")
+
+
+_CYCLE_HELP = ("省略时为上一个自然月和本月（环境变量 SALESREPORT_TODAY=YYYY-MM-DD 可指定“今天”）。")
+
+
+def cycle_option(written: str):
+    """--month of the commands over the cycle; `written`: what the command does with each month."""
+    return click.option("--month", "months", callback=_cycle, metavar="YYYY-MM[..YYYY-MM]",
+                        help=f"月份，如 2025-10，或范围 2025-10..2025-11（{written}）；" + _CYCLE_HELP)
+
+
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
                              metavar="FILE",
                              help=f"配置文件；省略时读取当前文件夹中的 {config.FILE_NAME}（如有）。环境变量优先。")
@@ -129,7 +101,10 @@ def _fail(error: SalesReportError) -> None:
 
 def _explain(error: SalesReportError) -> int:
     """Prints what went wrong; the exit code it calls for."""
-    if isinstance(error, InputError):
+    if isinstance(error, api.NoTargets):
+        for problem in error.problems:
+            say(f"错误：{problem}", err=True)
+    elif isinstance(error, InputError):
         listed = len(error.problems)
         only = f"（只列出前 {listed} 个）" if error.total > listed else ""
         say(f"输入数据有 {error.total} 个问题，未生成任何文件{only}：", err=True)
@@ -192,6 +167,8 @@ class _UsageError(click.UsageError):
             return f"缺少 {hint}"
         if isinstance(error, click.BadParameter):
             return f"{hint} 的值无效：{error.message}" if hint else f"值无效：{error.message}"
+        if isinstance(error, click.BadOptionUsage) and "requires an argument" in error.message:
+            return f"{error.option_name} 后面要写一个值"
         if isinstance(error, click.NoSuchOption):
             close = f"（是否想用 {'、'.join(error.possibilities)}？）" if error.possibilities else ""
             return f"没有选项 {error.option_name}{close}"
@@ -280,7 +257,12 @@ class _Group(_Command, click.Group):
             raise
         except click.ClickException as error:  # shown here rather than by click, so that the alert holds it
             shown = io.StringIO()
-            error.show(shown)
+            if isinstance(error, click.UsageError) and not isinstance(error, _UsageError):
+                error = _UsageError(error)  # raised by a command itself: said in Chinese too
+            if isinstance(error, click.UsageError):
+                error.show(shown)
+            else:
+                shown.write(f"错误：{error.format_message()}\n")
             say(shown.getvalue().rstrip("\n"), err=True)
             self._alerted(error.exit_code)
             sys.exit(error.exit_code)
@@ -311,8 +293,12 @@ def _noting(function):
     return noted
 
 
-@click.group(cls=_Group, subcommand_metavar="命令 [参数]...", context_settings={"help_option_names": ["-h", "--help"]})
-def main():
+@click.group(cls=_Group, subcommand_metavar="命令 [参数]...", context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
+@click.version_option(None, "--version", package_name="salesreport", message="salesreport %(version)s",
+                      help="显示版本并退出。")
+@click.pass_context
+def main(ctx):
     """salesreport：从 CRM 导出数据生成销售团队每个销售代表、团队、区域和公司的月度工作计划与月度工作总结（Word），并发给各负责人。
 
     \b
@@ -322,6 +308,8 @@ def main():
       salesreport report --month 2025-10
       salesreport distribute --month 2025-10 --dry-run
     """
+    if ctx.invoked_subcommand is None:  # bare `salesreport`: the help, not an error
+        click.echo(ctx.get_help())
 
 
 def _positive(ctx, param, value):
@@ -350,13 +338,16 @@ class _Progress:
 
     def __init__(self, quiet: bool):
         self.quiet, self.terminal = quiet, sys.stderr.isatty()
-        self.phase, self.bar, self.started = None, None, 0.0
+        self.phase, self.bar, self.started = None, None, time.perf_counter()
 
     def line(self, text: str, started: float) -> None:
         if not self.quiet:
             say(f"{text}，用时 {time.perf_counter() - started:.1f} 秒", err=True)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "inputs":  # read and checked, once for every month
+            self.line("读取并校验输入", self.started)
+            return
         if self.quiet:
             return
         if phase != self.phase:
@@ -380,7 +371,7 @@ class _Progress:
 
 
 @main.command(short_help="生成某月（或几个月）的全部计划与总结、metrics.csv 和 manifest.json。")
-@cycle_option
+@cycle_option("每月单独完整写出")
 @inputs_option
 @outputs_option
 @templates_option
@@ -404,68 +395,74 @@ def report(months, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, wor
       salesreport report --month 2025-10..2025-11
       salesreport report --month 2025-10 --inputs inputs --outputs outputs --pdf
     """
-    started = time.perf_counter()
+    _say_cycle(months)
     progress = _Progress(quiet)
-    with _failing_clearly():
-        _settings(config_path)
-        inputs = run.load(inputs_dir)
-    progress.line("读取并校验输入", started)
+    begun = [time.perf_counter()]
 
-    def one(month: str) -> None:
-        begun = time.perf_counter()
+    def done(outcome: api.MonthOutcome) -> None:
+        progress.close()
+        if outcome.data is not None:
+            _print_warnings(outcome.data.warnings)
+        if outcome.status == api.DONE:
+            written = outcome.report
+            levels = {}
+            for document in written.documents:
+                levels[document["level"]] = levels.get(document["level"], 0) + 1
+            shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
+            say(f"{outcome.month}: 已生成 {len(written.documents)} 份文档（{shown}），"
+                f"警告 {len(written.warnings)} 条，用时 {time.perf_counter() - begun[0]:.1f} 秒")
+            if outcome.data.plans_only:
+                say(f"{outcome.month}: {api.PLANS_ONLY_NOTICE}")
+            say(f"输出： {written.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
+        _said(outcome, len(months))
+        begun[0] = time.perf_counter()
+
+    with _failing_clearly():
         try:
-            data = run.compute(inputs, month, strict=strict)
-            _print_warnings(data.warnings)
-            result = run.write_report(data, outputs_dir, templates_dir, progress, with_pdf, workers)
+            _each_month(months, lambda: api.report(months, inputs_dir, outputs_dir, templates_dir, workers, with_pdf,
+                                                   strict, config_path, progress, done))
         finally:
             progress.close()
-        levels = {}
-        for document in result.documents:
-            levels[document["level"]] = levels.get(document["level"], 0) + 1
-        shown = "、".join(f"{LEVEL_NAMES[level]} {count}" for level, count in levels.items())
-        say(f"{month}: 已生成 {len(result.documents)} 份文档（{shown}），"
-            f"警告 {len(result.warnings)} 条，用时 {time.perf_counter() - begun:.1f} 秒")
-        if data.plans_only:
-            say(f"{month}: {run.PLANS_ONLY_NOTICE}")
-        say(f"输出： {result.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
-
-    _each_month(months, one)
 
 
-def _each_month(months: Months, one) -> None:
-    """Runs `one(month)` for every month: a month that fails is reported and the others still
-    run; a month of the default cycle without targets is skipped with a notice. Exits with the
-    first failure's code; with several months, one summary line per month first."""
-    outcomes: dict[str, str] = {}
-    code, found = 0, ""
-    for month in months:
-        try:
-            try:
-                one(month)
-                outcomes[month] = "完成"
-            except OSError as error:
-                raise EnvironmentFailure.from_os_error(error) from None
-        except SalesReportError as error:
-            if isinstance(error, run.NoTargets) and months.default:
-                say(f"{month}: 没有这个月份的目标数据，跳过（未指定 --month 时处理上月和本月）")
-                outcomes[month], found = "跳过（无目标）", error.found
-                continue
-            if len(months) > 1:
-                say(f"{month}: 失败", err=True)
-            code = code or _explain(error)
-            outcomes[month] = "失败"
-    if len(months) > 1:
-        say("各月结果：" + "；".join(f"{month} {outcome}" for month, outcome in outcomes.items()))
-    if not code and all(outcome.startswith("跳过") for outcome in outcomes.values()):
-        hint = f"（文件中的月份：{found}；用 --month 指定，如 --month {found.split('、')[-1]}）" if found else ""
-        code = _explain(run.NoTargets([Problem("targets*.csv", None, "month", "、".join(months),
-                                               "这些月份都没有目标数据，未生成任何文件" + hint)]))
-    if code:
-        sys.exit(code)
+def _said(outcome: api.MonthOutcome, count: int) -> None:
+    """A month skipped or failed, as it happens (its error in full when it is the only one)."""
+    if outcome.status == api.SKIPPED:
+        say(f"{outcome.month}: 没有这个月份的目标数据，跳过")
+    elif outcome.status == api.FAILED:
+        if count > 1:
+            say(f"{outcome.month}: 失败", err=True)
+            _explain(outcome.error)
+
+
+def _each_month(chosen: api.Months, call) -> None:
+    """Runs `call` (an API call over the months): a summary line of each month's outcome when
+    there are several, then the exit code of the first failure; when every month of the cycle
+    was skipped, which months the targets hold and how to name one."""
+    try:
+        outcomes, error = call().months, None
+    except SalesReportError as failure:
+        if getattr(failure, "result", None) is None:
+            raise
+        outcomes, error = failure.result.months, failure
+    if len(chosen) > 1:
+        shown = {api.DONE: "完成", api.SKIPPED: "跳过（无目标）", api.FAILED: "失败"}
+        say("各月结果：" + "；".join(f"{o.month} {shown[o.status]}" for o in outcomes))
+    if error is None:
+        return
+    if all(o.status == api.SKIPPED for o in outcomes):
+        found = error.found.split("、") if error.found else []
+        shown = "、".join(found) if len(found) <= 4 else f"{found[0]} 至 {found[-1]}（共 {len(found)} 个月）"
+        there = (f"目标数据中的月份：{shown}；请指定其中一个月，如 {_month_hint(found[-1])}"
+                 if found else "目标数据中没有任何月份")
+        say(f"错误：{'、'.join(chosen)} 都没有目标数据，未生成任何文件。{there}", err=True)
+    elif len(chosen) == 1:
+        raise error
+    sys.exit(error.exit_code)
 
 
 @main.command(short_help="检查某月（或几个月）的输入数据，列出每个问题；不写入任何文件。")
-@cycle_option
+@cycle_option("逐月检查，不写入任何文件")
 @inputs_option
 @strict_option
 @config_option
@@ -480,18 +477,19 @@ def validate(months, inputs_dir, strict, config_path):
       salesreport validate --month 2025-10
       salesreport validate --month 2025-10..2025-11 --inputs inputs --strict
     """
+    _say_cycle(months)
+
+    def done(outcome: api.MonthOutcome) -> None:
+        if outcome.status == api.DONE:
+            checked = outcome.data
+            _print_warnings(checked.warnings)
+            plans = f"；{api.PLANS_ONLY_NOTICE}" if checked.plans_only else ""
+            say(f"{outcome.month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
+                f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条{plans}）。")
+        _said(outcome, len(months))
+
     with _failing_clearly():
-        _settings(config_path)
-        inputs = run.load(inputs_dir, with_recipients=True)
-
-    def one(month: str) -> None:
-        checked = run.compute(inputs, month, strict=strict)
-        _print_warnings(checked.warnings)
-        plans = f"；{run.PLANS_ONLY_NOTICE}" if checked.plans_only else ""
-        say(f"{month}: 输入数据有效（{len(checked.inputs.org)} 名销售代表，"
-            f"{len(checked.metrics)} 行指标，警告 {len(checked.warnings)} 条{plans}）。")
-
-    _each_month(months, one)
+        _each_month(months, lambda: api.check(months, inputs_dir, strict, config_path, done))
 
 
 @main.command("check-templates", short_help="用示例数据检查 Word 模板，列出每个问题。")
@@ -506,7 +504,7 @@ def check_templates(templates_dir):
       salesreport check-templates
       salesreport check-templates --templates my_templates
     """
-    problems = run.check_templates(templates_dir, resources.sample_inputs())
+    problems = api.check_templates(templates_dir)
     if problems:
         say(f"模板有 {len(problems)} 个问题：", err=True)
         for problem in problems:
@@ -525,7 +523,7 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
 
 
 @main.command(short_help="把某月（或几个月）的文档发给各收件人，每人一封，只发一次。")
-@cycle_option
+@cycle_option("几个月一起发送时每人仍只收到一封邮件")
 @inputs_option
 @outputs_option
 @click.option("--dry-run", is_flag=True, help="只列出每位收件人会收到哪些文档，不发送、不记录。")
@@ -551,17 +549,13 @@ def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, co
       salesreport distribute --month 2025-10..2025-11
       salesreport distribute --month 2025-10 --preview ceo@example.com --to me@example.com
     """
-    from pipeline.delivery import distribute as delivery
-    from pipeline.delivery.cycle import range_key
-
     _check_preview(preview, to, dry_run, resend)
-    month = range_key(months)
+    month = months.key
     if preview is not None:
         if len(months) > 1:
-            raise click.UsageError("--preview 只用于单个月份：请用 --month 指定一个月，如 --month 2025-10")
+            raise click.UsageError(f"--preview 只用于单个月份：请指定一个月，如 {_month_hint(months[0])}")
         with _failing_clearly():
-            mail, parts, transport = delivery.preview(month, inputs_dir, outputs_dir, _settings(config_path),
-                                                      preview, to)
+            mail, parts, transport = api.preview(months, preview, to, inputs_dir, outputs_dir, config_path)
         split = f"，分 {parts} 封" if parts > 1 else ""
         say(f"{month}: 已把 {mail.recipient} 的邮件（{len(mail.documents)} 份文档{split}）作为预览发到 {to}"
             f"（{transport}）；未记录为发送。")
@@ -586,8 +580,7 @@ def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, co
             say(f"失败 {mail.recipient}：{outcome.error}", err=True)
 
     with _failing_clearly():
-        result = delivery.distribute(list(months), inputs_dir, outputs_dir, _settings(config_path), dry_run, resend,
-                                     report=show, skip_unreported=months.default)
+        result = api.distribute(months, inputs_dir, outputs_dir, dry_run, resend, config_path, on_mail=show)
     month = result.month or month
     for warning in result.warnings:
         say(f"  ! {warning}", err=True)
@@ -604,7 +597,7 @@ def distribute(months, inputs_dir, outputs_dir, dry_run, resend, preview, to, co
         f"失败 {result.count('failed')}，待发 {result.count('pending')}（{result.transport}）"
         + (f"；其中 {unknown} 封上次发送结果未知，已用相同 Message-ID 重发" if unknown else ""))
     if result.count("failed") or result.count("pending"):
-        sys.exit(delivery.DeliveryError.exit_code)
+        sys.exit(DeliveryError.exit_code)
 
 
 _STATES = {"delivered": "已送达", "pending": "待发送", "failed": "失败", "awaiting_approval": "待审批"}
@@ -630,7 +623,7 @@ def _show_recipient(recipient, outputs_dir: Path, month: str, with_received: boo
 
 
 @main.command(short_help="查看某月（或几个月）的文档是否已全部送达每位收件人。")
-@cycle_option
+@cycle_option("逐月列出")
 @inputs_option
 @outputs_option
 @config_option
@@ -647,39 +640,28 @@ def status(months, inputs_dir, outputs_dir, config_path, with_received):
       salesreport status --month 2025-09..2025-11 --received
       salesreport status --month 2025-10 || mail -s "salesreport" ops@example.com
     """
-    from pipeline.delivery import distribute as delivery
-    from pipeline.delivery.status import month_status
-
-    complete = True
-    for month in months:
-        with _failing_clearly():
-            found = month_status(month, inputs_dir, outputs_dir, _settings(config_path))
-        if found.problem and months.default and month == months[-1]:
-            say(f"{month}: 本月还没有报告（本月没有目标数据或尚未运行 report），不检查")
-            continue
-        complete &= found.complete
+    def show(found) -> None:
         if found.problem:
-            say(f"{month}: {found.problem}——未送达")
-            continue
-        say(f"{month}: 文档生成于 {found.made_at:%Y-%m-%d %H:%M:%S}（{found.documents} 份），发送方式 {found.transport}")
+            say(f"{found.month}: {found.problem}——未送达")
+            return
+        say(f"{found.month}: 文档生成于 {found.made_at:%Y-%m-%d %H:%M:%S}（{found.documents} 份），"
+            f"发送方式 {found.transport}")
         for recipient in found.recipients:
-            _show_recipient(recipient, outputs_dir, month, with_received)
+            _show_recipient(recipient, outputs_dir, found.month, with_received)
         counts = "，".join(f"{_STATES[state]} {found.count(state)}" for state in _STATES)
         verdict = "全部送达" if found.complete else "未全部送达"
-        say(f"{month}: {len(found.recipients)} 位收件人，{counts}——{verdict}")
-    if not complete:
-        sys.exit(delivery.DeliveryError.exit_code)
+        say(f"{found.month}: {len(found.recipients)} 位收件人，{counts}——{verdict}")
 
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name known (a container, a service account without one)
-        return "unknown"
+    with _failing_clearly():
+        found = api.status(months, inputs_dir, outputs_dir, config_path, on_month=show)
+    for month in found.skipped:
+        say(f"{month}: 本月还没有报告（本月没有目标数据或尚未运行 report），不检查")
+    if not found.complete:
+        sys.exit(DeliveryError.exit_code)
 
 
 @main.command(short_help="审批某月的当前文档，开启审批时 distribute 才会发送。")
-@cycle_option
+@cycle_option("逐月审批")
 @inputs_option
 @outputs_option
 @config_option
@@ -694,21 +676,15 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
       salesreport approve --month 2025-10 --by 王经理
       salesreport approve --month 2025-09..2025-10
     """
-    from pipeline.delivery.distribute import plan_month
-    from pipeline.delivery.status import approve as approve_month
+    def show(done: api.Approval) -> None:
+        say(f"{done.month}: {done.by} 已审批 {len(done.documents)} 份文档（其中新审批 {done.added} 份；文档生成于 "
+            f"{done.made_at:%Y-%m-%d %H:%M:%S}），distribute 可发给 {done.recipients} 位收件人")
 
-    by = (by or "").strip() or _login_name()
-    reported = [month for month in months if (outputs_dir / month / "manifest.json").is_file()]
+    with _failing_clearly():
+        approved = api.approve(months, inputs_dir, outputs_dir, by, config_path, on_month=show)
     for month in months:
-        if months.default and reported and month not in reported:
+        if month not in {done.month for done in approved}:
             say(f"{month}: 还没有报告（该月没有目标数据或尚未运行 report），不审批")
-            continue
-        with _failing_clearly():
-            _settings(config_path)
-            mails = plan_month(month, inputs_dir, outputs_dir).mails
-            documents, added, made_at = approve_month(month, outputs_dir, by)
-        say(f"{month}: {by} 已审批 {len(documents)} 份文档（其中新审批 {added} 份；文档生成于 "
-            f"{made_at:%Y-%m-%d %H:%M:%S}），distribute 可发给 {len(mails)} 位收件人")
 
 
 @main.command(short_help="建立一个可直接修改的工作文件夹：示例数据、模板和配置文件。")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from pipeline.errors import ConfigError
+from pipeline.inputs import toml_errors
 from pipeline.inputs.validate import is_email
 
 PREFIX = "SALESREPORT_"
@@ -88,7 +89,7 @@ def _read(file: Path) -> tuple[dict[str, str], dict[str, str]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"配置文件 {file} 不是有效的 TOML：{error}") from None
+        raise ConfigError(f"配置文件 {file} 不是有效的 TOML：{toml_errors.explain(error)}") from None
     lines = text.splitlines()
     values, origins, problems = {}, {}, []
     for key, value in data.items():

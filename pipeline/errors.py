@@ -171,6 +171,13 @@ class ConfigError(SalesReportError):
     exit_code = 2
 
 
+class UsageError(SalesReportError):
+    """A request that cannot be carried out as asked: a month that is not one, a report that is
+    not there yet, a recipient not known. Not a problem of the inputs."""
+
+    exit_code = 2
+
+
 class ApprovalError(SalesReportError):
     """Approval is required (SALESREPORT_REQUIRE_APPROVAL) and some documents to send are not approved."""
 

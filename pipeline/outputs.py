@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.compute.model import MonthData
 from pipeline.documents.history_context import ytd_period
-from pipeline.errors import InputError, Problem
-from pipeline.model import MonthData
+from pipeline.errors import InputError, Problem, UsageError
+from pipeline.layout import Layout
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
                    "achievement", "status", "prev_actual", "mom_change", "targeted", "reported",
@@ -99,8 +100,8 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def read_manifest(outputs_dir: Path, month: str) -> dict:
-    """outputs/MONTH/manifest.json; an InputError saying to run `report` first when there is none."""
-    path = outputs_dir / month / "manifest.json"
+    """outputs/MONTH/manifest.json; a UsageError saying to run `report` first when there is none."""
+    path = Layout(outputs_dir).manifest(month)
     if not path.is_file():
-        raise InputError([Problem(str(path), None, None, None, f"找不到 {month} 的报告，请先运行 salesreport report --month {month}")])
+        raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
     return json.loads(path.read_text(encoding="utf-8"))

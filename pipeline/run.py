@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline import outputs, publish
+from pipeline import layout, outputs, publish
+from pipeline.compute import segments
 from pipeline.compute.org import Unit
 from pipeline.compute.month import compute_month
 from pipeline.documents import pdf, render
@@ -15,10 +16,11 @@ from pipeline.errors import DataWarning, InputError, Problem, Problems, Template
 from pipeline.inputs import schema
 from pipeline.inputs.load import read_inputs
 from pipeline.inputs.validate import validate_inputs, validate_recipients
-from pipeline.model import Inputs, MonthData
+from pipeline.compute.model import MonthData
+from pipeline.inputs.model import Inputs
+from pipeline.layout import KIND_NAMES, PLAN
 from pipeline.workers import default_workers, mapped
 
-KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
 
 
 @dataclass
@@ -60,7 +62,7 @@ def load(inputs_dir: Path, with_recipients: bool = False) -> Inputs:
         validate_recipients(tables.get("recipients"), problems)
     if problems:
         raise InputError(problems)
-    return inputs
+    return segments.collapsed(inputs)
 
 
 def compute(inputs: Inputs, month: str, strict: bool = False) -> MonthData:
@@ -179,15 +181,15 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
     if with_pdf:
         pdf.require()  # refuse before rendering, not after
     # a month without actuals yet gets plans only: its summaries wait for the actuals
-    tasks = _tasks(month, data.org.all_units(), ("plan",) if data.plans_only else tuple(KIND_NAMES))
+    tasks = _tasks(month, data.org.all_units(), (PLAN,) if data.plans_only else tuple(KIND_NAMES))
     with publish.staged_month(outputs_dir, month) as staging:
         documents, timings = _write_documents(_Job(data, templates, staging), tasks, workers, progress)
         if with_pdf:
             timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
-        outputs.write_metrics_csv(staging / "metrics.csv", outputs.metrics_rows(data))
-        outputs.write_metrics_csv(staging / "metrics_by_segment.csv", outputs.segment_metrics_rows(data),
+        outputs.write_metrics_csv(staging / layout.METRICS, outputs.metrics_rows(data))
+        outputs.write_metrics_csv(staging / layout.SEGMENT_METRICS, outputs.segment_metrics_rows(data),
                                   outputs.SEGMENT_METRICS_COLUMNS)
-        outputs.write_json(staging / "manifest.json", outputs.manifest(data, documents))
+        outputs.write_json(staging / layout.MANIFEST, outputs.manifest(data, documents))
     return Report(month, outputs_dir / month, documents, data.warnings, timings)
 
 

@@ -2,9 +2,6 @@
 fills that the documents and the mails show. Shared by compute, documents and delivery."""
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Context, Decimal
-
 STATUS_MET, STATUS_NEAR, STATUS_MISSED = "met", "near", "missed"
 STATUS_NO_TARGET, STATUS_NO_ACTUAL, STATUS_INCOMPLETE = "no_target", "no_actual", "incomplete"
 COMPARABLE = (STATUS_MET, STATUS_NEAR, STATUS_MISSED)  # statuses whose achievement compares like with like
@@ -27,16 +24,3 @@ def status_fill(status: str) -> str:
     """The cell fill for `status`: a performance colour, else grey."""
     return STATUS_FILL.get(status, NO_FILL)
 
-
-def as_shown(value) -> float:
-    """A fraction as the documents print it, half-up to 0.1 percentage point: 0.89996 → 0.9.
-
-    Thresholds (met ≥ 100%, near ≥ 90%) compare this, so a status never contradicts its figure.
-    NaN or None gives NaN. Float noise (1.0049999999999999 for 1.005) is settled at 10 decimals first.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return math.nan
-    wide = Context(prec=400)  # room for an absurd achievement's digits (see documents.formats)
-    settled = Decimal(repr(float(value) + 0.0)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=wide)
-    shown = (settled * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP, context=wide)
-    return float(wide.divide(shown, 100))

@@ -19,6 +19,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 from synthetic_org import synthetic_inputs
 
 from pipeline.documents import render
@@ -26,11 +27,13 @@ from pipeline.documents import wordchart
 from pipeline.documents.charts import ChartSpec
 from pipeline.documents.context import contexts
 from pipeline.inputs.load import read_inputs
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 from pipeline.run import check, write_report
 from pipeline.documents.stablezip import Member, deflated, write_zip
 from pipeline.inputs.validate import validate_inputs
 from pipeline.workers import default_workers
+
+pd.set_option("mode.string_storage", "python")  # as pipeline.api runs the stages
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "docx_templates"

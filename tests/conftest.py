@@ -14,6 +14,8 @@ from pipeline.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = ROOT / "inputs"
 TEMPLATES = ROOT / "docx_templates"
+# The tests call the stages directly too: with text in Python strings, as the API runs them.
+pd.set_option("mode.string_storage", "python")
 
 
 def invoke(*args: str):
@@ -36,6 +38,31 @@ def sample_report(tmp_path_factory) -> Path:
     result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "-q")
     assert result.exit_code == 0, result.output
     return outputs / "2025-10"
+
+
+@pytest.fixture(scope="session")
+def sample_pdf_report(tmp_path_factory) -> Path:
+    """outputs/2025-10 of the sample inputs with a PDF of every document, made once per test
+    session (LibreOffice is the slowest thing the suite runs); skips where PDFs cannot be made."""
+    from pipeline.documents import pdf
+
+    if not ((shutil.which("soffice") or shutil.which("libreoffice")) and pdf.has_chinese_font()
+            and shutil.which("pdftotext") and shutil.which("pdffonts")):
+        pytest.skip("LibreOffice, a CJK font or poppler-utils is not installed here (.ci/run installs all three)")
+    outputs = tmp_path_factory.mktemp("pdf")
+    result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "--pdf", "-q")
+    assert result.exit_code == 0, result.output
+    return outputs / "2025-10"
+
+
+@pytest.fixture(scope="session")
+def sample_november(tmp_path_factory) -> Path:
+    """An outputs folder holding the sample's 2025-11 (plans only), rendered once per test session;
+    read it, or copy it before writing beside it."""
+    outputs = tmp_path_factory.mktemp("november")
+    result = invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", outputs, "-q")
+    assert result.exit_code == 0, result.output
+    return outputs
 
 
 def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from pipeline.compute.org import Unit
 from pipeline.compute.month import compute_month
 from pipeline.documents.context import summary_context
 from pipeline.inputs.catalog import Catalog, Metric
-from pipeline.model import Inputs
+from pipeline.inputs.model import Inputs
 
 from .conftest import org_frame
 

@@ -6,7 +6,7 @@ from pipeline.compute.month import compute_month
 from pipeline.compute.org import Org, Unit
 from pipeline.documents.context import plan_context, summary_context
 from pipeline.inputs.catalog import Catalog
-from pipeline.model import Inputs
+from pipeline.inputs.model import Inputs
 from pipeline.outputs import metrics_rows
 
 from .conftest import org_frame

@@ -2,13 +2,15 @@
 import datetime as dt
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main, previous_month
+from pipeline.cli import main
+from pipeline.months import cycle
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke
 
@@ -35,9 +37,9 @@ def test_rerun_replaces_the_month_and_gives_the_same_bytes(tmp_path):
     assert snapshot(tmp_path / "2025-10") == first
 
 
-def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_path, inputs_copy):
+def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_path, inputs_copy, sample_report):
     outputs = tmp_path / "outputs"
-    invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
+    shutil.copytree(sample_report, outputs / "2025-10")  # the earlier outputs: the sample's October
     before = snapshot(outputs / "2025-10")
     lines = (inputs_copy / "actuals.csv").read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3].replace("132000", "十三万")
@@ -50,9 +52,9 @@ def test_bad_input_fails_with_file_line_column_and_keeps_earlier_outputs(tmp_pat
     assert entries(outputs) == ["2025-10"]
 
 
-def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path):
+def test_a_broken_template_fails_cleanly_and_keeps_earlier_outputs(tmp_path, sample_report):
     outputs = tmp_path / "outputs"
-    invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    shutil.copytree(sample_report, outputs / "2025-10")  # the earlier outputs: the sample's October
     before = snapshot(outputs / "2025-10")
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -89,9 +91,9 @@ def test_validate_prints_problems_and_writes_nothing(tmp_path, inputs_copy):
     assert snapshot(inputs_copy) == before
 
 
-def test_month_defaults_to_the_previous_calendar_month():
-    assert previous_month(dt.date(2025, 11, 1)) == "2025-10"
-    assert previous_month(dt.date(2026, 1, 15)) == "2025-12"
+def test_the_default_months_are_the_previous_calendar_month_and_the_current_one():
+    assert cycle(dt.date(2025, 11, 1)) == ["2025-10", "2025-11"]
+    assert cycle(dt.date(2026, 1, 15)) == ["2025-12", "2026-01"]
 
 
 def test_bad_month_option_is_a_usage_error():

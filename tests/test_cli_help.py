@@ -50,3 +50,51 @@ def test_a_usage_mistake_is_explained_in_chinese():
     assert result.exit_code == 2 and "'--workers' 的值无效：0：应为正整数" in result.stderr
     result = invoke("init")
     assert result.exit_code == 2 and "错误：缺少 'DIR'" in result.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["report", "--workers"], "错误：--workers 后面要写一个值"),
+    (["distribute", "--month", "2025-10", "--preview", "a@example.com"], "错误：--preview 和 --to 要一起使用"),
+    (["distribute", "--month", "2025-10..2025-11", "--preview", "a@example.com", "--to", "b@example.com"],
+     "错误：--preview 只用于单个月份"),
+])
+def test_what_click_and_the_commands_say_of_a_mistake_is_chinese(args, said):
+    result = invoke(*args)
+    assert result.exit_code == 2 and said in result.stderr
+    assert "Error" not in result.output and "Try " not in result.output and "requires" not in result.output
+
+
+def test_a_bare_salesreport_shows_the_help_and_succeeds():
+    result = invoke()
+    assert result.exit_code == 0 and result.output.startswith("用法：") and "\n  report " in result.output
+
+
+def test_version():
+    from importlib.metadata import version
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"salesreport {version('salesreport')}"
+
+
+def test_month_help_says_what_each_command_does_with_each_month():
+    def month_help(name):
+        context = click.Context(main.commands[name], info_name=name)
+        return next(p.help for p in main.commands[name].get_params(context) if p.name == "months")
+
+    assert "每月单独完整写出" in month_help("report")
+    for name in ("validate", "distribute", "status", "approve"):
+        assert "完整写出" not in month_help(name), name
+    assert "不写入任何文件" in month_help("validate")
+
+
+@pytest.mark.parametrize("text, where, said", [
+    ('smtp_port = \n', "第 1 行第 13 列", "值无效"),
+    ('smtp_host = "a"\nsmtp_port = 25 26\n', "第 2 行第 16 列", "一行只能写一项"),
+    ('smtp_host = "mail\n', "第 1 行", "引号没有闭合"),
+])
+def test_a_toml_syntax_error_is_said_in_chinese_with_line_and_column(tmp_path, text, where, said):
+    settings = tmp_path / "salesreport.toml"
+    settings.write_text(text, encoding="utf-8")
+    result = invoke("validate", "--month", "2025-10", "--config", settings)
+    assert result.exit_code == 2 and f"不是有效的 TOML：{where}" in result.stderr and said in result.stderr
+    assert not english_phrases(result.stderr.split("TOML：", 1)[1]), result.stderr

@@ -106,8 +106,18 @@ def test_a_cycle_without_any_targets_names_the_months_there_are(tmp_path, monkey
     monkeypatch.setenv("SALESREPORT_TODAY", "2026-11-29")
     result = invoke("report", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "值「2026-10、2026-11」：这些月份都没有目标数据，未生成任何文件（文件中的月份：2024-10、" in result.stderr
-    assert "2025-11；用 --month 指定，如 --month 2025-11）" in result.stderr
+    assert ("错误：2026-10、2026-11 都没有目标数据，未生成任何文件。目标数据中的月份：2024-10 至 2025-11（共 14 个月）；"
+            "请指定其中一个月，如 salesreport report --month 2025-11") in result.stderr
+    assert "输入数据有" not in result.output  # not an input problem
+
+
+def test_make_report_without_month_says_the_months_it_chose_and_how_to_name_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_TODAY", "2026-11-29")
+    monkeypatch.setenv("SALESREPORT_CALLED_AS", "make report")  # as the Makefile runs it
+    result = invoke("report", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
+    assert result.exit_code == 2
+    assert "未指定月份：处理上月 2026-10（结月总结）和本月 2026-11（开月计划），今天是 2026-11-29" in result.output
+    assert "请指定其中一个月，如 make report MONTH=2025-11" in result.stderr and "--month" not in result.output
 
 
 def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_path, monkeypatch):
@@ -117,13 +127,14 @@ def test_a_cycle_over_targets_without_any_month_gives_no_month_to_ask_for(tmp_pa
         path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-11-15")
     result = invoke("report", "--inputs", inputs, "--outputs", tmp_path / "out")
-    assert result.exit_code == 2 and "这些月份都没有目标数据，未生成任何文件" in result.stderr
+    assert result.exit_code == 2 and "都没有目标数据，未生成任何文件。目标数据中没有任何月份" in result.stderr
     assert "--month 无" not in result.stderr and "Traceback" not in result.output
 
 
-def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch):
+def test_status_and_approve_cover_the_cycle_and_leave_out_a_current_month_without_report(tmp_path, monkeypatch,
+                                                                                            sample_november):
     monkeypatch.setenv("SALESREPORT_TODAY", "2025-12-01")  # the cycle: November and December
-    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+    shutil.copytree(sample_november / "2025-11", tmp_path / "2025-11")
     approved = invoke("approve", "--by", "王经理", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path)
     assert approved.exit_code == 0, approved.output
     assert "2025-11: 王经理 已审批 19 份文档" in approved.output and "2025-12: 还没有报告" in approved.output
@@ -204,8 +215,8 @@ def test_a_plan_with_a_rate_given_by_segment_stays_byte_identical_when_actuals_a
     assert figures[3][:3] == ["老客户复购率", "35%", "31.3%"]
 
 
-def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
-    invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(sample_report):
+    tmp_path = sample_report.parent  # the sample's October, rendered once for the session
     # 10月 复购率 targets 40 35 30 35 38 30 36 34 34 35 35 34 (%) weighted by September's bases
     # 11 10 8 9 7 6 9 8 7 9 8 6 (Σ 98): 3424 / 98 = 34.94% → 34.9%. The summary weighs by
     # October's own bases (12 … 10 …, Σ 100): 3500 / 100 = 35%, against an actual of 32%.
@@ -222,8 +233,8 @@ def test_a_rate_target_in_a_plan_is_weighted_by_earlier_bases(tmp_path):
     assert "的基数加权" not in body_text(document(tmp_path, "2025-10", "rep", "plan", "S1001"))
 
 
-def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_the_november_plan_carries_octobers_results_and_next_steps(sample_november):
+    tmp_path = sample_november
     company = document(tmp_path, "2025-11", "company", "plan", "公司")
     goals = table_with_header(company, GOALS)
     # 11月 sales targets add up to 206.5万; October: target 200万, actual 185万, 185/200 = 92.5%
@@ -241,8 +252,8 @@ def test_the_november_plan_carries_octobers_results_and_next_steps(tmp_path):
     assert "总结提出的改进措施" not in other  # nothing written for 王芳: no empty heading
 
 
-def test_last_months_achievement_in_a_plan_keeps_its_coverage(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_last_months_achievement_in_a_plan_keeps_its_coverage(sample_november):
+    tmp_path = sample_november
     goals = table_with_header(document(tmp_path, "2025-11", "team", "plan", "深圳组"), GOALS)
     # October 活动参与量 of 深圳组: targets 2+2+2 = 6, actuals of 2 of its 3 reps 4 → 66.7%, as
     # October's summary shows it: with how many reported, not as a complete month's shortfall
@@ -263,8 +274,8 @@ def test_last_months_coverage_counts_last_months_members(tmp_path):
     assert goals[5][0] == "活动参与量" and goals[5][4] == "66.7%（已报 2/3）"  # as October's summary: 4 of 6场
 
 
-def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_path):
-    invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
+def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(sample_november):
+    tmp_path = sample_november
     team = document(tmp_path, "2025-11", "team", "plan", "深圳组")
     # inputs/notes.csv, 2025-11 company rows: a strategy and two risks with their responses
     assert "公司：宝钢等10月顺延项目月中前完成签约" in body_text(team)
@@ -277,8 +288,8 @@ def test_november_plans_below_the_company_carry_its_notes_and_paired_risks(tmp_p
     assert [row[0] for row in east_risks] == ["公司：年底客户预算冻结，部分签约可能推迟到12月。"]
 
 
-def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path):
-    assert invoke("report", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q").exit_code == 0
+def test_a_plans_only_months_mail_says_plans_and_shows_the_targets(tmp_path, sample_november):
+    shutil.copytree(sample_november / "2025-11", tmp_path / "2025-11")
     assert invoke("distribute", "--month", "2025-11", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path).exit_code == 0
     [path] = [p for p in (tmp_path / "outbox" / "2025-11").glob("*.eml") if "ceo" in p.name]
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())

@@ -52,3 +52,27 @@ def test_no_path_written_in_a_page_points_outside_the_repository(page):
 def test_the_readme_links_every_page_of_docs():
     links = set(relative_links(ROOT / "README.md"))
     assert {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} <= links
+
+
+def test_the_readme_is_a_front_door():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200
+    [picture] = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", text)  # one picture of a page, described
+    assert (ROOT / picture).read_bytes().startswith(b"\x89PNG") and (ROOT / picture).stat().st_size < 200_000
+
+
+def test_every_command_the_readme_names_exists():
+    from pipeline.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"salesreport ([a-z][a-z-]+)", text))
+    assert named <= set(main.commands), named - set(main.commands)
+    assert set(main.commands) <= named  # and the commands in brief list every one
+
+
+def test_the_manual_is_moved_not_repeated():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    crontabs = [page.name for page in (ROOT / "docs").glob("*.md") if "```cron" in page.read_text(encoding="utf-8")]
+    assert crontabs == ["DISTRIBUTION.md"] and "```cron" not in readme  # one crontab
+    for heading in ("## Speed", "## Layout", "## Choices made", "## When things go wrong"):
+        assert heading not in readme

@@ -43,9 +43,8 @@ def test_every_plan_states_what_each_target_asks_in_step_one_not_as_a_strategy(t
         assert "【数据】" not in strategy and "目标" not in strategy  # a strategy is a person's: none written
 
 
-def test_a_written_strategy_replaces_the_data_lines(tmp_path):
-    october = tmp_path / "out"
-    assert invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", october, "-q").exit_code == 0
+def test_a_written_strategy_replaces_the_data_lines(sample_report):
+    october = sample_report.parent
     text = body_text(document(october / "2025-10", "team", "上海一组", "plan"))
     strategy = text[text.index("（一）销售策略"):text.index("（二）资源需求")]
     assert "【数据】" not in strategy and "公司：" in strategy

@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.values import clean_text, parse_amount, parse_date, parse_month, shift_month
+from pipeline.inputs.values import clean_text, parse_amount, parse_date, parse_month
+from pipeline.months import Month
 
 CATALOG = Catalog()
 
@@ -59,9 +60,10 @@ def test_clean_text_drops_what_xml_cannot_hold_and_keeps_newlines():
     assert clean_text("A&B\x00\x0b\x0c<公司>\r\n第二行\t尾") == "A&B<公司>\n第二行\t尾"
 
 
-def test_shift_month_crosses_years():
-    assert shift_month("2025-01", -1) == "2024-12"
-    assert shift_month("2025-12", 1) == "2026-01"
+def test_the_months_before_and_after_cross_years():
+    assert Month("2025-01").previous == "2024-12"
+    assert Month("2025-12").next == "2026-01"
+    assert Month("2025-10").shift(-12).label == "2024年10月"
 
 
 @pytest.mark.parametrize("text, expected", [

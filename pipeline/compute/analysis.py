@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from pipeline.inputs.catalog import Metric
-from pipeline.status import COMPARABLE, as_shown
+from pipeline.numbers import as_shown
+from pipeline.status import COMPARABLE
 
 MIN_STREAK = 2  # months in a row that make a streak worth a sentence
 MIN_RECORD_MONTHS = 6  # months with a figure before a highest or lowest is worth a sentence

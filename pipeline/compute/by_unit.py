@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipeline.compute.org import LEVELS, Org
 from pipeline.errors import DataWarning
-from pipeline.model import UnitData
+from pipeline.compute.model import UnitData
 
 
 def gather(org: Org, month: str, metrics: pd.DataFrame, next_targets: pd.DataFrame, tasks: pd.DataFrame,

@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.compute.org import Org
 from pipeline.compute.transform import achievement, rep_figures, roll_up, status
 from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.values import shift_month
+from pipeline.months import Month, span
 
 TREND_MONTHS = 12  # the trend shows at most this many months, ending with the report's month
 _KEY = ["level", "unit", "metric"]
@@ -39,7 +39,7 @@ class History:
 
 def window(month: str) -> list[str]:
     """The months history needs: the same month last year through `month` (13 months)."""
-    return [shift_month(month, by) for by in range(-TREND_MONTHS, 1)]
+    return [Month(month).shift(by) for by in range(-TREND_MONTHS, 1)]
 
 
 def year_months(month: str) -> list[str]:
@@ -53,7 +53,7 @@ def unit_history(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
     figures = rep_figures(targets, actuals, window(month))
     rolled = roll_up(figures, org, catalog)
     ytd = year_to_date(figures, org, month, catalog)
-    last_year = rolled.loc[rolled["month"] == shift_month(month, -12), [*_KEY, "actual"]]
+    last_year = rolled.loc[rolled["month"] == Month(month).shift(-12), [*_KEY, "actual"]]
     frame = ytd.merge(last_year.rename(columns={"actual": "yoy_actual"}), on=_KEY, how="outer")
     return History(frame[[*_KEY, *HISTORY_COLUMNS]], trends(rolled, month, catalog))
 
@@ -112,18 +112,11 @@ def trends(rolled: pd.DataFrame, month: str, catalog: Catalog) -> dict[tuple[str
         cells.setdefault(key, {}).setdefault(metric, {})[when] = tuple(figure)
     result = {}
     for key, by_metric in cells.items():
-        months = tuple(_months_from(first[key], month))
+        months = tuple(span(first[key], month))
         result[key] = Trend(months, {
             metric: tuple(zip(*(by_month.get(m, (None, None, None)) for m in months)))
             for metric, by_month in by_metric.items()})
     return result
-
-
-def _months_from(first: str, last: str) -> list[str]:
-    months = [first]
-    while months[-1] < last:
-        months.append(shift_month(months[-1], 1))
-    return months
 
 
 def _values(values: pd.Series) -> list:

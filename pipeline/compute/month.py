@@ -9,8 +9,9 @@ from pipeline.compute.by_unit import gather
 from pipeline.compute.org import Org
 from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.compute.transform import data_warnings, rollup_warnings, unit_figures, with_achievement
-from pipeline.inputs.values import shift_month
-from pipeline.model import Inputs, MonthData
+from pipeline.months import Month
+from pipeline.compute.model import MonthData
+from pipeline.inputs.model import Inputs
 
 
 def compute_month(inputs: Inputs, month: str) -> MonthData:
@@ -18,7 +19,7 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
     unit (with last month's), next month's targets, the data warnings, and each unit's share of
     them gathered for its documents."""
     org, catalog = Org(inputs.org), inputs.catalog
-    before, after = shift_month(month, -1), shift_month(month, 1)
+    before, after = Month(month).previous, Month(month).next
     figures = unit_figures(inputs.targets, inputs.actuals, org, [before, month, after], catalog)
     planned_targets = _plan_targets(inputs, month)
     plan = plan_figures(planned_targets, inputs.actuals, org, month, catalog, figures[before])

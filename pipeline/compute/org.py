@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.inputs.schema import COMPANY_UNIT, LEVELS
 
-CHILD_LEVEL = {"company": "region", "region": "team", "team": "rep"}
+CHILD_LEVEL = dict(zip(LEVELS, LEVELS[1:]))  # company → region → team → rep
 PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 
 __all__ = ["CHILD_LEVEL", "COMPANY_UNIT", "LEVELS", "PARENT_LEVEL", "Org", "Unit"]

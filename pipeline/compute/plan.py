@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.compute.org import Org
 from pipeline.compute.transform import ordered, roll_up, with_achievement
 from pipeline.inputs.catalog import Catalog
-from pipeline.model import UnitData
+from pipeline.compute.model import UnitData
 
 
 def earlier_bases(actuals: pd.DataFrame, month: str, keys: tuple[str, ...] = ("rep_id", "metric")) -> pd.DataFrame:

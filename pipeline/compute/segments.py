@@ -11,6 +11,8 @@ same rules as everywhere else:
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from pipeline.errors import DataWarning
 from pipeline.compute import transform
 from pipeline.compute.plan import as_planned, earlier_bases
 from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.model import Inputs
 
 UNSPLIT = "（未分细分）"
 SEGMENT_COLUMNS = ["level", "unit", "metric", "segment", "target", "actual", "variance", "achievement", "status",
@@ -43,6 +46,14 @@ def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return frame, frame.iloc[:0].assign(segment="")
     given = frame["segment"].fillna("") != ""
     return frame[~given].drop(columns="segment"), frame[given]
+
+
+def collapsed(inputs: Inputs) -> Inputs:
+    """`inputs` as validated, with the rows given by segment collapsed into their reps' rows
+    (`collapse`) and kept aside as `segment_targets` / `segment_actuals`."""
+    targets, actuals, segment_targets, segment_actuals = collapse(inputs.targets, inputs.actuals, inputs.catalog)
+    return replace(inputs, targets=targets, actuals=actuals,
+                   segment_targets=segment_targets, segment_actuals=segment_actuals)
 
 
 def collapse(targets: pd.DataFrame, actuals: pd.DataFrame, catalog: Catalog

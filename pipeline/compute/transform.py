@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.org import COMPANY_UNIT, LEVELS, Org
+from pipeline import numbers
 from pipeline.errors import DataWarning
 from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.values import shift_month
-from pipeline.status import (as_shown, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
+from pipeline.months import Month
+from pipeline.status import (STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR, STATUS_NO_ACTUAL,
                              STATUS_NO_TARGET)
 
 NEAR_THRESHOLD = 0.9
@@ -120,7 +121,7 @@ def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.
     The thresholds apply to the achievement as the documents show it (half-up to 0.1 point),
     so 89.96% is shown `90%` and is near.
     """
-    shown = rate.map(as_shown)
+    shown = rate.map(numbers.as_shown)
     incomplete = pd.Series(False, index=actual.index) if complete is None else ~complete
     lower_at_zero = (direction == "lower") & (actual == 0) & (target > 0)
     return pd.Series(np.select(
@@ -175,7 +176,7 @@ def unit_metrics(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: 
     `roll_up` and paired_variance, paired_achievement (over the members with both figures).
     Sorted by level (company first), unit in org order and metric in catalog order.
     """
-    previous = shift_month(month, -1)
+    previous = Month(month).previous
     figures = unit_figures(targets, actuals, org, [previous, month], catalog)
     return with_achievement(figures[month], figures[previous], catalog), rollup_warnings(figures[month], org, catalog)
 
@@ -199,7 +200,7 @@ def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Cat
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
-        achievement_shown=rate.map(as_shown),  # what the documents print, for thresholds
+        achievement_shown=rate.map(numbers.as_shown),  # what the documents print, for thresholds
         status=status(frame["actual"], frame["target"], rate, direction, _complete(frame)),
         mom_change=frame["actual"] - frame["prev_actual"],
         prev_achievement=prev_rate,

@@ -16,6 +16,7 @@ from pipeline import config
 from pipeline.delivery.mail import compose_alert
 from pipeline.delivery.transport import from_settings
 from pipeline.errors import PermanentFailure, SalesReportError, TemporaryFailure
+from pipeline.layout import Layout
 
 SUBJECT = "【salesreport 失败】"
 
@@ -57,7 +58,7 @@ def send(env: Mapping[str, str], outputs_dir: Path, command: str, month: str | N
     now = now or dt.datetime.now().astimezone()
     message = compose_alert(options.sender, list(options.alert_to), subject(command, month),
                             body(command, month, exit_code, printed, rerun, now, Path.cwd()))
-    transport = from_settings(options.smtp, outputs_dir / "outbox" / "alerts")
+    transport = from_settings(options.smtp, Layout(outputs_dir).outbox("alerts"))
     failed = []
     try:
         outputs_dir.mkdir(parents=True, exist_ok=True)

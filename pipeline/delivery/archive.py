@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pipeline.delivery.mail import Attachment
 from pipeline.errors import EnvironmentFailure
-from pipeline.inputs.values import shift_month
+from pipeline.layout import ARCHIVE, Layout
+from pipeline.months import Month
 from pipeline.publish import remove, safe_name
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -24,7 +25,7 @@ _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 def folder(outputs: Path) -> Path:
-    return outputs / "archive"
+    return Layout(outputs).archive
 
 
 def path(outputs: Path, month: str, digest: str, name: str) -> Path:
@@ -34,7 +35,7 @@ def path(outputs: Path, month: str, digest: str, name: str) -> Path:
 def _real_folders(outputs: Path, *parts: str) -> Path:
     """outputs/archive/… created folder by folder; one that is a link is refused (ELOOP)."""
     current = outputs
-    for part in ("archive", *parts):
+    for part in (ARCHIVE, *parts):
         current = current / part
         if current.is_symlink():
             raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(current)))
@@ -67,7 +68,7 @@ def prune(outputs: Path, months: int, today: dt.date | None = None) -> list[str]
     if not root.is_dir() or root.is_symlink():
         return []
     today = today or dt.date.today()
-    oldest = shift_month(f"{today.year:04d}-{today.month:02d}", -months)
+    oldest = Month.of(today).shift(-months)
     removed = []
     for entry in sorted(root.iterdir()):
         if _MONTH.fullmatch(entry.name) and entry.name < oldest:

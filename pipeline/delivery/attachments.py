@@ -85,7 +85,7 @@ class Maker:
         else:
             rows = [r for r in self.metrics_rows if (r["level"], r["unit"]) in set(item.units)]
             data = workbook.metrics_workbook(self.month, rows, list(item.units), self.labels, self.catalog)
-        return Attachment(item.name, data, item.kind, item.identity)
+        return Attachment(item.name, data, item.kind, item.identity, item.document["kind"] if item.document else "")
 
     def _checked(self, relative: str, expected: str) -> bytes:
         path = self.month_dir / relative

@@ -14,11 +14,7 @@ from pathlib import Path
 
 from pipeline.delivery.attachments import Item, Maker
 from pipeline.delivery.ledger import Delivered, Ledger
-
-
-def range_key(months: list[str]) -> str:
-    """The ledger's and the outbox's name for a run over `months`: the month itself, or `FIRST..LAST`."""
-    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+from pipeline.months import range_key
 
 
 class CycleMaker:

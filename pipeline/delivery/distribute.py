@@ -17,20 +17,22 @@ from pipeline import config
 from pipeline.compute.org import Org
 from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
-from pipeline.delivery.cycle import Cycle, range_key
+from pipeline.delivery.cycle import Cycle
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
 from pipeline.documents import formats
+from pipeline.errors import UsageError  # a request that cannot be met (an unknown --preview)
 from pipeline.errors import (ApprovalError, ConnectionFailure, EnvironmentFailure, InputError, LedgerError,
                              PermanentFailure, Problem, SalesReportError, ServerDown, TemporaryFailure)
 from pipeline.errors import DeliveryError  # the exit code `distribute` ends with; importable from here
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
-from pipeline.inputs.values import month_label
+from pipeline.months import is_range, range_key, range_label
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
+from pipeline.layout import Layout
 from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.status import status_fill, status_text
@@ -144,7 +146,7 @@ def headlines(mail: Mail, by_unit: dict[tuple[str, str, str], list[dict]], month
             items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
                                        status_text(r["status"]), status_fill(r["status"])) for r in rows)
         result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned,
-                                   month_label(month) if by_month and month else ""))
+                                   range_label(month) if by_month and month else ""))
     return result
 
 
@@ -179,7 +181,7 @@ def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     manifest = read_manifest(outputs_dir, month)
     org, recipients = read_people(inputs_dir)
     mails, warnings = plan_mails(manifest, org, recipients)
-    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(outputs_dir / month / "metrics.csv")),
+    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(Layout(outputs_dir).metrics(month))),
                  read_catalog(inputs_dir))
 
 
@@ -188,7 +190,7 @@ def plan_run(months: list[str], inputs_dir: Path, outputs_dir: Path, skip_unrepo
     With `skip_unreported` (the default months), a month without a report is left out with a warning."""
     planned, skipped = [], []
     for month in months:
-        if skip_unreported and not (outputs_dir / month / "manifest.json").is_file():
+        if skip_unreported and not Layout(outputs_dir).is_reported(month):
             skipped.append(f"{month} 还没有报告（未运行 report 或该月没有目标），本次不发送该月")
             continue
         planned.append(plan_month(month, inputs_dir, outputs_dir))
@@ -268,7 +270,7 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env:
     """
     months = [month] if isinstance(month, str) else list(month)
     options = config.options(env)
-    transport: Outbox | Smtp = from_settings(options.smtp, outputs_dir / "outbox" / range_key(months))
+    transport: Outbox | Smtp = from_settings(options.smtp, Layout(outputs_dir).outbox(range_key(months)))
     report = report or (lambda outcome: None)
     if dry_run:
         return _dry_run(months, inputs_dir, outputs_dir, options, transport, resend, skip_unreported, report)
@@ -278,9 +280,9 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env:
         locks.enter_context(exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY))
         planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
         if planned.month != range_key(months):  # a default month was left out
-            transport = from_settings(options.smtp, outputs_dir / "outbox" / planned.month)
+            transport = from_settings(options.smtp, Layout(outputs_dir).outbox(planned.month))
         result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
-        ledger = Ledger(outputs_dir / "deliveries.sqlite")
+        ledger = Ledger(Layout(outputs_dir).ledger)
         try:
             run = _Delivery(planned, transport, ledger, options, resend, retry_delay, sleep or time.sleep, Breaker(),
                             planned.delivered_to(ledger, transport.name))
@@ -304,7 +306,7 @@ def _dry_run(months: list[str], inputs_dir: Path, outputs_dir: Path, options: co
     for each recipient (`attached`); a recipient with nothing new is `skipped`."""
     planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
     result = Result(transport.describe(), warnings=planned.warnings, month=planned.month)
-    ledger_path = outputs_dir / "deliveries.sqlite"
+    ledger_path = Layout(outputs_dir).ledger
     delivered: dict[str, Delivered] = {}
     if ledger_path.is_file() and not resend:
         ledger = Ledger(ledger_path)
@@ -404,9 +406,9 @@ class _Delivery:
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
         has the subject and headlines of what this run is `sending` the recipient, whole."""
-        months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached([i.name for i in sending])
+        months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached(i.document["kind"] for i in sending if i.document)
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
-                          by_month=".." in self.planned.month)
+                          by_month=is_range(self.planned.month))
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -468,14 +470,14 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
     outbox under outputs/outbox/preview-MONTH/); the ledger is neither read nor written, and no
     approval is needed. The mail, the number of messages and the transport."""
     options = config.options(env)
-    transport = from_settings(options.smtp, outputs_dir / "outbox" / f"preview-{month}")
+    transport = from_settings(options.smtp, Layout(outputs_dir).outbox(f"preview-{month}"))
     with exclusive(month_lock(outputs_dir, month), month_busy(month)):
         planned = plan_month(month, inputs_dir, outputs_dir)
         mail = next((m for m in planned.mails if m.recipient.casefold() == recipient.strip().casefold()), None)
         if mail is None:
             known = "、".join(m.recipient for m in planned.mails[:SHOWN])
-            raise InputError([Problem("--preview", None, None, recipient,
-                                      f"不是 {month} 的收件人（收件人有：{known}{' 等' if len(planned.mails) > SHOWN else ''}）")])
+            raise UsageError(f"--preview {recipient} 不是 {month} 的收件人"
+                             f"（收件人有：{known}{' 等' if len(planned.mails) > SHOWN else ''}）")
         maker = planned.maker()
         items = planned.items(mail, options.attach)
         maker.convert(items)
@@ -485,7 +487,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         def build(chunk: list[Attachment], part: int, count: int):
             msg_id = message_id(month, to, [*_identities(chunk), f"preview {token} {part}/{count}"])
             return compose(options.sender, to, mail.name, month, lines, chunk, msg_id, False,
-                           Marks(False, part, count, preview_for=mail.recipient), attached([i.name for i in items]))
+                           Marks(False, part, count, preview_for=mail.recipient), attached(i.document["kind"] for i in items if i.document))
         try:
             parts = split([maker.attachment(i) for i in items], build, options.max_mail_bytes)
         except TooLarge as error:

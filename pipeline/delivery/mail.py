@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
-from pipeline.inputs.values import month_label
+from pipeline.layout import PLAN, SUMMARY
+from pipeline.months import range_label
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 MIME_TYPES = {"docx": DOCX_TYPE, "pdf": ("application", "pdf"),
@@ -44,6 +45,7 @@ class Attachment:
     data: bytes = field(repr=False)
     kind: str  # docx | pdf | xlsx
     identity: str  # what the ledger knows it by: its document's sha256 (docx, pdf), the workbook's own (xlsx)
+    document: str = ""  # the kind of document it is, plan or summary (docx, pdf); "" for the workbook
 
     @property
     def sha256(self) -> str:
@@ -79,9 +81,11 @@ def message_id(month: str, recipient: str, hashes: list[str]) -> str:
     return f"<{digest[:40]}@salesreport>"
 
 
-def attached(names: list[str]) -> str:
-    """What the documents of a mail are: `工作计划`, `工作总结`, or both (a month's first run, a cycle)."""
-    plans, summaries = (any(kind in name for name in names) for kind in ("月度工作计划", "月度工作总结"))
+def attached(kinds) -> str:
+    """What the documents of a mail are, by their kinds (plan, summary): `工作计划`, `工作总结`, or
+    both (a month's first run, a cycle)."""
+    kinds = set(kinds)
+    plans, summaries = PLAN in kinds, SUMMARY in kinds
     return "工作计划" if plans and not summaries else "工作总结" if summaries and not plans else "工作计划与总结"
 
 
@@ -98,7 +102,7 @@ def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None 
 
 def period_label(month: str) -> str:
     """`2025年10月`, or for a mail of several months `2025年10月—2025年11月`."""
-    return "—".join(month_label(part) for part in month.split(".."))
+    return range_label(month)
 
 
 def _part_note(marks: Marks) -> str:
@@ -116,14 +120,14 @@ def _headline_groups(headlines: list[UnitHeadline]) -> list[tuple[str, list[Unit
             for period, group in (groups or {"": []}).items()]
 
 
-def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
+def _plain(greeting: str, month: str, names: list[str], held: str, headlines: list[UnitHeadline], is_update: bool,
            marks: Marks = Marks()) -> str:
     lines = [f"{greeting}，您好：", ""]
     if is_update:
         lines += ["本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。", ""]
     if marks.parts > 1:
         lines += [_part_note(marks), ""]
-    lines += [f"附件是{period_label(month)}的销售月度{attached(names)}，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
+    lines += [f"附件是{period_label(month)}的销售月度{held}，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
     for title, group in _headline_groups(headlines):
         lines.append(title)
         for headline in group:
@@ -134,7 +138,7 @@ def _plain(greeting: str, month: str, names: list[str], headlines: list[UnitHead
     return "\n".join(lines) + "\n"
 
 
-def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadline], is_update: bool,
+def _html(greeting: str, month: str, names: list[str], held: str, headlines: list[UnitHeadline], is_update: bool,
           marks: Marks = Marks()) -> str:
     e = html.escape
     tables = []
@@ -151,7 +155,7 @@ def _html(greeting: str, month: str, names: list[str], headlines: list[UnitHeadl
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
-            f"<p>附件是{e(period_label(month))}的销售月度{attached(names)}，共 {len(names)} 份：</p><ul>{files}</ul>"
+            f"<p>附件是{e(period_label(month))}的销售月度{held}，共 {len(names)} 份：</p><ul>{files}</ul>"
             f'{"".join(tables)}'
             f'<p style="color:#666">此邮件由 salesreport 根据 CRM 数据自动生成并发送。</p></body></html>')
 
@@ -171,7 +175,7 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
     message["To"] = formataddr((display_name(name), recipient)) if display_name(name) and not marks.preview_for \
         else recipient
     message["Subject"] = subject(month, list(dict.fromkeys(h.label for h in headlines)), is_update, marks,
-                                 documents or attached([attachment.name for attachment in attachments]))
+                                 documents or attached(attachment.document for attachment in attachments))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = msg_id
     message["X-Salesreport-Month"] = month
@@ -183,8 +187,9 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
         message["X-Salesreport-Preview-For"] = header_text(marks.preview_for)
     greeting = header_text(name) or (marks.preview_for or recipient)
     names = [header_text(attachment.name) for attachment in attachments]
-    message.set_content(_plain(greeting, month, names, headlines, is_update, marks))
-    message.add_alternative(_html(greeting, month, names, headlines, is_update, marks), subtype="html")
+    held = attached(attachment.document for attachment in attachments)
+    message.set_content(_plain(greeting, month, names, held, headlines, is_update, marks))
+    message.add_alternative(_html(greeting, month, names, held, headlines, is_update, marks), subtype="html")
     for file_name, attachment in zip(names, attachments):
         # a non-ASCII file name is written RFC 2231-encoded (filename*=utf-8''…) by the email package
         maintype, subtype = MIME_TYPES[attachment.kind]

@@ -17,6 +17,7 @@ from pipeline.delivery.attachments import Item
 from pipeline.delivery.distribute import Mail, plan_month
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
 from pipeline.delivery.transport import from_settings
+from pipeline.layout import Layout
 from pipeline.outputs import read_manifest
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
@@ -72,9 +73,10 @@ def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], ap
 def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str]) -> MonthStatus:
     """Per recipient of `month` what they have of its current documents, by the configured transport."""
     options = config.options(env)
-    transport = from_settings(options.smtp, outputs_dir / "outbox" / month)
+    layout = Layout(outputs_dir)
+    transport = from_settings(options.smtp, layout.outbox(month))
     status = MonthStatus(month, transport.describe())
-    manifest_path = outputs_dir / month / "manifest.json"
+    manifest_path = layout.manifest(month)
     if not manifest_path.is_file():
         status.problem = f"还没有 {month} 的报告（找不到 {manifest_path}）"
         return status
@@ -82,7 +84,7 @@ def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[s
     status.made_at = dt.datetime.fromtimestamp(manifest_path.stat().st_mtime).astimezone()
     status.documents = len({d["sha256"] for m in planned.mails for d in m.documents})
     status.warnings = planned.warnings
-    ledger_path = outputs_dir / "deliveries.sqlite"
+    ledger_path = layout.ledger
     delivered, rows, approvals, received = {}, {}, {}, []
     if ledger_path.exists():
         ledger = Ledger(ledger_path)
@@ -110,8 +112,8 @@ def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt
     """Approves the month's current documents (their sha256, with who and when, in the ledger):
     the documents, how many were not approved before, and when the report made them."""
     manifest = read_manifest(outputs_dir, month)
-    made_at = dt.datetime.fromtimestamp((outputs_dir / month / "manifest.json").stat().st_mtime).astimezone()
-    ledger = Ledger(outputs_dir / "deliveries.sqlite")
+    made_at = dt.datetime.fromtimestamp(Layout(outputs_dir).manifest(month).stat().st_mtime).astimezone()
+    ledger = Ledger(Layout(outputs_dir).ledger)
     try:
         added = ledger.approve(month, [(d["sha256"], d["path"]) for d in manifest["documents"]], by)
     finally:

@@ -13,7 +13,7 @@ import io
 import xlsxwriter
 
 from pipeline.status import status_fill, status_text
-from pipeline.inputs.catalog import Catalog
+from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
 
 HEADERS = ("层级", "对象", "核心指标", "月度目标", "实际完成", "差异", "达成率", "状态", "上月实际", "环比",
@@ -34,8 +34,8 @@ def _number(text: str) -> float | None:
 
 def _figure_format(unit: str, value: float) -> tuple[float, str]:
     """The value as stored and its number format, by the metric's unit."""
-    if unit == "万元":
-        return value / 10000, '#,##0.00"万元"'
+    if unit == MONEY:
+        return value / YUAN_PER_WAN, f'#,##0.00"{MONEY}"'
     if unit == "%":
         return value, "0.0%"
     suffix = f'"{unit}"' if unit else ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
+
 
 @dataclass(frozen=True)
 class ChartSpec:
@@ -39,9 +41,9 @@ def with_labels(spec: ChartSpec, text) -> ChartSpec:
 NO_CHART = ChartSpec("", (), ())  # a chart tag with nothing to draw renders as nothing
 
 
-def unit_scale(unit: str) -> tuple[float, str]:
-    """How a chart shows figures of a metric's `unit`: the divisor and the Excel number format
-    (万元 from 元, rates as percent, counts with their counting word)."""
-    if unit == "万元":
-        return 10000, '0.0"万元"'
-    return 1, "0.0%" if unit == "%" else f'0"{unit}"'
+def unit_scale(metric: Metric) -> tuple[float, str]:
+    """How a chart shows figures of `metric`: the divisor and the Excel number format (万元 from
+    元, rates as percent, counts with their counting word)."""
+    if metric.is_money:
+        return YUAN_PER_WAN, f'0.0"{MONEY}"'
+    return 1, "0.0%" if metric.is_rate else f'0"{metric.unit}"'

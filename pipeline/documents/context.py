@@ -13,22 +13,21 @@ from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
-from pipeline.documents.plan_context import with_substance
+from pipeline.documents.plan_context import NOT_GIVEN, WEEKS, with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.schema import LEVEL_NAMES
-from pipeline.inputs.values import month_label, shift_month
-from pipeline.model import MonthData
+from pipeline.layout import KIND_NAMES, PLAN, SUMMARY
+from pipeline.months import Month
+from pipeline.compute.model import MonthData
 from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
                              status_fill, status_text)
 
-NOT_GIVEN = "（本月未录入）"
 INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
                    "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
-WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 
 
 def contexts(data: MonthData, unit: Unit) -> dict[str, dict]:
@@ -51,15 +50,15 @@ def _scope(unit: Unit, org: Org) -> str:
 def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
     return {
         "month": month,
-        "month_label": month_label(month),
-        "prev_month_label": month_label(shift_month(month, -1)),
-        "next_month_label": month_label(shift_month(month, 1)),
+        "month_label": Month(month).label,
+        "prev_month_label": Month(month).previous.label,
+        "next_month_label": Month(month).next.label,
         "level": unit.level,
         "level_name": LEVEL_NAMES[unit.level],
         "unit": unit.unit,
         "unit_label": unit.label,
         "scope": _scope(unit, org),
-        "title": f"{unit.label} {month_label(month)} {kind_name}",
+        "title": f"{unit.label} {Month(month).label} {kind_name}",
     }
 
 
@@ -124,7 +123,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         weeks.append({"label": "其他时间", "tasks": outside})
 
     return with_substance(data, unit, {
-        **_header(unit, org, month, "月度工作计划"),
+        **_header(unit, org, month, KIND_NAMES[PLAN]),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
@@ -138,7 +137,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
     """The 下月改进措施 (`next_step` notes) written for `unit` in last month's summary, per metric in
     catalog order, then the general ones; where the unit wrote none, its members'."""
-    before, texts, members = shift_month(data.month, -1), data.inputs.note_texts, data.prev_member_next_steps
+    before, texts, members = Month(data.month).previous, data.inputs.note_texts, data.prev_member_next_steps
     return metric_lines(data.inputs.catalog, [*data.inputs.catalog.keys(), ""],
                         lambda key: texts.get((before, unit.level, unit.unit, "next_step", key), []),
                         lambda key: members.get((unit.level, unit.unit, "next_step", key), []))
@@ -218,7 +217,7 @@ def targets_chart(rows: list, catalog: Catalog) -> ChartSpec:
         return NO_CHART
     unit = catalog[rows[0].metric].unit
     shown = [r for r in rows if catalog[r.metric].unit == unit]
-    scale, number_format = unit_scale(unit)
+    scale, number_format = unit_scale(catalog[rows[0].metric])
 
     def values(column: str) -> tuple:
         return tuple(None if formats.is_missing(getattr(r, column)) else float(getattr(r, column)) / scale for r in shown)
@@ -298,7 +297,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
     return {
-        **_header(unit, org, month, "月度工作总结"),
+        **_header(unit, org, month, KIND_NAMES[SUMMARY]),
         "overview": _overview(rows),
         "figures": figures,
         **summary_history(data, unit, rows, main),

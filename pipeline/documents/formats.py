@@ -6,12 +6,11 @@ NaN gives `—`. Rounding is half-up, as Excel rounds, on the decimal value the 
 from __future__ import annotations
 
 import functools
-import math
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
 
-from pipeline.inputs.catalog import Metric
-from pipeline.status import as_shown  # noqa: F401  the threshold rounding, documents and compute alike
+from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
+from pipeline.numbers import as_shown, is_missing, plain_number  # noqa: F401 (the rounding core, used here)
+from pipeline.numbers import decimal as _decimal
 
 MISSING = "—"
 # A signed figure's minus is the minus sign U+2212, not the hyphen "-": a line may break after a
@@ -19,37 +18,6 @@ MISSING = "—"
 # which Word and LibreOffice follow). A label and its figure are joined by a no-break space.
 MINUS = "\u2212"
 NO_BREAK_SPACE = "\u00a0"
-# Room for any finite float's digits plus the 10 settled decimals: an achievement against a
-# tiny target is absurd but must still print, not stop the run (the default holds 28 digits).
-_WIDE = Context(prec=400)
-
-
-def is_missing(value) -> bool:
-    """None or NaN: a figure that is not there."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _decimal(value: float) -> Decimal:
-    # + 0.0 turns −0.0 into 0.0, which the cache could not tell apart (−0.0 == 0.0)
-    return _settled(float(value) + 0.0)
-
-
-@functools.lru_cache(maxsize=1 << 12)  # a company's documents print the same figures many times
-def _settled(value: float) -> Decimal:
-    # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
-    # value is first settled at 10 decimals, far below anything a document shows.
-    return Decimal(repr(value)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=_WIDE)
-
-
-@functools.lru_cache(maxsize=1 << 12, typed=True)  # typed: Decimal(1.005) is not the float 1.005
-def plain_number(value: float | Decimal, decimals: int) -> str:
-    """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
-    number = value if isinstance(value, Decimal) else _decimal(value)
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
-    text = f"{rounded:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _minus(number: str) -> str:
@@ -62,7 +30,7 @@ def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) / 10000, 2)) + "万元"
+    return _minus(plain_number(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -8,8 +8,8 @@ from pipeline.compute.history import Trend, first_month
 from pipeline.documents import formats
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale
 from pipeline.inputs.catalog import Catalog, Metric
-from pipeline.inputs.values import month_label
-from pipeline.model import MonthData
+from pipeline.months import Month
+from pipeline.compute.model import MonthData
 from pipeline.status import STATUS_INCOMPLETE, status_fill
 
 MIN_TREND_MONTHS = 2  # one month is the month itself: no trend to show
@@ -73,7 +73,7 @@ def history_rows(rows: list, catalog: Catalog, month_number: int) -> list[dict]:
 
 def category(month: str, first: bool) -> str:
     """A month on the chart's axis: the year with the first month and with January only (`2025年1月`, `2月`)."""
-    return month_label(month) if first or month.endswith("-01") else f"{int(month[5:])}月"
+    return Month(month).label if first or month.endswith("-01") else f"{Month(month).number}月"
 
 
 TREND_WIDTH_CM = 22.0  # up to 12 months side by side on the summary's landscape page (25.7 cm)
@@ -84,7 +84,7 @@ def trend_chart(trend: Trend | None, key: str | None, catalog: Catalog) -> Chart
     if trend is None or key not in trend.figures or len(trend.months) < MIN_TREND_MONTHS:
         return NO_CHART
     metric = catalog[key]
-    scale, number_format = unit_scale(metric.unit)
+    scale, number_format = unit_scale(metric)
     targets, actuals, _ = trend.figures[key]
 
     def scaled(values: tuple) -> tuple:
@@ -105,7 +105,7 @@ def trend_rows(trend: Trend | None, keys: list[str], catalog: Catalog) -> list[d
     for i, month in enumerate(trend.months):
         figures = [trend.figures.get(key, ((None,) * len(trend.months),) * 3) for key in keys]
         rates = [formats.achievement(rate[i]) for _, _, rate in figures]
-        rows.append({"month": month_label(month),
+        rows.append({"month": Month(month).label,
                      "target": formats.figure(figures[0][0][i], first),
                      "actual": formats.figure(figures[0][1][i], first),
                      "rates": rates + [formats.MISSING] * (TREND_METRICS - len(rates))})
@@ -122,13 +122,13 @@ def ytd_label(rows: list, year: int, number: int) -> str:
 def summary_history(data: MonthData, unit, rows: list, main: list[str]) -> dict:
     """The summary's context pieces for the year to date, last year's month and the trend."""
     catalog, trend = data.inputs.catalog, data.trends.get((unit.level, unit.unit))
-    year, number = data.month.split("-")
+    month = Month(data.month)
     keys = [key for key in main if trend is not None and key in trend.figures][:TREND_METRICS]
     table = trend_rows(trend, keys, catalog)
     return {
-        "ytd_label": ytd_label(rows, int(year), int(number)),
-        "yoy_label": f"{int(year) - 1}年{int(number)}月",  # the one month, not last year's year to date
-        "history": history_rows(rows, catalog, int(number)),
+        "ytd_label": ytd_label(rows, month.year, month.number),
+        "yoy_label": month.shift(-12).label,  # the one month, not last year's year to date
+        "history": history_rows(rows, catalog, month.number),
         "chart_trend": trend_chart(trend, keys[0] if keys else None, catalog),
         "trend": table,
         "trend_count": len(table),

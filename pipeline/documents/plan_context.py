@@ -11,10 +11,12 @@ from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
-from pipeline.inputs.values import shift_month
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
+from pipeline.months import Month
 
-NOT_GIVEN = "（本月未录入）"
+NOT_GIVEN = "（本月未录入）"  # a section of the inputs nobody filled in
+# The weeks of 四、时间节点: days 1–7, 8–14, 15–21 and 22 to the month's end are 第1–4周.
+WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 TOTAL = "合计"
 
 
@@ -83,7 +85,8 @@ def target_asks(data: MonthData, unit: Unit) -> list[str]:
     actual and, where the inputs hold it, over the same month last year
     (`销售额：目标206.5万元，需较10月实际增长11.6%，需较去年11月实际增长8%`)."""
     catalog, lines = data.inputs.catalog, []
-    before, number = int(shift_month(data.month, -1)[5:]), int(data.month[5:])
+    month = Month(data.month)
+    before, number = month.previous.number, month.number
     for r in data.of(unit).plan_rows:
         metric = catalog[r.metric]
         if metric.kind != "sum" or formats.is_missing(r.target):
@@ -162,7 +165,7 @@ def member_noun(unit: Unit) -> str:
 
 NO_TASK = "（暂未分解任务）"
 NO_TASK_THIS_WEEK = "（本周无到期任务）"
-WEEK_ENDS = (7, 14, 21)  # the last day of weeks 1–3; week 4 runs to the month's end (as context.WEEKS)
+WEEK_ENDS = tuple(last for _, last in WEEKS[:-1])  # the last day of weeks 1–3; week 4 runs to the month's end
 UPCOMING_SHOWN = 3
 
 

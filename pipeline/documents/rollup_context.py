@@ -3,7 +3,7 @@ each note marked with who wrote it, `杭州组：…`, `上海一组·张伟：�
 from __future__ import annotations
 
 from pipeline.compute.org import Unit
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 
 
 def members_said(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:

@@ -8,7 +8,7 @@ from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats
-from pipeline.model import MonthData
+from pipeline.compute.model import MonthData
 from pipeline.status import status_fill
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MONEY = "万元"
+YUAN_PER_WAN = 10_000  # money is stored in 元 and shown in 万元
 RATE = "%"
 KINDS = ("sum", "ratio")
 DIRECTIONS = ("higher", "lower")

@@ -10,11 +10,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from pipeline.compute import segments
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import DIRECTIONS, KINDS, Catalog, Metric
 from pipeline.errors import Problem
-from pipeline.model import Inputs
+from pipeline.inputs.model import Inputs
 from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
 from pipeline.inputs.values import (MAX_AMOUNT, PLAIN_NUMBER, SEMICOLON_AMBIGUOUS, clean_text, is_blank,
                                      parse_amount, parse_date, parse_month, parse_number)
@@ -555,19 +554,16 @@ def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.D
 
 def validate_inputs(tables: dict[str, RawTable | None], files: list[InputFile],
                     problems: list[Problem]) -> Inputs:
-    """Typed inputs from the raw tables; every problem found is appended to `problems`."""
+    """Typed inputs from the raw tables; every problem found is appended to `problems`. Targets
+    and actuals keep the rows given by segment, with their `segment` column: the caller collapses
+    them (compute.segments.collapsed) once the inputs are known to be valid."""
     catalog = validate_catalog(tables.get("metric_catalog"), problems)
     org = validate_org(tables.get("org"), problems)
-    targets, actuals, segment_targets, segment_actuals = segments.collapse(
-        validate_figures(tables.get("targets"), "target", catalog, org, problems),
-        validate_figures(tables.get("actuals"), "actual", catalog, org, problems), catalog)
     return Inputs(
         catalog=catalog,
         org=org,
-        targets=targets,
-        actuals=actuals,
-        segment_targets=segment_targets,
-        segment_actuals=segment_actuals,
+        targets=validate_figures(tables.get("targets"), "target", catalog, org, problems),
+        actuals=validate_figures(tables.get("actuals"), "actual", catalog, org, problems),
         tasks=validate_tasks(tables.get("tasks"), catalog, org, problems),
         notes=validate_notes(tables.get("notes"), catalog, org, problems),
         files=files,

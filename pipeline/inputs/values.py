@@ -10,11 +10,8 @@ import math
 import re
 
 from pipeline.inputs.catalog import Metric
+from pipeline.months import Month
 
-# A month, optionally with a day (which must exist) and a time: 2025-10, 2025年10月1日, 2025-10-01 00:00:00.
-_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月\s*(?:(\d{1,2})\s*日?)?|[-/.]\s*(\d{1,2})\s*日?)?"
-                    r"(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 _DATE = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?$")
 # Characters XML 1.0 cannot hold, plus the ones docxtpl turns into page or paragraph breaks
 # (\x07 and \x0c): dropped. Tab and newline stay (a newline becomes a line break).
@@ -39,39 +36,9 @@ def clean_text(value) -> str:
     return _UNSAFE_CHARS.sub("", text).strip()
 
 
-def parse_month(value) -> str:
-    """`2025-10`, `2025/10`, `2025-10-01`, `2025年10月`, an Excel date → `2025-10`."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
-    text = clean_text(value)
-    match = _MONTH.match(text) or _COMPACT_MONTH.match(text)
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        day = next((int(d) for d in match.groups()[2:] if d), None)
-        if 1 <= month <= 12 and (day is None or _is_date(year, month, day)):
-            return f"{year:04d}-{month:02d}"
-    raise ValueError("不是月份，应写作 2025-10、2025/10 或 2025年10月（带日期时日期须存在）")
-
-
-def _is_date(year: int, month: int, day: int) -> bool:
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-def month_label(month: str) -> str:
-    """`2025-10` → `2025年10月`."""
-    year, number = month.split("-")
-    return f"{int(year)}年{int(number)}月"
-
-
-def shift_month(month: str, by: int) -> str:
-    """The month `by` months after `month` (negative for earlier)."""
-    year, number = (int(part) for part in month.split("-"))
-    index = year * 12 + number - 1 + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+def parse_month(value) -> Month:
+    """A month cell: `2025-10`, `2025/10`, `2025-10-01`, `2025年10月`, an Excel date → `2025-10`."""
+    return Month.parse(value if isinstance(value, (dt.date, dt.datetime)) else clean_text(value))
 
 
 def parse_date(value, month: str) -> dt.date:

@@ -1,47 +1,14 @@
-"""The data the stages hand on: the validated inputs, and the month computed from them.
-
-Below every stage: plain containers, no I/O and no rules of their own.
-"""
+"""The data compute hands on: a month computed from the inputs, and what each unit's documents
+show. Plain containers, no I/O and no rules of their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipeline.compute.org import Org, Unit
 from pipeline.errors import DataWarning
-from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.schema import InputFile
-
-if TYPE_CHECKING:  # the hierarchy is built by compute; here it is only named
-    from pipeline.compute.org import Org, Unit
-
-
-@dataclass
-class Inputs:
-    """The validated inputs; frames keep `_file` and `_line` for later messages."""
-
-    catalog: Catalog
-    org: pd.DataFrame  # rep_id, rep_name, team, region, email
-    targets: pd.DataFrame  # month, rep_id, metric, target
-    actuals: pd.DataFrame  # month, rep_id, metric, actual, base
-    tasks: pd.DataFrame  # month, metric, task, owner (rep_id), due, done_criteria, notes
-    notes: pd.DataFrame  # month, level, unit, metric, section, text
-    files: list[InputFile] = field(default_factory=list)
-    # The rows given by segment (compute.segments.collapse), with a `segment` column; targets and
-    # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
-    segment_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
-    segment_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @cached_property
-    def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
-        """Note texts by (month, level, unit, section, metric), in file order; built once."""
-        index: dict[tuple[str, str, str, str, str], list[str]] = {}
-        notes = self.notes
-        for key in zip(notes["month"], notes["level"], notes["unit"], notes["section"], notes["metric"], notes["text"]):
-            index.setdefault(key[:5], []).append(key[5])
-        return index
+from pipeline.inputs.model import Inputs
 
 
 @dataclass
