@@ -33,6 +33,9 @@ class Inputs:
     # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
     segment_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     segment_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The opportunity export (inputs.opportunities), None without one: opportunity_id, rep_id, amount,
+    # stage, probability, close_date, status, metric, export (the day the file was taken, or None)
+    opportunities: pd.DataFrame | None = None
 
     @cached_property
     def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:
@@ -60,6 +63,18 @@ class UnitData:
 
 
 @dataclass
+class PipelineData:
+    """The month's pipeline coverage (compute.pipeline.pipeline_data), from the opportunity export."""
+
+    figures: pd.DataFrame  # pipeline.csv's rows: every level, unit and metric of the export
+    rows: dict = field(default_factory=dict)  # (level, unit) → its rows of `figures`, in catalog order
+    deals: dict = field(default_factory=dict)  # rep_id → its open deals closing in the month, largest first
+    overdue: dict = field(default_factory=dict)  # rep_id → its open deals past their close date, earliest first
+    # (level, unit) → [(metric, won by the month's end, weighted forecast at its start)]; empty without an end export
+    outcome: dict = field(default_factory=dict)
+
+
+@dataclass
 class MonthData:
     """A month's valid inputs and what was computed from them, once (compute.month.compute_month)."""
 
@@ -81,6 +96,7 @@ class MonthData:
     member_notes: dict = field(default_factory=dict)
     # last month's `next_step` notes of the members, as its summaries showed them (for the plan's 上月改进措施)
     prev_member_next_steps: dict = field(default_factory=dict)
+    pipeline: PipelineData | None = None  # from the opportunity export (issue 26); None without one
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

@@ -187,6 +187,8 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
         outputs.write_metrics_csv(staging / "metrics.csv", outputs.metrics_rows(data))
         outputs.write_metrics_csv(staging / "metrics_by_segment.csv", outputs.segment_metrics_rows(data),
                                   outputs.SEGMENT_METRICS_COLUMNS)
+        if data.pipeline is not None:  # issue 26: only with an opportunity export
+            outputs.write_metrics_csv(staging / "pipeline.csv", outputs.pipeline_rows(data), outputs.PIPELINE_COLUMNS)
         outputs.write_json(staging / "manifest.json", outputs.manifest(data, documents))
     return Report(month, outputs_dir / month, documents, data.warnings, timings)
 

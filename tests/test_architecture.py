@@ -12,7 +12,8 @@ PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate
         "compute.by_unit", "compute.analysis", "documents.charts", "documents.context", "inputs.schema", "errors",
         "model", "status", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
-        "compute.plan", "compute.month", "documents.tables"]
+        "compute.plan", "compute.month", "documents.tables", "inputs.opportunities", "compute.pipeline",
+        "documents.pipeline_context"]
 # Below every stage: what the stages share. They import no later stage and nothing that does I/O.
 LEAVES = ["errors", "status", "model", "compute.org", "inputs.schema", "inputs.catalog"]
 LATER_STAGES = ("pipeline.documents", "pipeline.delivery", "pipeline.run", "pipeline.cli", "pipeline.workers")
