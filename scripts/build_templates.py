@@ -363,8 +363,8 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p if rate_note %}")
     doc.add_paragraph().add_run("{{ rate_note }}").font.size = Pt(9)  # a note, quieter than the body
     doc.add_paragraph("{%p endif %}")
-    pipeline_plan_block(doc)
     chart(doc, "chart_targets")
+    pipeline_plan_block(doc)
     doc.add_paragraph("{%p if prev_next_steps %}")
     doc.add_paragraph("{{ prev_month_label }}总结提出的改进措施（本月落实）：")
     bullets(doc, "prev_next_steps")

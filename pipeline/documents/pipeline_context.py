@@ -47,7 +47,7 @@ def coverage_line(row, name: str) -> str:
     if row.coverage_note == TARGET_WON:
         return line + "，已达到本月目标"
     if row.coverage_note == NO_TARGET:
-        return line + "（本月无此项目标，不计覆盖率）"
+        return line + "，本月无此项目标，不计覆盖率"
     line += f"，覆盖剩余目标的{formats.percent(row.coverage)}"
     gap = _gap(row)
     return line + (f"，尚缺{formats.money(gap)}商机" if gap is not None else "")
