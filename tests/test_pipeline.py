@@ -196,3 +196,18 @@ def test_without_an_export_the_documents_are_unchanged(tmp_path, monkeypatch):
         assert not (tmp_path / name / "2025-10" / "pipeline.csv").exists()
         hashes[name] = {p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*.docx")}
     assert len(hashes["with"]) == 38 and hashes["with"] == hashes["without"]
+
+
+def test_an_excel_file_joins_the_export_of_its_date(small):
+    """Excel cells as Excel types them (a percent cell is a fraction, a date a datetime); a file of the
+    same date is part of the same export."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(["X1", "乙", 100000, "谈判", 0.8, dt.datetime(2025, 10, 20), None])
+    book.save(small / "opportunities_2025-10-01_华东.xlsx")
+    r2 = figures(small)[("rep", "R2")]
+    assert (r2.open, r2.weighted, r2.count) == (110000, 86000, 2)
