@@ -85,10 +85,9 @@ def unit_figures(deals: pd.DataFrame, org: Org, month: str, catalog: Catalog, pl
     membership = org.membership()
     grid = membership.merge(pd.DataFrame({"metric": metrics}), how="cross")
     summed = grid.merge(rep_figures(deals, month), on=["rep_id", "metric"], how="left").fillna(dict.fromkeys(FIGURES, 0))
+    # in the order of the membership (company first, units in org order), each unit's metrics in catalog order
     rolled = summed.groupby(["level", "unit", "metric"], sort=False, as_index=False)[FIGURES].sum()
     rolled = rolled.merge(plan[["level", "unit", "metric", "target"]], on=["level", "unit", "metric"], how="left")
-    order = {key: number for number, key in enumerate(metrics)}
-    rolled = rolled.iloc[np.lexsort((rolled["metric"].map(order), pd.factorize(rolled["level"] + "\0" + rolled["unit"])[0]))]
     remaining = rolled["target"] - rolled["won"]
     targeted = rolled["target"].fillna(0) > 0
     covered = targeted & (remaining > 0)
