@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import api, config, resources, starter
+from pipeline import api, config, layout, resources, starter
 from pipeline.errors import DeliveryError, EnvironmentFailure, InputError, SalesReportError, TemplateError, UsageError
 from pipeline.inputs.schema import LEVEL_NAMES
 from pipeline.inputs.validate import is_email
@@ -413,7 +413,9 @@ def report(months, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, wor
                 f"警告 {len(written.warnings)} 条，用时 {time.perf_counter() - begun[0]:.1f} 秒")
             if outcome.data.plans_only:
                 say(f"{outcome.month}: {api.PLANS_ONLY_NOTICE}")
-            say(f"输出： {written.folder}  (metrics.csv, metrics_by_segment.csv, manifest.json)")
+            tables = [name for name in (layout.METRICS, layout.SEGMENT_METRICS, layout.PIPELINE, layout.MANIFEST)
+                      if (Path(written.folder) / name).exists()]
+            say(f"输出： {written.folder}  ({', '.join(tables)})")
         _said(outcome, len(months))
         begun[0] = time.perf_counter()
 

@@ -1,7 +1,7 @@
 """The outputs folder: the name of every file and folder the runs write under it, in one place
 (docs/OUTPUTS.md). Below every stage: imports none.
 
-    outputs/2025-10/            one month, written whole by report: documents, METRICS, SEGMENT_METRICS, MANIFEST
+    outputs/2025-10/            one month, written whole by report: documents, METRICS, SEGMENT_METRICS, PIPELINE, MANIFEST
     outputs/deliveries.sqlite   the ledger of distribute (what went to whom, approvals)
     outputs/outbox/KEY/         mails written as .eml files when no SMTP server is set
     outputs/archive/            the copies of what each recipient received
@@ -19,6 +19,7 @@ KIND_NAMES = {PLAN: "月度工作计划", SUMMARY: "月度工作总结"}
 MANIFEST = "manifest.json"
 METRICS = "metrics.csv"
 SEGMENT_METRICS = "metrics_by_segment.csv"
+PIPELINE = "pipeline.csv"  # pipeline coverage, only with an opportunity export (issue 26)
 LEDGER = "deliveries.sqlite"
 OUTBOX = "outbox"
 ARCHIVE = "archive"

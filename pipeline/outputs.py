@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.compute import pipeline as sales_pipeline
 from pipeline.compute.model import MonthData
 from pipeline.documents.history_context import ytd_period
 from pipeline.errors import InputError, Problem, UsageError
@@ -24,9 +25,11 @@ METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", 
                    # issue 22: the months the year to date covers (`2025年7–10月`, `…，缺8月`)
                    "ytd_months"]
 PLANS_ONLY_NOTICE = "尚无实际完成数据：只生成计划；总结在实际数据录入后重新运行 report 时生成"
-_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment", "ytd_months"}
+_TEXT_COLUMNS = {"month", "level", "unit", "metric", "metric_name", "status", "segment", "ytd_months", "coverage_note"}
 # metrics_by_segment.csv: metrics.csv's columns up to `status`, with `segment` after `metric`.
 SEGMENT_METRICS_COLUMNS = [*METRICS_COLUMNS[:4], "segment", *METRICS_COLUMNS[4:METRICS_COLUMNS.index("status") + 1]]
+# pipeline.csv (issue 26): compute.pipeline.COLUMNS after the month
+PIPELINE_COLUMNS = ["month", *sales_pipeline.COLUMNS]
 
 
 def metrics_rows(data: MonthData) -> pd.DataFrame:
@@ -47,6 +50,11 @@ def segment_metrics_rows(data: MonthData) -> pd.DataFrame:
         return pd.DataFrame(columns=SEGMENT_METRICS_COLUMNS)
     return frame.assign(month=data.month, metric_name=frame["metric"].map(lambda key: catalog[key].name)
                         )[SEGMENT_METRICS_COLUMNS]
+
+
+def pipeline_rows(data: MonthData) -> pd.DataFrame:
+    """The rows of pipeline.csv (issue 26): the month's pipeline coverage of every unit."""
+    return data.pipeline.figures.assign(month=data.month)[PIPELINE_COLUMNS]
 
 
 def _raw(value) -> str:

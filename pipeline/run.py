@@ -189,6 +189,8 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
         outputs.write_metrics_csv(staging / layout.METRICS, outputs.metrics_rows(data))
         outputs.write_metrics_csv(staging / layout.SEGMENT_METRICS, outputs.segment_metrics_rows(data),
                                   outputs.SEGMENT_METRICS_COLUMNS)
+        if data.pipeline is not None:  # issue 26: only with an opportunity export
+            outputs.write_metrics_csv(staging / layout.PIPELINE, outputs.pipeline_rows(data), outputs.PIPELINE_COLUMNS)
         outputs.write_json(staging / layout.MANIFEST, outputs.manifest(data, documents))
     return Report(month, outputs_dir / month, documents, data.warnings, timings)
 

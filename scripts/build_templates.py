@@ -319,6 +319,39 @@ def save(doc, title: str, path: Path) -> None:
     path.write_bytes(stable_zip(buffer.getvalue()))
 
 
+def pipeline_plan_block(doc) -> None:
+    """Step 一 beside the targets (issue 26): what they stand on in the opportunity export; nothing without
+    one. `|default([])`: a context built without these keys renders as before."""
+    doc.add_paragraph("{%p if pipeline_lines|default([]) %}")
+    doc.add_paragraph("商机储备（本月预计成交的在手商机；覆盖率 = 商机储备 ÷（月度目标 − 已赢单））：", style="Caption")
+    bullets(doc, "pipeline_lines")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if pipeline_ranking|default([]) %}")
+    doc.add_paragraph("各{{ member_noun }}商机覆盖率排名：", style="Caption")
+    loop_table(doc, "row in pipeline_ranking", [
+        ("核心指标", "metric", 2.0), ("排名", "rank", 1.1), ("{{ member_noun }}", "member", 2.3), ("月度目标", "target", 2.0),
+        ("已赢单", "won", 1.9), ("商机储备", "open", 2.0), ("加权储备", "weighted", 2.0), ("覆盖率", "coverage", 1.8),
+        ("尚缺", "gap", 1.9)], merged=1)
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if pipeline_deals|default([]) %}")
+    doc.add_paragraph("本月预计成交的商机（金额从大到小）：", style="Caption")
+    loop_table(doc, "row in pipeline_deals", [
+        ("商机编号", "id", 2.6), ("阶段", "stage", 3.0), ("金额", "amount", 2.6), ("赢率", "probability", 2.0),
+        ("加权金额", "weighted", 2.6), ("预计成交日期", "close_date", 3.0)])
+    doc.add_paragraph("{%p if pipeline_more %}")
+    doc.add_paragraph("{{ pipeline_more }}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p endif %}")
+
+
+def pipeline_summary_block(doc) -> None:
+    """Step 一 (issue 26): what was won by the month's end against the forecast at its start."""
+    doc.add_paragraph("{%p if pipeline_outcome|default([]) %}")
+    doc.add_paragraph("商机兑现（月末导出的商机数据对比月初加权预测）：")
+    bullets(doc, "pipeline_outcome")
+    doc.add_paragraph("{%p endif %}")
+
+
 def build_plan(path: Path) -> None:
     doc = new_document(landscape=False)
 
@@ -333,6 +366,7 @@ def build_plan(path: Path) -> None:
     bullets(doc, "target_asks")
     doc.add_paragraph("{%p endif %}")
     chart(doc, "chart_targets")
+    pipeline_plan_block(doc)
     doc.add_paragraph("{%p if prev_next_steps %}")
     doc.add_paragraph("{{ prev_month_label }}总结提出的改进措施（本月落实）：")
     bullets(doc, "prev_next_steps")
@@ -437,6 +471,7 @@ def build_summary(path: Path) -> None:
         ("达成率", "achievement", 3.0, "fill"), ("实际占比", "share", 2.6)])
     doc.add_paragraph("{%p endif %}")
     trend_block(doc)
+    pipeline_summary_block(doc)
     doc.add_paragraph("数据说明：")
     bullets(doc, "data_notes")
 

@@ -14,7 +14,8 @@ PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate
         "compute.by_unit", "compute.analysis", "documents.analysis_text", "documents.charts", "documents.context", "inputs.schema", "errors",
         "inputs.model", "compute.model", "status", "months", "numbers", "layout", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
-        "compute.plan", "compute.month", "documents.tables"]
+        "compute.plan", "compute.month", "documents.tables", "inputs.opportunities", "compute.pipeline",
+        "documents.pipeline_context"]
 # The stages in order; a module may import its own stage and earlier ones. The ground (0) is below
 # every stage: what they all share (errors, status words, the month, the rounding core, the
 # output layout, the worker pool); it imports no stage. The top (5) may import anything.

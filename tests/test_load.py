@@ -81,6 +81,8 @@ def messy_copy(folder):
         (folder / name).write_bytes((SAMPLE_INPUTS / name).read_bytes())  # earlier months, process metrics
     for name in ("targets_segments.csv", "actuals_segments.csv"):  # October's sales by product line
         (folder / name).write_bytes((SAMPLE_INPUTS / name).read_text(encoding="utf-8").encode("gbk"))
+    for path in SAMPLE_INPUTS.glob("opportunit*.csv"):  # the opportunity exports (issue 26)
+        (folder / path.name).write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
     return folder
 
 

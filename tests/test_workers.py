@@ -25,7 +25,7 @@ def test_documents_and_manifest_are_the_same_bytes_with_one_or_two_workers(tmp_p
     write_report(checked, tmp_path / "one", TEMPLATES, workers=1)
     write_report(checked, tmp_path / "two", TEMPLATES, workers=2)
     one, two = written(tmp_path / "one" / "2025-10"), written(tmp_path / "two" / "2025-10")
-    assert len(one) == 38 + 3 and one == two  # metrics.csv, metrics_by_segment.csv, manifest.json
+    assert len(one) == 38 + 4 and one == two  # metrics.csv, metrics_by_segment.csv, pipeline.csv, manifest.json
 
 
 def children(pid: int) -> set[int]:

@@ -27,6 +27,18 @@ class UnitData:
 
 
 @dataclass
+class PipelineData:
+    """The month's pipeline coverage (compute.pipeline.pipeline_data), from the opportunity export."""
+
+    figures: pd.DataFrame  # pipeline.csv's rows: every level, unit and metric of the export
+    rows: dict = field(default_factory=dict)  # (level, unit) → its rows of `figures`, in catalog order
+    deals: dict = field(default_factory=dict)  # rep_id → its open deals closing in the month, largest first
+    overdue: dict = field(default_factory=dict)  # rep_id → its open deals past their close date, earliest first
+    # (level, unit) → [(metric, won by the month's end, weighted forecast at its start)]; empty without an end export
+    outcome: dict = field(default_factory=dict)
+
+
+@dataclass
 class MonthData:
     """A month's valid inputs and what was computed from them, once (compute.month.compute_month)."""
 
@@ -51,6 +63,7 @@ class MonthData:
     causes: dict = field(default_factory=dict)
     # last month's `next_step` notes of the members, as its summaries showed them (for the plan's 上月改进措施)
     prev_member_next_steps: dict = field(default_factory=dict)
+    pipeline: PipelineData | None = None  # from the opportunity export (issue 26); None without one
 
     def of(self, unit: Unit) -> UnitData:
         """What `unit`'s documents show (nothing, for a unit without any figures or tasks)."""

@@ -7,6 +7,7 @@ from pipeline.compute import history as beyond
 from pipeline.compute import notes, segments
 from pipeline.compute.by_unit import gather
 from pipeline.compute.org import Org
+from pipeline.compute.pipeline import pipeline_data
 from pipeline.compute.plan import attach_plan_rows, plan_figures
 from pipeline.compute.transform import data_warnings, rollup_warnings, unit_figures, with_achievement
 from pipeline.months import Month
@@ -49,7 +50,8 @@ def compute_month(inputs: Inputs, month: str) -> MonthData:
                      causes=notes.causes(inputs.notes, inputs.org, month),
                      member_notes=notes.by_unit(notes.member_notes(inputs.notes, inputs.org, month)),
                      prev_member_next_steps=notes.by_unit(notes.member_notes(
-                         inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)))
+                         inputs.notes[inputs.notes["section"] == "next_step"], inputs.org, before)),
+                     pipeline=pipeline_data(inputs.opportunities, org, month, catalog, plan))
 
 
 def _plan_targets(inputs: Inputs, month: str):

@@ -13,6 +13,7 @@ from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
+from pipeline.documents.pipeline_context import plan_pipeline, summary_pipeline
 from pipeline.documents.plan_context import NOT_GIVEN, WEEKS, with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
@@ -126,6 +127,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         **_header(unit, org, month, KIND_NAMES[PLAN]),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
+        **plan_pipeline(data, unit),
         "goals": goals or [{"metric": "（本月无目标数据）", "target": formats.MISSING, "prev_target": formats.MISSING,
                             "prev_actual": formats.MISSING, "prev_achievement": formats.MISSING}],
         "table1": tables.with_groups(table1),
@@ -302,6 +304,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "figures": figures,
         **summary_history(data, unit, rows, main),
         **summary_segments(data, unit),
+        **summary_pipeline(data, unit),
         "data_notes": _data_notes(prepared.warnings, unit, org),
         "method_notes": method_notes(rows),
         "chart_achievement": achievement_chart(rows, catalog),

@@ -37,8 +37,8 @@ def months_text(bits: int, last: int) -> str:
 
 def ytd_period(bits: int, month: str) -> str:
     """The year to date a row covers, with its year: `2025年7–10月`, `2025年7–10月，缺8月`, `—`."""
-    text = months_text(bits, int(month[5:]))
-    return text if text == "—" else f"{int(month[:4])}年{text}"
+    text = months_text(bits, Month(month).number)
+    return text if text == "—" else f"{Month(month).year}年{text}"
 
 
 def _ranges(numbers: list[int]) -> str:

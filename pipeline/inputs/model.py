@@ -26,6 +26,9 @@ class Inputs:
     # actuals above hold each such (month, rep, metric) once, as the sum of its segments.
     segment_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     segment_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The opportunity export (inputs.opportunities), None without one: opportunity_id, rep_id, amount,
+    # stage, probability, close_date, status, metric, export (the day the file was taken, or None)
+    opportunities: pd.DataFrame | None = None
 
     @cached_property
     def note_texts(self) -> dict[tuple[str, str, str, str, str], list[str]]:

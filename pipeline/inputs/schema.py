@@ -93,7 +93,29 @@ METRIC_CATALOG = FileSpec("metric_catalog", (
     _c("direction", "方向"),
 ), family=False)
 
-ALL = (ORG, TARGETS, ACTUALS, TASKS, NOTES, RECIPIENTS, METRIC_CATALOG)
+# Issue 26: a CRM's opportunity export (optional). Each file is one export; a date in its name
+# (`opportunities_2025-10-01.csv`) is the day it was taken.
+OPPORTUNITIES = FileSpec("opportunities", (
+    _c("opportunity_id", "商机编号", "商机ID"),
+    _c("rep_id", "工号", "员工编号", "负责人", "销售代表"),  # a rep_id or a rep_name, as a task's owner
+    _c("amount", "金额", "预计金额", "商机金额"),
+    _c("stage", "阶段", "销售阶段"),
+    _c("probability", "赢率", "成交概率", required=False),
+    _c("close_date", "预计成交日期", "预计签单日期"),
+    _c("status", "状态", required=False),
+    _c("metric", "指标", "核心指标", required=False),
+))
+
+OPPORTUNITY_STAGES = FileSpec("opportunity_stages", (
+    _c("stage", "阶段", "销售阶段"),
+    _c("probability", "赢率", "成交概率"),
+), family=False)
+
+OPPORTUNITY_STATUSES = ("open", "won", "lost")
+STATUS_ALIASES = {"进行中": "open", "跟进中": "open", "赢单": "won", "已赢单": "won", "成交": "won",
+                  "已成交": "won", "输单": "lost", "已输单": "lost", "丢单": "lost"}
+
+ALL = (ORG, TARGETS, ACTUALS, TASKS, NOTES, RECIPIENTS, METRIC_CATALOG, OPPORTUNITIES, OPPORTUNITY_STAGES)
 REPORT_FILES = tuple(spec for spec in ALL if spec is not RECIPIENTS)  # what `report` reads
 
 LEVELS = ("company", "region", "team", "rep")

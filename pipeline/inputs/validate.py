@@ -567,4 +567,14 @@ def validate_inputs(tables: dict[str, RawTable | None], files: list[InputFile],
         tasks=validate_tasks(tables.get("tasks"), catalog, org, problems),
         notes=validate_notes(tables.get("notes"), catalog, org, problems),
         files=files,
+        opportunities=_opportunities(tables, catalog, org, problems),
     )
+
+
+def _opportunities(tables: dict[str, RawTable | None], catalog: Catalog, org: pd.DataFrame,
+                   problems: list[Problem]) -> pd.DataFrame | None:
+    """The opportunity export (issue 26), None without one; its module builds on this one's rows."""
+    from pipeline.inputs import opportunities
+
+    stages = opportunities.validate_stages(tables.get("opportunity_stages"), problems)
+    return opportunities.validate_opportunities(tables.get("opportunities"), stages, catalog, org, problems)
