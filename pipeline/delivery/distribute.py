@@ -31,7 +31,8 @@ from pipeline.inputs.catalog import Catalog
 from pipeline.inputs.load import read_table
 from pipeline.inputs.values import month_label
 from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
-from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
+from pipeline.delivery.month_folder import MonthFolder
+from pipeline.outputs import unguarded
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.status import status_fill, status_text
 
@@ -161,7 +162,7 @@ class Month:
     catalog: Catalog
 
     def maker(self) -> Maker:
-        return Maker(self.month, self.outputs_dir / self.month, self.metrics_rows, self.labels, self.catalog)
+        return Maker(self.month, MonthFolder(self.outputs_dir, self.month), self.metrics_rows, self.labels, self.catalog)
 
     def items(self, mail: Mail, formats: tuple[str, ...]) -> list[Item]:
         return attachments.plan(mail.documents, mail.units, formats, self.month, self.metrics_rows)
@@ -176,10 +177,11 @@ class Month:
 
 def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
     """The mails of `month` (recipients from the inputs, documents from the report) and the warnings."""
-    manifest = read_manifest(outputs_dir, month)
+    folder = MonthFolder(outputs_dir, month)
+    manifest, _ = folder.manifest()
     org, recipients = read_people(inputs_dir)
     mails, warnings = plan_mails(manifest, org, recipients)
-    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(outputs_dir / month / "metrics.csv")),
+    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(folder.metrics_rows()),
                  read_catalog(inputs_dir))
 
 
@@ -193,7 +195,7 @@ def plan_run(months: list[str], inputs_dir: Path, outputs_dir: Path, skip_unrepo
             continue
         planned.append(plan_month(month, inputs_dir, outputs_dir))
     if not planned:  # nothing reported: say what to run, as for a single month
-        read_manifest(outputs_dir, months[-1])
+        MonthFolder(outputs_dir, months[-1]).manifest()
     chosen = planned[0] if len(planned) == 1 else Cycle.of(planned, outputs_dir, Mail)
     chosen.warnings = skipped + chosen.warnings
     return chosen

@@ -17,7 +17,7 @@ from pipeline.delivery.attachments import Item
 from pipeline.delivery.distribute import Mail, plan_month
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
 from pipeline.delivery.transport import from_settings
-from pipeline.outputs import read_manifest
+from pipeline.delivery.month_folder import MonthFolder
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
 
@@ -79,7 +79,7 @@ def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[s
         status.problem = f"还没有 {month} 的报告（找不到 {manifest_path}）"
         return status
     planned = plan_month(month, inputs_dir, outputs_dir)
-    status.made_at = dt.datetime.fromtimestamp(manifest_path.stat().st_mtime).astimezone()
+    _, status.made_at = MonthFolder(outputs_dir, month).manifest()
     status.documents = len({d["sha256"] for m in planned.mails for d in m.documents})
     status.warnings = planned.warnings
     ledger_path = outputs_dir / "deliveries.sqlite"
@@ -109,8 +109,7 @@ def archived(outputs_dir: Path, month: str, received: Received) -> Path | None:
 def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt.datetime]:
     """Approves the month's current documents (their sha256, with who and when, in the ledger):
     the documents, how many were not approved before, and when the report made them."""
-    manifest = read_manifest(outputs_dir, month)
-    made_at = dt.datetime.fromtimestamp((outputs_dir / month / "manifest.json").stat().st_mtime).astimezone()
+    manifest, made_at = MonthFolder(outputs_dir, month).manifest()
     ledger = Ledger(outputs_dir / "deliveries.sqlite")
     try:
         added = ledger.approve(month, [(d["sha256"], d["path"]) for d in manifest["documents"]], by)

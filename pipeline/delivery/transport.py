@@ -5,12 +5,9 @@ unencrypted connection unless the user explicitly allows it.
 """
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import os
 import smtplib
-import secrets
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,14 +15,14 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.config import SmtpSettings
-from pipeline.errors import (ConnectionFailure, EnvironmentFailure, PermanentFailure,
+from pipeline.errors import (ConnectionFailure, PermanentFailure,
                              TemporaryFailure)
+from pipeline.delivery.month_folder import planted, write_new
 from pipeline.publish import remove, safe_name
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there
 TIMEOUT_SECONDS = 30  # each reply of a server that is there
-_TEMPORARY_SUFFIX = ".eml.tmp"
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_TEMPORARY_SUFFIX = ".tmp"  # month_folder.write_new's temporary files
 
 
 def outbox_file_name(recipient: str, label: str = "") -> str:
@@ -43,7 +40,7 @@ def _real_folder(folder: Path) -> None:
     """Create `folder` (and parents); refuse one that is a symlink the run did not create."""
     for path in (folder.parent, folder):
         if path.is_symlink():
-            raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)))
+            raise planted(path)
         path.mkdir(exist_ok=True)
 
 
@@ -66,20 +63,11 @@ class Outbox:
 
     def send(self, message: EmailMessage, recipient: str, label: str = "") -> None:
         """Written to a new temporary file (created exclusively, never through a link) and renamed
-        into place, so a reader sees the whole mail or none; on any failure the file is gone."""
-        path = self.folder / outbox_file_name(recipient, label)
-        temporary = self.folder / f".{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}"
-        handle = os.open(temporary, _EXCLUSIVE, 0o666)  # new or nothing; the umask applies as to any file
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(bytes(message))
-            os.replace(temporary, path)  # replaces a link there, never follows it
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            if isinstance(error, OSError):  # a failed write names no file, or the temporary one
-                error.filename = str(path)
-            raise
+        into place, so a reader sees the whole mail or none; on any failure the file is gone. Written
+        through the folder's handle, opened anew for each mail: a folder swapped for a link mid-run
+        is refused, never written through (month_folder)."""
+        write_new(self.folder.parent.parent, [self.folder.parent.name, self.folder.name],
+                  outbox_file_name(recipient, label), bytes(message))
 
 
 class Smtp:
