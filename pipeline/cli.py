@@ -417,6 +417,9 @@ def report(months, inputs_dir, outputs_dir, templates_dir, strict, with_pdf, wor
             data = run.compute(inputs, month, strict=strict)
             _print_warnings(data.warnings)
             result = run.write_report(data, outputs_dir, templates_dir, progress, with_pdf, workers)
+        except OSError as error:  # a full disk fails a write() that names no file: name the month's
+            error.filename = error.filename or str(outputs_dir / month)
+            raise
         finally:
             progress.close()
         levels = {}
@@ -695,9 +698,11 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
       salesreport approve --month 2025-09..2025-10
     """
     from pipeline.delivery.distribute import plan_month
-    from pipeline.delivery.status import approve as approve_month
+    from pipeline.delivery.status import approve as approve_month, approver_problem
 
     by = (by or "").strip() or _login_name()
+    if why := approver_problem(by):
+        raise click.BadParameter(f"审批人{why}", param_hint="--by")
     reported = [month for month in months if (outputs_dir / month / "manifest.json").is_file()]
     for month in months:
         if months.default and reported and month not in reported:

@@ -198,6 +198,8 @@ def test_a_misplaced_or_ambiguous_separator_is_refused_with_its_place(written, s
     (inputs_copy / "actuals.csv").write_text(text, encoding="utf-8")
     message = problem_line(validate(inputs_copy), "actuals.csv 第62行 列「actual」")
     assert f"值「{written}」" in message and detail in message
+    if semicolon:  # the advice is never the refused form itself
+        assert "请写作 1500 或 1.5" in message and f"或 {written}" not in message
 
 
 @pytest.mark.parametrize("command", ["validate", "report"])

@@ -1,13 +1,16 @@
 """What goes wrong around a run — a full or read-only disk, a broken ledger, a dead mail server,
 links planted in outputs/, two jobs at once — ends in a clear message and its exit code, loses
 nothing and lets no one in."""
+import contextlib
 import errno
 import os
 import pathlib
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from email import policy
 from email.parser import BytesParser
@@ -332,6 +335,78 @@ def test_a_dead_server_is_exit_5_and_says_the_mails_stay_pending(outputs, monkey
     assert result.exit_code == 5 and len(waits) == 2
     assert "邮件服务器连续 3 次无法连接" in result.stderr and "其余 20 封保持待发" in result.stderr
     assert "待发 20" in result.output
+
+
+class StallingServer:
+    """A loopback "SMTP server" that accepts every connection and sends its greeting one byte a
+    second, forever: no per-read timeout ever fires. Stops (and closes every socket) on exit."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port, self.stop, self.connections = self.listener.getsockname()[1], threading.Event(), 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        clients = []
+        while not self.stop.is_set():
+            with contextlib.suppress(socket.timeout, OSError):
+                client, _ = self.listener.accept()
+                clients.append(client)
+                self.connections += 1
+            for client in clients:
+                with contextlib.suppress(OSError):
+                    client.send(b"2")  # "220 ..." never completes
+            self.stop.wait(1)
+        for client in clients:
+            client.close()
+
+    def env(self, deadline="1.5"):
+        return {"SALESREPORT_SMTP_HOST": "127.0.0.1", "SALESREPORT_SMTP_PORT": str(self.port),
+                "SALESREPORT_SMTP_SECURITY": "none", "SALESREPORT_SMTP_DEADLINE_SECONDS": deadline}
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_a_stalling_server_is_down_after_one_deadline_and_every_mail_stays_pending(outputs, monkeypatch):
+    with StallingServer() as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        started = time.monotonic()
+        result = send(outputs)
+        took = time.monotonic() - started
+    assert result.exit_code == 5 and "Traceback" not in result.output
+    assert "1.5 秒内没有完成会话" in result.stderr and "其余 20 封保持待发" in result.stderr
+    assert 1.4 < took < 10 and server.connections == 1  # one stall is enough: no retries, no other mail tried
+    assert {status for _, _, status in ledger_rows(outputs)} == {"pending"}
+
+
+def test_an_alert_to_a_stalling_relay_is_said_within_its_deadline_and_the_exit_code_stands(monkeypatch):
+    with StallingServer() as server:
+        for key, value in server.env("1").items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("SALESREPORT_ALERT_TO", "ops@example.com, oncall@example.com")
+        started = time.monotonic()
+        result = invoke("validate", "--month", "2031-01", "--inputs", SAMPLE_INPUTS)
+        took = time.monotonic() - started
+    assert result.exit_code == 2 and "没有这个月份的目标数据" in result.stderr
+    assert "告警邮件未能发送：ops@example.com：127.0.0.1" in result.stderr and "1 秒内没有完成会话" in result.stderr
+    assert "其余 1 个地址未尝试" in result.stderr and took < 8
+
+
+def test_the_smtp_deadline_setting_is_checked(outputs, monkeypatch):
+    for key, value in closed_port_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SALESREPORT_SMTP_DEADLINE_SECONDS", "0")
+    result = send(outputs)
+    assert result.exit_code == 2 and "SALESREPORT_SMTP_DEADLINE_SECONDS：应为大于 0" in result.stderr
 
 
 # --- 11. report and distribute of a month exclude each other ---------------------------------

@@ -15,7 +15,7 @@ from typing import Mapping
 from pipeline import config
 from pipeline.delivery.mail import compose_alert
 from pipeline.delivery.transport import from_settings
-from pipeline.errors import PermanentFailure, SalesReportError, TemporaryFailure
+from pipeline.errors import PermanentFailure, SalesReportError, Stalled, TemporaryFailure
 
 SUBJECT = "【salesreport 失败】"
 
@@ -64,9 +64,13 @@ def send(env: Mapping[str, str], outputs_dir: Path, command: str, month: str | N
         transport.prepare()
     except (OSError, SalesReportError) as error:
         return f"告警邮件未能发送：{error}"
-    for address in options.alert_to:
+    for number, address in enumerate(options.alert_to):
         try:
             transport.send(message, address, f"{now:%Y%m%d-%H%M%S} {command}")
+        except Stalled as error:  # one deadline for the alert: the others are not tried
+            failed.append(f"{address}：{error}" + (f"（其余 {len(options.alert_to) - number - 1} 个地址未尝试）"
+                                                   if number + 1 < len(options.alert_to) else ""))
+            break
         except (TemporaryFailure, PermanentFailure, OSError) as error:
             failed.append(f"{address}：{error}")
     if failed:

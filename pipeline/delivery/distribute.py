@@ -18,13 +18,13 @@ from pipeline.compute.org import Org
 from pipeline.delivery import archive, attachments
 from pipeline.delivery.attachments import Item, Maker
 from pipeline.delivery.cycle import Cycle, range_key
-from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
+from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger, approval_key
 from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
 from pipeline.documents import formats
 from pipeline.errors import (ApprovalError, ConnectionFailure, EnvironmentFailure, InputError, LedgerError,
-                             PermanentFailure, Problem, SalesReportError, ServerDown, TemporaryFailure)
+                             PermanentFailure, Problem, SalesReportError, ServerDown, Stalled, TemporaryFailure)
 from pipeline.errors import DeliveryError  # the exit code `distribute` ends with; importable from here
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import Catalog
@@ -209,6 +209,8 @@ class Breaker:
     failures: int = 0
 
     def failed(self, error: ConnectionFailure) -> None:
+        if isinstance(error, Stalled):  # a stall costs the whole deadline: once is enough
+            raise ServerDown(f"邮件服务器 {error}，本次不再尝试", in_flight=error.after_data)
         self.failures += 1
         if self.failures >= DEAD_AFTER:
             raise ServerDown(f"邮件服务器连续 {DEAD_AFTER} 次无法连接，本次不再尝试（{error}）")
@@ -246,7 +248,8 @@ def _named(documents: list[dict]) -> str:
 def require_approved(ledger: Ledger, month: str, items: list[Item]) -> None:
     """ApprovalError naming the documents among `items` that nobody approved (as they are now)."""
     approved = ledger.approvals(month)
-    waiting = {i.document["sha256"]: i.document for i in items if i.document and i.document["sha256"] not in approved}
+    waiting = {approval_key(i.document): i.document for i in items
+               if i.document and approval_key(i.document) not in approved}
     if waiting:
         raise ApprovalError(f"{month}：已开启审批（SALESREPORT_REQUIRE_APPROVAL），{len(waiting)} 份要发送的文档尚未审批"
                             f"（或审批后有改动），未发送任何邮件：{_named(list(waiting.values()))}。"
@@ -433,7 +436,8 @@ class _Delivery:
             error = _send_with_retries(self.transport, message, recipient, self.retry_delay, self.sleep,
                                        self.breaker, f"{part} of {count}" if count > 1 else "")
         except ServerDown as down:  # never reached a server: not sent, not in flight
-            self.ledger.finished(*key, PENDING, str(down), part)
+            if not down.in_flight:  # else it stays `sending`: the next run sends it again, same Message-ID
+                self.ledger.finished(*key, PENDING, str(down), part)
             raise
         except OSError as failure:  # the outbox's disk: nothing was written
             self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)), part)

@@ -15,11 +15,13 @@ from pipeline import config
 from pipeline.delivery import archive
 from pipeline.delivery.attachments import Item
 from pipeline.delivery.distribute import Mail, plan_month
-from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
+from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received, approval_key
 from pipeline.delivery.transport import from_settings
 from pipeline.delivery.month_folder import MonthFolder
+from pipeline.publish import FILLERS
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
+MAX_APPROVER = 100  # characters of an approver's name (`approve --by`)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class MonthStatus:
         return sum(1 for r in self.recipients if r.state == state)
 
 
-def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], approvals: dict[str, Approval],
+def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], approvals: dict[tuple, Approval],
            require_approval: bool) -> RecipientStatus:
     """Whether the recipient has what distribute would send them now, and if not, why not."""
     missing = [i for i in items if not have.has(i.name, i.identity)]
@@ -61,7 +63,7 @@ def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], ap
     older = any(have.replaces(i.name) for i in missing)
     unknown = any(row.status == SENDING for row in rows)
     failed = [row for row in rows if row.status == FAILED]
-    if require_approval and any(i.document and i.document["sha256"] not in approvals for i in missing):
+    if require_approval and any(i.document and approval_key(i.document) not in approvals for i in missing):
         state = AWAITING
     else:
         state = FAILING if failed else PENDING
@@ -106,13 +108,27 @@ def archived(outputs_dir: Path, month: str, received: Received) -> Path | None:
     return path if path.is_file() else None
 
 
+def approver_problem(name: str) -> str | None:
+    """Why `name` cannot be recorded and printed as an approver (None when it can): it is stored in
+    the ledger and printed, so it is printable text only — no line break, no control or escape
+    sequence, no invisible character — of at most MAX_APPROVER characters."""
+    if not name:
+        return "不能为空"
+    if len(name) > MAX_APPROVER:
+        return f"有 {len(name):,} 个字符，最多 {MAX_APPROVER} 个"
+    odd = next((c for c in name if not c.isprintable() or c in FILLERS), None)
+    if odd is not None:
+        return f"含不可打印的字符 U+{ord(odd):04X}（换行、控制字符或看不见的字符），只能是可打印的文字"
+    return None
+
+
 def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt.datetime]:
     """Approves the month's current documents (their sha256, with who and when, in the ledger):
     the documents, how many were not approved before, and when the report made them."""
     manifest, made_at = MonthFolder(outputs_dir, month).manifest()
     ledger = Ledger(outputs_dir / "deliveries.sqlite")
     try:
-        added = ledger.approve(month, [(d["sha256"], d["path"]) for d in manifest["documents"]], by)
+        added = ledger.approve(month, manifest["documents"], by)
     finally:
         ledger.close()
     return manifest["documents"], added, made_at
