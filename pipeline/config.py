@@ -198,16 +198,16 @@ def options(env: Mapping[str, str]) -> Options:
     def bad(name: str, what: str) -> None:
         problems.append(f"{where(env, PREFIX + name)}：{what}")
 
-    for name in sorted({key[len(PREFIX):] for key in env if key.startswith(PREFIX)}):
-        value = env.get(PREFIX + name, "")
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value.strip()):
-            bad(name, "含换行或控制字符，不能用在邮件头或地址里")
+    unsafe = {name for name in (key[len(PREFIX):] for key in env if key.startswith(PREFIX))
+              if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in env[PREFIX + name].strip())}
+    for name in sorted(unsafe):  # the value is not echoed: it could forge a line of the output
+        bad(name, "含换行或控制字符，不能用在邮件头或地址里")
     alert_to = tuple(a.strip() for a in text("ALERT_TO").split(",") if a.strip())
-    for address in alert_to:
+    for address in alert_to if "ALERT_TO" not in unsafe else ():
         if why := address_problem(address):
             bad("ALERT_TO", f"「{address}」不是有效的邮箱地址：{why}")
     sender = text("MAIL_FROM")
-    if sender and (why := address_problem(sender)):
+    if sender and "MAIL_FROM" not in unsafe and (why := address_problem(sender)):
         bad("MAIL_FROM", f"「{sender}」不是有效的邮箱地址：{why}")
     attach = tuple(dict.fromkeys(a.strip().lower() for a in text("ATTACH").split(",") if a.strip())) or ("docx",)
     if set(attach) - set(ATTACH_FORMATS):
@@ -251,10 +251,9 @@ def _archive_months(value: str, bad) -> int:
 
 
 def _smtp(env: Mapping[str, str], bad) -> SmtpSettings | None:
-    """SMTP when SALESREPORT_SMTP_HOST is set, else None (the outbox)."""
+    """SMTP when SALESREPORT_SMTP_HOST is set, else None (the outbox). Every SMTP setting is
+    checked either way: a bad one fails every command, not only the first run with a host."""
     host = env.get(PREFIX + "SMTP_HOST", "").strip()
-    if not host:
-        return None
     security = env.get(PREFIX + "SMTP_SECURITY", "").strip().lower() or "starttls"
     if security not in DEFAULT_PORTS:
         bad("SMTP_SECURITY", f"应为 none、starttls 或 ssl，而不是「{security}」")
@@ -264,11 +263,13 @@ def _smtp(env: Mapping[str, str], bad) -> SmtpSettings | None:
         bad("SMTP_PORT", f"应为端口号，而不是「{port_text}」")
         port_text = ""
     user, password = env.get(PREFIX + "SMTP_USER") or None, env.get(PASSWORD) or None
-    allowed = env.get(ALLOW_PLAINTEXT, "").strip().lower() in _TRUE
+    allowed = _flag(env.get(ALLOW_PLAINTEXT, "").strip(), "SMTP_ALLOW_PLAINTEXT", bad)
+    deadline = _deadline(env.get(PREFIX + "SMTP_DEADLINE_SECONDS", "").strip(), bad)
+    if not host:
+        return None
     if security == "none" and (user or password) and not allowed:
         bad("SMTP_SECURITY", "为 none 时登录密码会以明文经网络发送，已拒绝。请改用 starttls 或 ssl；"
                              f"若确实只在可信的本机或内网中继上使用，请同时设置 {ALLOW_PLAINTEXT}=1")
-    deadline = _deadline(env.get(PREFIX + "SMTP_DEADLINE_SECONDS", "").strip(), bad)
     return SmtpSettings(host, int(port_text) if port_text else DEFAULT_PORTS[security], security, user, password,
                         deadline)
 

@@ -134,6 +134,11 @@ _DIGITS_BEFORE = re.compile(r".*\d")  # a cell ending in a digit: `200` of `200,
 _THOUSANDS_GROUP = re.compile(r"\d{3}(?:\.\d*)?\s*元?")  # `000` or `000.50` of `200,000.50`
 
 
+def _shape(value: str) -> str:
+    """`2025-10` → `0000-00`, `S1002` → `a0000`: what a column's values share from row to row."""
+    return re.sub(r"\d", "0", re.sub(r"[A-Za-z]", "a", value.strip()))
+
+
 class _RowShape:
     """What every record after a CSV's header must be: as wide as the header (trailing empty
     cells apart), and without a line break except in free text, where one may not hold what
@@ -167,14 +172,16 @@ class _RowShape:
             if position not in self.free:
                 raise Refused(line, f"这一行的单元格里有换行（{spanned}）；这一列不能有换行，多半是少了结束的引号，"
                                     "后面几行被并进了这个单元格。请补上结束的引号，或去掉多余的引号", name)
-            if self._holds_rows(cell):
+            if self._holds_rows(cell, row[0]):
                 raise Refused(line, f"这一行的单元格跨了好几行（{spanned}），其中像是本文件另外的行，"
                                     "多半是少了结束的引号，把它们并进了这个单元格。请补上结束的引号，或去掉多余的引号", name)
 
-    def _holds_rows(self, cell: str) -> bool:
-        """A line of `cell` after its first with as many separators as a row of this file."""
-        needed = max(2, self.width - 1)
-        return any(part.count(self.delimiter) >= needed for part in cell.splitlines()[1:])
+    def _holds_rows(self, cell: str, first: str) -> bool:
+        """A line of `cell` after its first that looks like a row of this file: as many separators
+        as a row, and a first value of the same shape as the record's own (`2025-10`, `S1002`)."""
+        needed, shape = max(2, self.width - 1), _shape(first)
+        return bool(shape) and any(part.count(self.delimiter) >= needed and _shape(part.split(self.delimiter)[0]) == shape
+                                   for part in cell.splitlines()[1:])
 
     def _width_message(self, row: list, where: str) -> str:
         counted = f"这一行{where}有 {len(row)} 个单元格，而表头有 {self.width} 列"
