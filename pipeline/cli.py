@@ -225,8 +225,8 @@ class _Command(click.Command):
         return option
 
 
-def _settings(config_path: Path | None) -> config.Environment:
-    """salesreport.toml (or --config) under the environment; ConfigError (exit 2) for a bad value."""
+def _settings(config_path: Path | None) -> config.Options:
+    """salesreport.toml (or --config) under the environment, loaded once; ConfigError (exit 2) for a bad value."""
     return config.load(os.environ, config_path)
 
 

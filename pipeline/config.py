@@ -78,18 +78,22 @@ class Options:
     archive_months: int = DEFAULT_ARCHIVE_MONTHS
 
 
-def load(environ: Mapping[str, str], path: Path | None = None, folder: Path = Path(".")) -> Environment:
+def load(environ: Mapping[str, str], path: Path | None = None, folder: Path = Path(".")) -> Options:
     """The settings of `path` (or `folder/salesreport.toml` when there is one) with the
-    SALESREPORT_* variables of `environ` over them; ConfigError listing every bad value."""
+    SALESREPORT_* variables of `environ` over them, read and checked once, every one of them (SMTP
+    host or not); ConfigError listing every bad value. Passed as they are to what needs them."""
     file = path if path is not None else folder / FILE_NAME
     values, origins = _read(file) if path is not None or file.is_file() else ({}, {})
     for name, value in environ.items():
         if name.startswith(PREFIX) and value.strip():
             values[name] = value
             origins.pop(name, None)
-    env = Environment(values, origins)
-    options(env)
-    return env
+    return options(Environment(values, origins))
+
+
+def settings(given: Options | Mapping[str, str]) -> Options:
+    """`given` itself when it is loaded settings, else the settings of that mapping of variables."""
+    return given if isinstance(given, Options) else options(given)
 
 
 def _read(file: Path) -> tuple[dict[str, str], dict[str, str]]:

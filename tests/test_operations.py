@@ -11,6 +11,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from itertools import takewhile
 from email import policy
@@ -23,7 +24,7 @@ from aiosmtpd.controller import Controller
 
 from pipeline.documents import pdf
 
-from .conftest import SAMPLE_INPUTS, invoke
+from .conftest import ROOT, SAMPLE_INPUTS, invoke
 from .docx_reading import fill
 from .test_distribute import (Server, attached, expected_documents, free_port, killed_once_held,  # noqa: F401
                               outputs)
@@ -347,6 +348,22 @@ def test_status_counts_the_outbox_only_when_no_smtp_server_is_set(outputs, monke
 
 
 # --- 3. approval -------------------------------------------------------------------------------
+
+def test_status_and_approval_do_not_load_the_distribute_orchestrator():
+    code = ("import sys, pipeline.delivery.status, pipeline.delivery.approval; "
+            "sys.exit('pipeline.delivery.distribute' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_settings_are_loaded_once_into_one_immutable_object(tmp_path, monkeypatch):
+    from pipeline import config
+    monkeypatch.setenv("SALESREPORT_ATTACH", "docx,xlsx")
+    settings = config.load(os.environ, None, tmp_path)
+    assert isinstance(settings, config.Options) and config.settings(settings) is settings
+    with pytest.raises(AttributeError):
+        settings.attach = ("pdf",)
+    assert settings.attach == ("docx", "xlsx")
+
 
 def approvals(outputs):
     with sqlite3.connect(outputs / "deliveries.sqlite") as db:

@@ -44,12 +44,12 @@ def body(command: str, month: str | None, exit_code: int, printed: str, rerun: s
     ]) + "\n"
 
 
-def send(env: Mapping[str, str], outputs_dir: Path, command: str, month: str | None, exit_code: int,
-         printed: str, rerun: str, now: dt.datetime | None = None) -> str | None:
+def send(settings: config.Options | Mapping[str, str], outputs_dir: Path, command: str, month: str | None,
+         exit_code: int, printed: str, rerun: str, now: dt.datetime | None = None) -> str | None:
     """Sends the alert if SALESREPORT_ALERT_TO is set; a line saying where it went or why it could not
     go, None when no alert is configured."""
     try:
-        options = config.options(env)
+        options = config.settings(settings)
     except SalesReportError as error:
         return f"告警邮件未能发送（设置无效）：{error}"
     if not options.alert_to:

@@ -1,6 +1,6 @@
-"""What has gone out for a month (`salesreport status`) and approving a month's documents (`approve`).
+"""What has gone out for a month (`salesreport status`).
 
-Reads the report's manifest, the recipients and the ledger; writes nothing but approvals. A
+Reads the report's manifest, the recipients and the ledger; writes nothing. A
 recipient is complete when they have, as it is now, everything distribute would send them: every
 current document of the month in the formats of SALESREPORT_ATTACH (and the workbook).
 """
@@ -13,15 +13,14 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.delivery import archive
+from pipeline.delivery.approval import approve, approver_problem  # noqa: F401 (importable from here as before)
 from pipeline.delivery.attachments import Item
-from pipeline.delivery.distribute import Mail, plan_month
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received, approval_key
-from pipeline.delivery.transport import from_settings
 from pipeline.delivery.month_folder import MonthFolder
-from pipeline.publish import FILLERS
+from pipeline.delivery.planning import Mail, plan_month
+from pipeline.delivery.transport import from_settings
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
-MAX_APPROVER = 100  # characters of an approver's name (`approve --by`)
 
 
 @dataclass
@@ -71,9 +70,10 @@ def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], ap
                            failed[-1].last_error if failed else None)
 
 
-def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str]) -> MonthStatus:
+def month_status(month: str, inputs_dir: Path, outputs_dir: Path,
+                 settings: config.Options | Mapping[str, str]) -> MonthStatus:
     """Per recipient of `month` what they have of its current documents, by the configured transport."""
-    options = config.options(env)
+    options = config.settings(settings)
     transport = from_settings(options.smtp, outputs_dir / "outbox" / month)
     status = MonthStatus(month, transport.describe())
     manifest_path = outputs_dir / month / "manifest.json"
@@ -106,29 +106,3 @@ def archived(outputs_dir: Path, month: str, received: Received) -> Path | None:
     """The archived copy of what was received, if it is still kept."""
     path = archive.path(outputs_dir, month, received.sha256, received.name)
     return path if path.is_file() else None
-
-
-def approver_problem(name: str) -> str | None:
-    """Why `name` cannot be recorded and printed as an approver (None when it can): it is stored in
-    the ledger and printed, so it is printable text only — no line break, no control or escape
-    sequence, no invisible character — of at most MAX_APPROVER characters."""
-    if not name:
-        return "不能为空"
-    if len(name) > MAX_APPROVER:
-        return f"有 {len(name):,} 个字符，最多 {MAX_APPROVER} 个"
-    odd = next((c for c in name if not c.isprintable() or c in FILLERS), None)
-    if odd is not None:
-        return f"含不可打印的字符 U+{ord(odd):04X}（换行、控制字符或看不见的字符），只能是可打印的文字"
-    return None
-
-
-def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt.datetime]:
-    """Approves the month's current documents (their sha256, with who and when, in the ledger):
-    the documents, how many were not approved before, and when the report made them."""
-    manifest, made_at = MonthFolder(outputs_dir, month).manifest()
-    ledger = Ledger(outputs_dir / "deliveries.sqlite")
-    try:
-        added = ledger.approve(month, manifest["documents"], by)
-    finally:
-        ledger.close()
-    return manifest["documents"], added, made_at

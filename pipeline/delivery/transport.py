@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import smtplib
 import socket
 import ssl
@@ -15,7 +14,6 @@ import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Mapping
 
 from pipeline import config
 from pipeline.config import SmtpSettings
@@ -217,11 +215,3 @@ def from_settings(smtp: SmtpSettings | None, outbox: Path) -> Outbox | Smtp:
         return Outbox(outbox)
     return Smtp(smtp.host, smtp.port, smtp.security, smtp.user, smtp.password, smtp.deadline)
 
-
-def from_environment(env: Mapping[str, str], outbox: Path) -> Outbox | Smtp:
-    """SMTP when SALESREPORT_SMTP_HOST is set, else the outbox; ConfigError for bad settings."""
-    return from_settings(config.options(env).smtp, outbox)
-
-
-def sender(env: Mapping[str, str] = os.environ) -> str:
-    return config.options(env).sender
