@@ -204,7 +204,11 @@ def report(month=None, inputs: Path | str = "inputs", outputs: Path | str = "out
 
     def one(each: str) -> MonthOutcome:
         data = run.compute(loaded, each, strict=strict)
-        written = run.write_report(data, Path(outputs), templates, progress, pdf, workers)
+        try:
+            written = run.write_report(data, Path(outputs), templates, progress, pdf, workers)
+        except OSError as error:  # a full disk fails a write() that names no file: name the month's
+            error.filename = error.filename or str(Path(outputs) / each)
+            raise
         return MonthOutcome(each, DONE, data=data, report=written)
 
     outcomes = _each(chosen, one, on_month)
@@ -308,12 +312,14 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     their sha256, who (`by`, default the login name) and when. In the cycle a month without a
     report is left out; a named month without one is a UsageError."""
     from pipeline.delivery.distribute import plan_month
-    from pipeline.delivery.status import approve as approve_month
+    from pipeline.delivery.approval import approve as approve_month, approver_problem
     from pipeline.layout import Layout
 
     chosen, layout = months(month), Layout(Path(outputs))
     _some_reported(chosen, layout.root)
     by = (by or "").strip() or login_name()
+    if why := approver_problem(by):
+        raise UsageError(f"--by：审批人{why}")
     reported = [each for each in chosen if layout.is_reported(each)]
     approved = []
     for each in chosen:

@@ -138,12 +138,26 @@ class ConnectionFailure(TemporaryFailure):
     the message never left, and repeated ones mean the server is down."""
 
 
+class Stalled(ConnectionFailure):
+    """The SMTP conversation did not finish within its overall deadline: the server counts as down.
+    `after_data`: the message had been handed over, so whether it arrived is unknown."""
+
+    def __init__(self, message: str, after_data: bool = False):
+        super().__init__(message)
+        self.after_data = after_data
+
+
 class PermanentFailure(Exception):
     """Sending a mail: not worth retrying — a 5xx reply; the message holds the server's words."""
 
 
 class ServerDown(Exception):
-    """The mail server could not be reached several times in a row: stop, keep the rest pending."""
+    """The mail server could not be reached several times in a row, or stalled past the deadline:
+    stop, keep the rest pending. `in_flight`: the mail being sent may have arrived (a stall after DATA)."""
+
+    def __init__(self, message: str, in_flight: bool = False):
+        super().__init__(message)
+        self.in_flight = in_flight
 
 
 _REASONS = {

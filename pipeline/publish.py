@@ -24,15 +24,20 @@ from pipeline.errors import LockedError
 # What metrics.csv and manifest.json hold lives in `outputs`; importable from here as before.
 from pipeline.outputs import METRICS_COLUMNS, write_json, write_metrics_csv  # noqa: F401
 
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u2028\u2029]')  # C0, DEL, C1 (U+0085 …), LS, PS
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 80
 
 
+# Letters that show as nothing: the Hangul fillers (U+3164 makes a name look blank or like another).
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 def without_format_chars(text: str) -> str:
     """`text` without invisible format characters (Unicode Cf: bidi overrides such as U+202E,
-    zero-width spaces and joiners): U+202E before `xcod.exe` makes it display as `exe.docx`."""
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    zero-width spaces and joiners) and filler letters: U+202E before `xcod.exe` makes it display
+    as `exe.docx`, U+3164 is a blank that is no space."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf" and c not in FILLERS)
 
 
 def safe_name(text: str) -> str:

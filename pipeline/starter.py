@@ -19,6 +19,8 @@ CONFIG_KEYS = [
     ("smtp_user", '"reports"', "登录用户名；密码只能用环境变量 SALESREPORT_SMTP_PASSWORD 提供，不能写在本文件中"),
     ("smtp_allow_plaintext", "true",
      "smtp_security 为 none 时仍允许登录（用户名和密码以明文传输），只用于本机或可信内网的中继"),
+    ("smtp_deadline_seconds", "60",
+     "与发信服务器的每一次会话（连接、登录、发送）最多用这么多秒；超时即视为服务器不可用，未发送的邮件留待下次；默认 60"),
     ("mail_from", '"reports@example.com"', "发件人地址；默认 salesreport@localhost"),
     ("alert_to", '"ops@example.com"', "report、validate 或 distribute 失败时接收告警邮件的地址，多个用逗号分隔"),
     ("require_approval", "true", "为 true 时，文档须先经 salesreport approve 批准，distribute 才会发送"),

@@ -184,11 +184,13 @@ def test_a_killed_run_rerun_delivers_all_and_nothing_recorded_twice(smtp, output
 
 
 def test_line_breaks_in_names_cannot_inject_headers(tmp_path, inputs_copy, outputs):
+    # CR/LF in a name is an input error (a name is no free text); the breaks a CSV keeps in a cell
+    # (U+0085 NEL, U+2028 LS, a lone CR or LF) still never reach a header as breaks
     org = (inputs_copy / "org.csv").read_text(encoding="utf-8")
-    org = org.replace("S1001,张伟,", 'S1001,"张伟\r\nBcc: evil@example.com",')
+    org = org.replace("S1001,张伟,", 'S1001,"张伟\u0085Bcc: evil@example.com",')
     (inputs_copy / "org.csv").write_text(org, encoding="utf-8")
     (inputs_copy / "recipients.csv").write_text(
-        'level,unit,email,name\ncompany,公司,boss@example.com,"老板\r\nBcc: evil@example.com"\n', encoding="utf-8")
+        'level,unit,email,name\ncompany,公司,boss@example.com,"老板\u2028Bcc: evil@example.com"\n', encoding="utf-8")
     run(outputs, {}, inputs=inputs_copy)
     for path in (outputs / "outbox" / "2025-10").glob("*.eml"):
         message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
@@ -239,6 +241,31 @@ def test_a_bad_address_names_file_line_and_column(outputs, inputs_copy):
     assert result.exit_code == 2
     assert "recipients.csv 第2行 列「邮箱」 值「east.head(at)example.com」：不是有效的邮箱地址" in result.stderr
     assert not (outputs / "outbox").exists()
+
+
+@pytest.mark.parametrize("address, why", [
+    ("张伟@example.com", "非 ASCII"), ("ceo@\uff45xample.com", "非 ASCII"), ("ceo@bücher.example", "xn--"),
+    ("ceo@example.com.", "不能以点结尾"), ("x..y@example.com", "连续"), (".x@example.com", "@ 前面"),
+    ("ceo@example..com", "连续的点"), ("ceo@-example.com", "域名无效"), ("ceo@localhost", "域名无效"),
+    ("a@b@example.com", "一个 @")])
+def test_an_address_the_transport_cannot_deliver_is_an_input_error_before_anything_is_sent(
+        address, why, outputs, inputs_copy):
+    with (inputs_copy / "recipients.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"company,公司,{address},某人\n")
+    result = invoke("distribute", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", outputs)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    [line] = [line for line in result.stderr.splitlines() if "recipients.csv 第11行 列「email」" in line]
+    assert f"值「{address}」：不是有效的邮箱地址" in line and why in line
+    assert not (outputs / "outbox").exists()
+    org = (inputs_copy / "org.csv").read_text(encoding="utf-8").replace("zhang.wei@example.com", address)
+    (inputs_copy / "org.csv").write_text(org, encoding="utf-8")
+    assert "org.csv 第2行 列「email」" in invoke("validate", "--month", "2025-10", "--inputs", inputs_copy).stderr
+
+
+def test_addresses_of_the_documented_syntax_are_accepted():
+    from pipeline.inputs.address import is_email
+    assert all(is_email(a) for a in ["o'brien+reports@example.com", "a/b@example.com", "x.y-z@xn--bcher-kva.example",
+                                     "UPPER@Example.COM", "a@b.c"])
 
 
 def test_distribute_before_report_says_what_to_do(tmp_path):

@@ -198,6 +198,8 @@ def test_a_misplaced_or_ambiguous_separator_is_refused_with_its_place(written, s
     (inputs_copy / "actuals.csv").write_text(text, encoding="utf-8")
     message = problem_line(validate(inputs_copy), "actuals.csv 第62行 列「actual」")
     assert f"值「{written}」" in message and detail in message
+    if semicolon:  # the advice is never the refused form itself
+        assert "请写作 1500 或 1.5" in message and f"或 {written}" not in message
 
 
 @pytest.mark.parametrize("command", ["validate", "report"])
@@ -263,6 +265,52 @@ def test_a_quoted_line_break_stays_one_row(inputs_copy):
     with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
         handle.write('2025-10,company,公司,,strategy,"第一行\n第二行"\n2025-10,company,公司,,risk,"坏')
     assert problem_line(validate(inputs_copy), "notes.csv 第44行")  # the second record, not the text's 45th line
+
+
+def test_an_unquoted_thousands_separator_is_refused_not_read_as_a_smaller_number(inputs_copy):
+    rewrite(inputs_copy, "targets.csv", "2025-10,S1001,sales,200000", "2025-10,S1001,sales,200,000")
+    message = problem_line(validate(inputs_copy), "targets.csv 第62行")
+    assert "5 个单元格" in message and "表头有 4 列" in message and "千位分隔符" in message
+
+
+def test_an_actual_split_by_its_separators_is_refused(inputs_copy):
+    rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,sales,1,600,000,")
+    message = problem_line(validate(inputs_copy), "actuals.csv")
+    assert "7 个单元格" in message and "表头有 5 列" in message and "千位分隔符" in message
+
+
+def test_a_row_short_of_a_required_cell_is_refused(inputs_copy):
+    # trailing optional cells may be left out (a note without `response`); a required one may not
+    rewrite(inputs_copy, "actuals.csv", "2025-10,S1001,sales,223500,", "2025-10,S1001,223500")
+    message = problem_line(validate(inputs_copy), "actuals.csv")
+    assert "3 个单元格" in message and "表头有 5 列" in message and "错位" in message
+
+
+def test_a_quote_left_open_in_a_note_cannot_merge_the_next_rows_into_it(inputs_copy):
+    opened = len((inputs_copy / "notes.csv").read_text(encoding="utf-8").splitlines()) + 1
+    with (inputs_copy / "notes.csv").open("a", encoding="utf-8") as handle:
+        handle.write('2025-10,company,公司,,risk,"风险一：大客户推迟签约,\n'
+                     "2025-10,company,公司,,risk,风险二：回款放缓,\n"
+                     '2025-10,company,公司,,risk,风险三：竞品降价",\n')
+    message = problem_line(validate(inputs_copy), f"notes.csv 第{opened}行")
+    assert f"文本编辑器里的第{opened}行开始" in message and f"第{opened + 2}行" in message and "引号" in message
+
+
+def test_a_quote_left_open_in_a_segment_cannot_merge_actuals(inputs_copy):
+    (inputs_copy / "actuals_segments.csv").write_text(
+        "month,rep_id,metric,actual,segment\n"
+        '2025-10,S1001,sales,20000,"制造业\n'
+        "2025-10,S1001,sales,150000,零售\n"
+        '2025-10,S1001,sales,30000,金融"\n', encoding="utf-8")
+    message = problem_line(validate(inputs_copy), "actuals_segments.csv 第2行")
+    assert "列「segment」" in message and "第2行开始" in message and "第4行才结束" in message
+
+
+def test_a_line_break_in_a_column_that_is_not_free_text_is_refused(inputs_copy):
+    with (inputs_copy / "org.csv").open("a", encoding="utf-8") as handle:
+        handle.write('S1901,"赵六,上海一组,华东区,zhao@example.com\nS1902,钱七",上海一组,华东区,qian@example.com\n')
+    message = problem_line(validate(inputs_copy), "org.csv 第14行")
+    assert "列「rep_name」" in message and "不能有换行" in message
 
 
 @pytest.mark.parametrize("month", ["2025-10-99", "2025年10月45日", "2025-10-32", "2025/10/0"])

@@ -11,7 +11,8 @@ from docx import Document
 from .conftest import SAMPLE_INPUTS, TEMPLATES, invoke
 
 # The configuration file's keys, as the project's configuration rule lists them.
-CONFIG_KEYS = ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_allow_plaintext", "mail_from",
+CONFIG_KEYS = ["smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_allow_plaintext",
+               "smtp_deadline_seconds", "mail_from",
                "alert_to", "require_approval", "attach", "max_mail_mb", "archive_months"]
 
 

@@ -6,10 +6,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
+import time
 from itertools import takewhile
 from email import policy
 from email.parser import BytesParser
@@ -21,7 +24,7 @@ from aiosmtpd.controller import Controller
 
 from pipeline.documents import pdf
 
-from .conftest import SAMPLE_INPUTS, invoke
+from .conftest import ROOT, SAMPLE_INPUTS, invoke
 from .docx_reading import fill
 from .test_distribute import (Server, attached, expected_documents, free_port, killed_once_held,  # noqa: F401
                               outputs)
@@ -146,6 +149,57 @@ def test_a_bad_value_names_where_it_came_from(outputs, tmp_path, monkeypatch):
     settings.write_text('attach = "docx"\nmax_mail_mb = 10 MB\n', encoding="utf-8")
     broken = cli("distribute", outputs, "--config", settings)
     assert broken.exit_code == 2 and "不是有效的 TOML：第 2 行" in broken.stderr
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda path: os.mkfifo(path), "不是普通文件"),
+    (lambda path: path.symlink_to("/dev/zero"), "不是普通文件"),
+    (lambda path: path.write_bytes(b"# " + b"x" * 2**20 + b"\n"), "超过 1 MB"),
+    (lambda path: path.write_text("attach = " + "[" * 2000 + "]" * 2000 + "\n", encoding="utf-8"), "嵌套过深"),
+])
+def test_a_settings_file_that_is_no_small_regular_file_is_refused_at_once(outputs, tmp_path, make, said):
+    settings = tmp_path / "ops.toml"
+    make(settings)
+    started = time.monotonic()
+    result = cli("validate", outputs, "--config", settings)
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("line, said", [
+    ("smtp_port = true", "smtp_port 应为整数，而不是 true/false"),
+    ("require_approval = 1.5", "require_approval 应为true/false，而不是 小数"),
+    ('mail_from = "reports@example.com\\r\\nBcc: evil@example.com"', "mail_from：含换行或控制字符"),
+    ('mail_from = "not an address"', "「not an address」不是有效的邮箱地址"),
+    ('mail_from = "报告@例子.中国"', "非 ASCII"),
+    ('alert_to = ["ops@example.com.", "x..y@example.com"]', "域名不能以点结尾"),
+    ("max_mail_mb = 1e-300", "至少 0.01"),
+    ('smtp_host = "mail.example.com\\r\\nRCPT TO:<x@example.com>"', "含换行或控制字符"),
+])
+def test_a_settings_value_of_the_wrong_type_or_syntax_is_refused_naming_its_line(outputs, tmp_path, line, said):
+    settings = tmp_path / "ops.toml"
+    settings.write_text(f"# ops\n{line}\n", encoding="utf-8")
+    result = cli("validate", outputs, "--config", settings)
+    assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output
+    assert f"{settings} 第2行" in result.stderr and "\nBcc" not in result.stderr and "\nRCPT" not in result.stderr
+
+
+def test_smtp_settings_are_checked_even_without_a_host(outputs, monkeypatch):
+    monkeypatch.delenv("SALESREPORT_SMTP_HOST", raising=False)
+    monkeypatch.setenv("SALESREPORT_SMTP_SECURITY", "tls")
+    monkeypatch.setenv("SALESREPORT_SMTP_PORT", "abc")
+    monkeypatch.setenv("SALESREPORT_SMTP_DEADLINE_SECONDS", "-1")
+    for command in ("validate", "status", "distribute"):
+        result = cli(command, outputs)
+        assert result.exit_code == 2, command
+        for name in ("SMTP_SECURITY", "SMTP_PORT", "SMTP_DEADLINE_SECONDS"):
+            assert f"SALESREPORT_{name}：" in result.stderr, (command, name)
+
+
+@pytest.mark.parametrize("to", ["检查@example.com", "checker@bücher.example", "checker@example.com."])
+def test_a_preview_address_is_checked_as_any_other(smtp, outputs, to):
+    result = cli("distribute", outputs, "--preview", "east.head@example.com", "--to", to)
+    assert result.exit_code == 2 and "不是有效的邮箱地址" in result.stderr and smtp.messages == []
 
 
 # --- 1. alerts ---------------------------------------------------------------------------------
@@ -295,6 +349,22 @@ def test_status_counts_the_outbox_only_when_no_smtp_server_is_set(outputs, monke
 
 # --- 3. approval -------------------------------------------------------------------------------
 
+def test_status_and_approval_do_not_load_the_distribute_orchestrator():
+    code = ("import sys, pipeline.delivery.status, pipeline.delivery.approval; "
+            "sys.exit('pipeline.delivery.distribute' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_settings_are_loaded_once_into_one_immutable_object(tmp_path, monkeypatch):
+    from pipeline import config
+    monkeypatch.setenv("SALESREPORT_ATTACH", "docx,xlsx")
+    settings = config.load(os.environ, None, tmp_path)
+    assert isinstance(settings, config.Options) and config.settings(settings) is settings
+    with pytest.raises(AttributeError):
+        settings.attach = ("pdf",)
+    assert settings.attach == ("docx", "xlsx")
+
+
 def approvals(outputs):
     with sqlite3.connect(outputs / "deliveries.sqlite") as db:
         return db.execute("SELECT sha256, approved_by, approved_at FROM approvals WHERE month = '2025-10'").fetchall()
@@ -329,6 +399,29 @@ def test_a_document_changed_after_approval_needs_approving_again(smtp, outputs, 
     again = cli("distribute", outputs, inputs=inputs_copy)
     assert again.exit_code == 0 and len(smtp.messages) == 22
     assert smtp.to("sz.lead@example.com")[-1]["Subject"].startswith("【更新】")
+
+
+def test_bytes_approved_for_one_document_are_not_approved_for_another(smtp, outputs, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_REQUIRE_APPROVAL", "1")
+    assert cli("approve", outputs, "--by", "王经理").exit_code == 0
+    data = manifest(outputs)
+    [approved] = [d for d in data["documents"] if (d["unit"], d["kind"]) == ("S1001", "plan")]
+    [other] = [d for d in data["documents"] if (d["unit"], d["kind"]) == ("S1002", "plan")]
+    (outputs / "2025-10" / other["path"]).write_bytes((outputs / "2025-10" / approved["path"]).read_bytes())
+    other["sha256"] = approved["sha256"]  # the manifest edited to match
+    (outputs / "2025-10" / "manifest.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    refused = cli("distribute", outputs)
+    assert refused.exit_code == 8 and smtp.messages == []
+    assert "1 份要发送的文档尚未审批" in refused.stderr and other["path"].split("/")[-1] in refused.stderr
+
+
+@pytest.mark.parametrize("by, said", [("王经理\r\n2025-10: 李四 已审批 38 份文档", "U+000D"),
+                                      ("\x1b]0;owned\x07", "U+001B"), ("王\u200b经理", "U+200B"),
+                                      ("王" * 101, "最多 100 个")])
+def test_an_approver_name_is_printable_and_short_or_refused(outputs, by, said):
+    result = cli("approve", outputs, "--by", by)
+    assert result.exit_code == 2 and said in result.stderr and by not in result.output
+    assert not (outputs / "deliveries.sqlite").exists()
 
 
 # --- 4. test sends -----------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """What goes wrong around a run — a full or read-only disk, a broken ledger, a dead mail server,
 links planted in outputs/, two jobs at once — ends in a clear message and its exit code, loses
 nothing and lets no one in."""
+import contextlib
 import errno
+import json
 import os
 import pathlib
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from email import policy
 from email.parser import BytesParser
@@ -127,6 +131,79 @@ def test_a_ledger_or_outbox_that_is_a_link_is_refused_not_written_through(tmp_pa
     result = send(outputs)
     assert result.exit_code == 6 and "是符号链接" in result.stderr and "Traceback" not in result.output
     assert list(outside.iterdir()) == []
+
+
+def months_manifest(outputs):
+    return json.loads((outputs / "2025-10" / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", ["distribute", "approve", "status"])
+def test_a_month_folder_that_is_a_link_is_refused_by_every_command_that_reads_it(tmp_path, outputs, command):
+    elsewhere = tmp_path / "elsewhere"
+    (outputs / "2025-10").rename(elsewhere)
+    (outputs / "2025-10").symlink_to(elsewhere)
+    result = invoke(command, "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
+    assert result.exit_code == 6 and "Traceback" not in result.output
+    assert f"{outputs / '2025-10'}：是符号链接" in result.stderr
+    assert not (outputs / "outbox").exists() and not (outputs / "archive").exists()
+
+
+@pytest.mark.parametrize("path", ["../../../secret.docx", "/tmp/secret.docx", "company/../../secret.docx"])
+def test_a_manifest_path_outside_the_month_is_never_read(tmp_path, outputs, path):
+    (outputs / "secret.docx").write_bytes(b"secret")
+    manifest = months_manifest(outputs)
+    manifest["documents"][0]["path"] = path
+    (outputs / "2025-10" / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    result = send(outputs)
+    assert result.exit_code == 6 and "Traceback" not in result.output
+    assert f"文档路径「{path}」不在 {outputs / '2025-10'} 之内" in result.stderr
+    assert not [p for p in outputs.rglob("*") if p.is_file() and p.read_bytes() == b"secret" and p.name != "secret.docx"]
+
+
+@pytest.mark.parametrize("planted", ["company", "company/2025-10_公司_月度工作计划.docx"])
+def test_a_link_inside_the_month_is_refused_naming_it(tmp_path, outputs, planted):
+    target = outputs / "2025-10" / planted
+    moved = tmp_path / "moved"
+    target.rename(moved)
+    target.symlink_to(moved)
+    result = send(outputs)
+    assert result.exit_code == 6 and f"{target}：是符号链接" in result.stderr
+    assert not (outputs / "outbox" / "2025-10" / "ceo@example.com.eml").exists()  # the company's reader
+
+
+def test_an_outbox_swapped_mid_run_is_exit_6_naming_it(tmp_path, outputs, monkeypatch):
+    from pipeline.delivery import distribute as module
+    outside, folder = tmp_path / "outside", outputs / "outbox" / "2025-10"
+    outside.mkdir()
+    deliver = module._Delivery.deliver
+
+    def swapping(self, mail, items):
+        if folder.is_dir() and not folder.is_symlink() and list(folder.iterdir()):
+            folder.rename(tmp_path / "moved-outbox")
+            folder.symlink_to(outside)
+        return deliver(self, mail, items)
+
+    monkeypatch.setattr(module._Delivery, "deliver", swapping)
+    result = send(outputs)
+    assert result.exit_code == 6 and f"{folder}：是符号链接" in result.stderr
+    assert list(outside.iterdir()) == [] and len(list((tmp_path / "moved-outbox").glob("*.eml"))) == 1
+
+
+@pytest.mark.parametrize("ledger, said", [(b"", "是空文件（0 字节）"), (None, "是一个文件夹")])
+def test_an_empty_ledger_or_a_folder_in_its_place_is_exit_7_and_nothing_is_resent(outputs, ledger, said):
+    path = outputs / "deliveries.sqlite"
+    path.write_bytes(ledger) if ledger is not None else path.mkdir()
+    for command in (send, lambda o: invoke("status", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", o)):
+        result = command(outputs)
+        assert result.exit_code == 7 and f"{path} {said}，不是有效的发送记录" in result.stderr
+    assert not (outputs / "outbox").exists()
+
+
+def test_another_sqlite_database_is_not_taken_for_a_ledger(outputs):
+    with sqlite3.connect(outputs / "deliveries.sqlite") as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    result = send(outputs)
+    assert result.exit_code == 7 and "不是 salesreport 的发送记录" in result.stderr
 
 
 READER = """
@@ -294,6 +371,22 @@ def test_report_into_a_read_only_file_system_is_exit_6(tmp_path, sample_report):
 
 
 @real_filesystem
+@pytest.mark.parametrize("command", ["status", "approve"])
+def test_status_and_approve_on_a_read_only_file_system_say_so(tmp_path, sample_report, command):
+    stderr, code, _ = in_small_filesystem(
+        tmp_path, 16384, f"cp -r {sample_report} $O/2025-10\n{sys.executable} -m pipeline distribute --month 2025-10 "
+                        f"--inputs {SAMPLE_INPUTS} --outputs $O >/dev/null\nmount -o remount,ro $O",
+        f"{command} --month 2025-10", "")
+    assert code == 6 and "文件系统是只读的" in stderr and "没有写入权限" not in stderr and "Traceback" not in stderr
+
+
+@real_filesystem
+def test_a_full_disk_during_report_names_the_month_folder(tmp_path):
+    stderr, code, _ = in_small_filesystem(tmp_path, 256, "", "report --month 2025-10 -q", "")
+    assert code == 6 and "磁盘已满" in stderr and f"{tmp_path}/mnt/2025-10" in stderr
+
+
+@real_filesystem
 def test_a_disk_filling_up_during_distribute_stops_cleanly_and_the_rest_stays_pending(tmp_path, sample_report):
     size = sum(p.stat().st_size for p in sample_report.rglob("*")) // 1024
     stderr, code, after = in_small_filesystem(
@@ -332,6 +425,78 @@ def test_a_dead_server_is_exit_5_and_says_the_mails_stay_pending(outputs, monkey
     assert result.exit_code == 5 and len(waits) == 2
     assert "邮件服务器连续 3 次无法连接" in result.stderr and "其余 20 封保持待发" in result.stderr
     assert "待发 20" in result.output
+
+
+class StallingServer:
+    """A loopback "SMTP server" that accepts every connection and sends its greeting one byte a
+    second, forever: no per-read timeout ever fires. Stops (and closes every socket) on exit."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port, self.stop, self.connections = self.listener.getsockname()[1], threading.Event(), 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        clients = []
+        while not self.stop.is_set():
+            with contextlib.suppress(socket.timeout, OSError):
+                client, _ = self.listener.accept()
+                clients.append(client)
+                self.connections += 1
+            for client in clients:
+                with contextlib.suppress(OSError):
+                    client.send(b"2")  # "220 ..." never completes
+            self.stop.wait(1)
+        for client in clients:
+            client.close()
+
+    def env(self, deadline="1.5"):
+        return {"SALESREPORT_SMTP_HOST": "127.0.0.1", "SALESREPORT_SMTP_PORT": str(self.port),
+                "SALESREPORT_SMTP_SECURITY": "none", "SALESREPORT_SMTP_DEADLINE_SECONDS": deadline}
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_a_stalling_server_is_down_after_one_deadline_and_every_mail_stays_pending(outputs, monkeypatch):
+    with StallingServer() as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        started = time.monotonic()
+        result = send(outputs)
+        took = time.monotonic() - started
+    assert result.exit_code == 5 and "Traceback" not in result.output
+    assert "1.5 秒内没有完成会话" in result.stderr and "其余 20 封保持待发" in result.stderr
+    assert 1.4 < took < 10 and server.connections == 1  # one stall is enough: no retries, no other mail tried
+    assert {status for _, _, status in ledger_rows(outputs)} == {"pending"}
+
+
+def test_an_alert_to_a_stalling_relay_is_said_within_its_deadline_and_the_exit_code_stands(monkeypatch):
+    with StallingServer() as server:
+        for key, value in server.env("1").items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("SALESREPORT_ALERT_TO", "ops@example.com, oncall@example.com")
+        started = time.monotonic()
+        result = invoke("validate", "--month", "2031-01", "--inputs", SAMPLE_INPUTS)
+        took = time.monotonic() - started
+    assert result.exit_code == 2 and "没有这个月份的目标数据" in result.stderr
+    assert "告警邮件未能发送：ops@example.com：127.0.0.1" in result.stderr and "1 秒内没有完成会话" in result.stderr
+    assert "其余 1 个地址未尝试" in result.stderr and took < 8
+
+
+def test_the_smtp_deadline_setting_is_checked(outputs, monkeypatch):
+    for key, value in closed_port_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SALESREPORT_SMTP_DEADLINE_SECONDS", "0")
+    result = send(outputs)
+    assert result.exit_code == 2 and "SALESREPORT_SMTP_DEADLINE_SECONDS：应为大于 0" in result.stderr
 
 
 # --- 11. report and distribute of a month exclude each other ---------------------------------
@@ -376,6 +541,22 @@ def test_bidi_and_zero_width_characters_reach_no_file_name_or_header(tmp_path, i
     assert sorted(part.get_filename() for part in rep.iter_attachments()) == [
         "2025-10_张伟xcod.exe(S1001)_月度工作总结.docx", "2025-10_张伟xcod.exe(S1001)_月度工作计划.docx"]
     assert parsed(outputs / "outbox" / "2025-10" / "ceo@example.com.eml")["To"] == "林总 <ceo@example.com>"
+
+
+def test_next_line_separators_and_fillers_reach_no_file_name_or_header(tmp_path, inputs_copy):
+    odd = "\u0085\u2028\u3164"
+    for file in inputs_copy.glob("*.csv"):
+        text = file.read_text(encoding="utf-8")
+        file.write_text(text.replace("张伟", "张\u0085伟\u2028\u3164"), encoding="utf-8")
+    outputs = tmp_path / "outputs"
+    assert report(outputs, inputs_copy).exit_code == 0
+    assert send(outputs, inputs_copy).exit_code == 0
+    assert not [p.name for p in outputs.rglob("*") if set(p.name) & set(odd)]
+    raw = (outputs / "outbox" / "2025-10" / "zhang.wei@example.com.eml").read_bytes()
+    rep = parsed(outputs / "outbox" / "2025-10" / "zhang.wei@example.com.eml")
+    for header in ("To", "Subject"):
+        assert not set(str(rep[header])) & set(odd), header
+    assert b"=C2=85" not in raw.split(b"\n\n", 1)[0] and len(rep["To"].addresses) == 1
 
 
 def test_a_password_goes_over_an_unencrypted_connection_only_with_the_opt_in(outputs, monkeypatch):

@@ -51,9 +51,15 @@ def render_and_check(tmp: Path, name, team, region, note, task) -> None:
     assert len({e["path"] for e in report.documents}) == 8
 
 
+def one_line(text: str) -> str:
+    """`text` as a name may hold it: a line break is free text's alone (an input error in a name)."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_in_every_field_comes_through_literally(text, tmp_path):
-    render_and_check(tmp_path, f"甲{text}", f"组{text}", f"区{text}", f"注{text}", f"任务{text}")
+    name = one_line(text)
+    render_and_check(tmp_path, f"甲{name}", f"组{name}", f"区{name}", f"注{text}", f"任务{text}")
 
 
 def test_a_newline_is_a_line_break_and_never_a_page_break(tmp_path):
@@ -63,10 +69,11 @@ def test_a_newline_is_a_line_break_and_never_a_page_break(tmp_path):
 
 
 field_text = st.text(min_size=1, max_size=40).filter(lambda s: clean_text(s) != "")
+name_text = field_text.filter(lambda s: "\r" not in s and "\n" not in s)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=field_text, team=field_text, region=field_text, note=field_text, task=field_text)
+@given(name=name_text, team=name_text, region=name_text, note=field_text, task=field_text)
 def test_any_text_gives_well_formed_documents_that_show_it(tmp_path_factory, name, team, region, note, task):
     render_and_check(tmp_path_factory.mktemp("case"), name, team, region, note, task)
 

@@ -15,7 +15,7 @@ from typing import Mapping
 from pipeline import config
 from pipeline.delivery.mail import compose_alert
 from pipeline.delivery.transport import from_settings
-from pipeline.errors import PermanentFailure, SalesReportError, TemporaryFailure
+from pipeline.errors import PermanentFailure, SalesReportError, Stalled, TemporaryFailure
 from pipeline.layout import Layout
 
 SUBJECT = "【salesreport 失败】"
@@ -45,12 +45,12 @@ def body(command: str, month: str | None, exit_code: int, printed: str, rerun: s
     ]) + "\n"
 
 
-def send(env: Mapping[str, str], outputs_dir: Path, command: str, month: str | None, exit_code: int,
-         printed: str, rerun: str, now: dt.datetime | None = None) -> str | None:
+def send(settings: config.Options | Mapping[str, str], outputs_dir: Path, command: str, month: str | None,
+         exit_code: int, printed: str, rerun: str, now: dt.datetime | None = None) -> str | None:
     """Sends the alert if SALESREPORT_ALERT_TO is set; a line saying where it went or why it could not
     go, None when no alert is configured."""
     try:
-        options = config.options(env)
+        options = config.settings(settings)
     except SalesReportError as error:
         return f"告警邮件未能发送（设置无效）：{error}"
     if not options.alert_to:
@@ -65,9 +65,13 @@ def send(env: Mapping[str, str], outputs_dir: Path, command: str, month: str | N
         transport.prepare()
     except (OSError, SalesReportError) as error:
         return f"告警邮件未能发送：{error}"
-    for address in options.alert_to:
+    for number, address in enumerate(options.alert_to):
         try:
             transport.send(message, address, f"{now:%Y%m%d-%H%M%S} {command}")
+        except Stalled as error:  # one deadline for the alert: the others are not tried
+            failed.append(f"{address}：{error}" + (f"（其余 {len(options.alert_to) - number - 1} 个地址未尝试）"
+                                                   if number + 1 < len(options.alert_to) else ""))
+            break
         except (TemporaryFailure, PermanentFailure, OSError) as error:
             failed.append(f"{address}：{error}")
     if failed:

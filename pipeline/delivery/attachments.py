@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.delivery import workbook
 from pipeline.delivery.mail import Attachment
+from pipeline.delivery.month_folder import MonthFolder
 from pipeline.documents import pdf
 from pipeline.errors import InputError, Problem
 from pipeline.inputs.catalog import Catalog
@@ -54,9 +55,9 @@ def plan(documents: list[dict], units: list[tuple[str, str]], formats: tuple[str
 class Maker:
     """Turns items into attachments for one month: reads and checks documents, converts PDFs, builds workbooks."""
 
-    def __init__(self, month: str, month_dir: Path, metrics_rows: list[dict], labels: dict[str, str],
+    def __init__(self, month: str, folder: MonthFolder, metrics_rows: list[dict], labels: dict[str, str],
                  catalog: Catalog, workers: int | None = None):
-        self.month, self.month_dir = month, month_dir
+        self.month, self.folder = month, folder
         self.metrics_rows, self.labels, self.catalog = metrics_rows, labels, catalog
         self.workers = workers or default_workers()
         self.converted: dict[str, bytes] = {}  # document sha256 → PDF made in this run
@@ -88,10 +89,9 @@ class Maker:
         return Attachment(item.name, data, item.kind, item.identity, item.document["kind"] if item.document else "")
 
     def _checked(self, relative: str, expected: str) -> bytes:
-        path = self.month_dir / relative
-        data = path.read_bytes()
+        data = self.folder.read(relative)  # from inside outputs/M only, never through a link
         if sha256(data) != expected:
-            raise InputError([Problem(str(path), None, None, None,
+            raise InputError([Problem(str(self.folder.path / relative), None, None, None,
                                       "与 manifest.json 的 sha256 不符（文件在报告后被改动？），请重新运行 report")])
         return data
 

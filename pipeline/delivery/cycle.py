@@ -1,7 +1,7 @@
 """Delivery per cycle: several months in one run, each recipient ONE mail holding exactly the
 documents of all those months that are new or changed for them.
 
-A `Cycle` stands where a single `distribute.Month` stands: the same mails, items and maker,
+A `Cycle` stands where a single `planning.Month` stands: the same mails, items and maker,
 over several months. Its ledger key is the range (`2025-10..2025-11`): the deliveries rows
 (exactly-once, parts, retries) are kept under it, while every attachment delivered is recorded
 as received under its own month, so `status --month 2025-10` and a later run of either month
@@ -37,7 +37,7 @@ class Cycle:
 
     month: str  # the range key
     outputs_dir: Path
-    months: list  # the distribute.Month of each month, in order
+    months: list  # the planning.Month of each month, in order
     mails: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)

@@ -1,8 +1,8 @@
 """Distribution (contract §6): each recipient one mail per month with exactly their units' documents.
 
-files → recipients and the month's manifest → one planned mail per address → what the recipient
-does not have yet → its attachments (SALESREPORT_ATTACH) → parts within SALESREPORT_MAX_MAIL_MB →
-approval checked → archived, then sent under the ledger's guard.
+The orchestration of a run: the month's mails planned (planning) → what each recipient does not
+have yet → its attachments (SALESREPORT_ATTACH) → parts within SALESREPORT_MAX_MAIL_MB → approval
+checked (approval) → archived, then sent with retries (retries) under the ledger's guard.
 """
 from __future__ import annotations
 
@@ -14,42 +14,24 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from pipeline import config
-from pipeline.compute.org import Org
-from pipeline.delivery import archive, attachments
-from pipeline.delivery.attachments import Item, Maker
+from pipeline.delivery import archive
+from pipeline.delivery.approval import SHOWN, require_approved
+from pipeline.delivery.attachments import Item
 from pipeline.delivery.cycle import Cycle
+from pipeline.delivery.headlines import headlines, rows_by_unit
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
-from pipeline.delivery.mail import Attachment, HeadlineItem, Marks, UnitHeadline, attached, compose, message_id
+from pipeline.delivery.mail import Attachment, Marks, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
+from pipeline.delivery.planning import Mail, Month, plan_month, plan_run  # noqa: F401 (importable from here)
+from pipeline.delivery.retries import Breaker, send_with_retries
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
-from pipeline.documents import formats
-from pipeline.errors import UsageError  # a request that cannot be met (an unknown --preview)
-from pipeline.errors import (ApprovalError, ConnectionFailure, EnvironmentFailure, InputError, LedgerError,
-                             PermanentFailure, Problem, SalesReportError, ServerDown, TemporaryFailure)
-from pipeline.errors import DeliveryError  # the exit code `distribute` ends with; importable from here
-from pipeline.inputs import schema
-from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.load import read_table
-from pipeline.months import is_range, range_key, range_label
-from pipeline.inputs.validate import resolve_rep, validate_catalog, validate_org, validate_recipients
-from pipeline.layout import Layout
-from pipeline.outputs import read_manifest, read_metrics_csv, unguarded
+from pipeline.errors import EnvironmentFailure, LedgerError, SalesReportError, ServerDown, UsageError
+from pipeline.errors import DeliveryError  # noqa: F401 (the exit code `distribute` ends with; importable from here)
 from pipeline.publish import exclusive, month_busy, month_lock
-from pipeline.status import status_fill, status_text
+from pipeline.layout import Layout
+from pipeline.months import is_range, range_key
 
-MAX_TRIES = 4  # per mail and run: the first try and three retries
-DEAD_AFTER = 3  # consecutive failed connections after which the server counts as down for this run
-HEADLINE_METRICS = 3
-SHOWN = 10  # documents named in a message; the rest are counted
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
-
-
-@dataclass
-class Mail:
-    recipient: str
-    name: str
-    units: list[tuple[str, str]]  # (level, unit) in manifest order
-    documents: list[dict]  # the manifest's entries, in order
 
 
 @dataclass
@@ -76,184 +58,8 @@ class Result:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-def read_people(inputs_dir: Path):
-    """The org and recipients.csv rows, validated; InputError lists every problem."""
-    problems: list[Problem] = []
-    org = validate_org(read_table(inputs_dir, schema.ORG, problems, []), problems)
-    recipients = validate_recipients(read_table(inputs_dir, schema.RECIPIENTS, problems, []), problems)
-    if problems:
-        raise InputError(problems)
-    return org, recipients
-
-
-def read_catalog(inputs_dir: Path) -> Catalog:
-    problems: list[Problem] = []
-    catalog = validate_catalog(read_table(inputs_dir, schema.METRIC_CATALOG, problems, []), problems)
-    if problems:
-        raise InputError(problems)
-    return catalog
-
-
-def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
-    """One mail per address with the documents of every unit it is listed for; warnings for the rest."""
-    listed = [(row.email, row.rep_name, "rep", row.rep_id, None) for row in org.itertuples() if row.email]
-    for row in recipients.to_dict("records"):
-        unit = (resolve_rep(row["unit"], org)[0] or row["unit"]) if row["level"] == "rep" else row["unit"]
-        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行"))
-
-    present = {(d["level"], d["unit"]) for d in manifest["documents"]}
-    wanted: dict[str, dict] = {}
-    warnings = []
-    for email, name, level, unit, where in listed:
-        if (level, unit) not in present:
-            warnings.append(f"{where or 'org.csv'}：{manifest['month']} 没有「{unit}」"
-                            f"（{schema.LEVEL_NAMES[level]}）的文档，{email} 不会收到它")
-            continue
-        entry = wanted.setdefault(email.casefold(), {"email": email, "name": name, "units": set()})
-        entry["name"] = entry["name"] or name
-        entry["units"].add((level, unit))
-    mails = []
-    for entry in wanted.values():
-        documents = [d for d in manifest["documents"] if (d["level"], d["unit"]) in entry["units"]]
-        units = list(dict.fromkeys((d["level"], d["unit"]) for d in documents))
-        mails.append(Mail(entry["email"], entry["name"], units, documents))
-    return mails, warnings
-
-
-def rows_by_unit(metrics_rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
-    """metrics.csv rows by (month, level, unit), in file order: each mail looks up its units."""
-    index: dict[tuple[str, str, str], list[dict]] = {}
-    for row in metrics_rows:
-        index.setdefault((row["month"], row["level"], row["unit"]), []).append(row)
-    return index
-
-
-def headlines(mail: Mail, by_unit: dict[tuple[str, str, str], list[dict]], months: list[str],
-              labels: dict[str, str], catalog: Catalog | None = None, by_month: bool = False) -> list[UnitHeadline]:
-    """Each unit's achievement of its first metrics in each of `months`, with the summary's
-    colours; before any actual (a plans-only month), its targets. `by_month` (a mail of a range
-    of months): each month named, a unit without rows in it left out."""
-    result = []
-    for month, (level, unit) in ((month, unit) for month in months or [""] for unit in mail.units):
-        rows = by_unit.get((month, level, unit), [])[:HEADLINE_METRICS]
-        if not rows and by_month:
-            continue
-        planned = bool(rows) and catalog is not None and not any(r["actual"] for r in rows)
-        if planned:
-            items = tuple(HeadlineItem(r["metric_name"], "目标" + formats.figure(float(r["target"]), catalog[r["metric"]]),
-                                       "", "FFFFFF") for r in rows if r["target"] and r["metric"] in catalog)
-        else:
-            items = tuple(HeadlineItem(r["metric_name"], formats.achievement(float(r["achievement"]) if r["achievement"] else None),
-                                       status_text(r["status"]), status_fill(r["status"])) for r in rows)
-        result.append(UnitHeadline(labels.get(unit, unit) if level == "rep" else unit, items, planned,
-                                   range_label(month) if by_month and month else ""))
-    return result
-
-
-@dataclass
-class Month:
-    """A month ready to send: its mails and what composing them needs."""
-
-    month: str
-    outputs_dir: Path
-    mails: list[Mail]
-    warnings: list[str]
-    labels: dict[str, str]  # rep_id → name
-    metrics_rows: list[dict]
-    catalog: Catalog
-
-    def maker(self) -> Maker:
-        return Maker(self.month, self.outputs_dir / self.month, self.metrics_rows, self.labels, self.catalog)
-
-    def items(self, mail: Mail, formats: tuple[str, ...]) -> list[Item]:
-        return attachments.plan(mail.documents, mail.units, formats, self.month, self.metrics_rows)
-
-    def month_of(self, identity: str) -> str:
-        """The month an item belongs to (always this one; a Cycle has several)."""
-        return self.month
-
-    def delivered_to(self, ledger: Ledger, transport: str) -> dict[str, Delivered]:
-        return ledger.delivered_to(transport, self.month)
-
-
-def plan_month(month: str, inputs_dir: Path, outputs_dir: Path) -> Month:
-    """The mails of `month` (recipients from the inputs, documents from the report) and the warnings."""
-    manifest = read_manifest(outputs_dir, month)
-    org, recipients = read_people(inputs_dir)
-    mails, warnings = plan_mails(manifest, org, recipients)
-    return Month(month, outputs_dir, mails, warnings, Org(org).names, unguarded(read_metrics_csv(Layout(outputs_dir).metrics(month))),
-                 read_catalog(inputs_dir))
-
-
-def plan_run(months: list[str], inputs_dir: Path, outputs_dir: Path, skip_unreported: bool = False) -> Month | Cycle:
-    """The mails of one month, or of several as a Cycle (one mail per recipient for all of them).
-    With `skip_unreported` (the default months), a month without a report is left out with a warning."""
-    planned, skipped = [], []
-    for month in months:
-        if skip_unreported and not Layout(outputs_dir).is_reported(month):
-            skipped.append(f"{month} 还没有报告（未运行 report 或该月没有目标），本次不发送该月")
-            continue
-        planned.append(plan_month(month, inputs_dir, outputs_dir))
-    if not planned:  # nothing reported: say what to run, as for a single month
-        read_manifest(outputs_dir, months[-1])
-    chosen = planned[0] if len(planned) == 1 else Cycle.of(planned, outputs_dir, Mail)
-    chosen.warnings = skipped + chosen.warnings
-    return chosen
-
-
-@dataclass
-class Breaker:
-    """Counts failed connections in a row, across mails: a server known to be down is not tried
-    again for every mail (each would cost its back-off)."""
-
-    failures: int = 0
-
-    def failed(self, error: ConnectionFailure) -> None:
-        self.failures += 1
-        if self.failures >= DEAD_AFTER:
-            raise ServerDown(f"邮件服务器连续 {DEAD_AFTER} 次无法连接，本次不再尝试（{error}）")
-
-
-def _send_with_retries(transport, message, recipient: str, retry_delay: float,
-                       sleep: Callable[[float], None], breaker: Breaker, label: str = "") -> str | None:
-    """None when sent, else the last error; temporary failures are retried with back-off.
-    ServerDown when the breaker finds the server down."""
-    for attempt in range(1, MAX_TRIES + 1):
-        try:
-            transport.send(message, recipient, label)
-            breaker.failures = 0
-            return None
-        except PermanentFailure as error:
-            breaker.failures = 0
-            return str(error)
-        except ConnectionFailure as error:
-            breaker.failed(error)
-            last = error
-        except TemporaryFailure as error:
-            breaker.failures = 0
-            last = error
-        if attempt == MAX_TRIES:
-            return f"{last}（重试 {MAX_TRIES - 1} 次后仍失败）"
-        sleep(retry_delay * 2 ** (attempt - 1))
-    return None
-
-
-def _named(documents: list[dict]) -> str:
-    names = [Path(d["path"]).name for d in documents]
-    return "、".join(names[:SHOWN]) + (f" 等（共 {len(names)} 份）" if len(names) > SHOWN else "")
-
-
-def require_approved(ledger: Ledger, month: str, items: list[Item]) -> None:
-    """ApprovalError naming the documents among `items` that nobody approved (as they are now)."""
-    approved = ledger.approvals(month)
-    waiting = {i.document["sha256"]: i.document for i in items if i.document and i.document["sha256"] not in approved}
-    if waiting:
-        raise ApprovalError(f"{month}：已开启审批（SALESREPORT_REQUIRE_APPROVAL），{len(waiting)} 份要发送的文档尚未审批"
-                            f"（或审批后有改动），未发送任何邮件：{_named(list(waiting.values()))}。"
-                            f"检查文档后运行 salesreport approve --month {month}，再运行 distribute")
-
-
-def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str],
+def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path,
+               settings: config.Options | Mapping[str, str],
                dry_run: bool = False, resend: bool = False, retry_delay: float = 2.0,
                sleep: Callable[[float], None] | None = None, report: Callable[[Outcome], None] | None = None,
                skip_unreported: bool = False) -> Result:
@@ -269,7 +75,7 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path, env:
     recipient holding what is new or changed for them in any of the months (delivery.cycle).
     """
     months = [month] if isinstance(month, str) else list(month)
-    options = config.options(env)
+    options = config.settings(settings)
     transport: Outbox | Smtp = from_settings(options.smtp, Layout(outputs_dir).outbox(range_key(months)))
     report = report or (lambda outcome: None)
     if dry_run:
@@ -430,10 +236,11 @@ class _Delivery:
         key = (self.transport.name, self.planned.month, recipient)
         self.ledger.sending(*key, ",".join(_identities(chunk)), msg_id, is_update, part, count)
         try:
-            error = _send_with_retries(self.transport, message, recipient, self.retry_delay, self.sleep,
+            error = send_with_retries(self.transport, message, recipient, self.retry_delay, self.sleep,
                                        self.breaker, f"{part} of {count}" if count > 1 else "")
         except ServerDown as down:  # never reached a server: not sent, not in flight
-            self.ledger.finished(*key, PENDING, str(down), part)
+            if not down.in_flight:  # else it stays `sending`: the next run sends it again, same Message-ID
+                self.ledger.finished(*key, PENDING, str(down), part)
             raise
         except OSError as failure:  # the outbox's disk: nothing was written
             self.ledger.finished(*key, FAILED, str(EnvironmentFailure.from_os_error(failure)), part)
@@ -464,12 +271,13 @@ def _in_flight(rows: dict[int, Entry], files: list[Attachment]):
     return unknown, files
 
 
-def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str], recipient: str,
+def preview(month: str, inputs_dir: Path, outputs_dir: Path, settings: config.Options | Mapping[str, str],
+            recipient: str,
             to: str) -> tuple[Mail, int, str]:
     """Send `recipient`'s whole mail, marked 【预览】, to `to` through the configured transport (the
     outbox under outputs/outbox/preview-MONTH/); the ledger is neither read nor written, and no
     approval is needed. The mail, the number of messages and the transport."""
-    options = config.options(env)
+    options = config.settings(settings)
     transport = from_settings(options.smtp, Layout(outputs_dir).outbox(f"preview-{month}"))
     with exclusive(month_lock(outputs_dir, month), month_busy(month)):
         planned = plan_month(month, inputs_dir, outputs_dir)
@@ -495,7 +303,7 @@ def preview(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, s
         transport.prepare()
         for number, (_, message) in enumerate(parts, 1):
             try:
-                error = _send_with_retries(transport, message, to, 2.0, time.sleep, Breaker(),
+                error = send_with_retries(transport, message, to, 2.0, time.sleep, Breaker(),
                                            f"{number} of {len(parts)}" if len(parts) > 1 else "")
             except ServerDown as down:
                 error = str(down)

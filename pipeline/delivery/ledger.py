@@ -11,7 +11,7 @@ twice, while writing the outbox still does not count as delivery by SMTP.
 
 A mail too large for one message goes as parts: each part is a row of its own (`part` of
 `parts`), so exactly-once holds per part. Beside the deliveries, the ledger keeps the
-approvals (which documents' sha256 someone approved, who, when) and what each recipient
+approvals (which document — month, level, unit, kind and sha256 — someone approved, who, when) and what each recipient
 received (every attachment of every delivered mail, by sha256), which `status` shows.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from pipeline.errors import EnvironmentFailure, LedgerError
 
 SENDING, SENT, FAILED, PENDING = "sending", "sent", "failed", "pending"
 LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to finish
-_VERSION = 2  # PRAGMA user_version: 1 = transports keyed by kind, 2 = mails in parts
+_VERSION = 3  # PRAGMA user_version: 1 = transports keyed by kind, 2 = mails in parts, 3 = approvals bound to their document
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 _DELIVERIES = f"""
@@ -47,15 +48,19 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (transport, month, recipient, part)
 )
 """
-_OTHERS = f"""
+_APPROVALS = f"""
 CREATE TABLE IF NOT EXISTS approvals (
     month       TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    kind        TEXT NOT NULL,   -- plan | summary
     sha256      TEXT NOT NULL,
     path        TEXT NOT NULL,
     approved_by TEXT NOT NULL,
     approved_at TEXT NOT NULL DEFAULT ({_NOW}),
-    PRIMARY KEY (month, sha256)
-);
+    PRIMARY KEY (month, level, unit, kind, sha256)
+)"""
+_OTHERS = _APPROVALS + f""";
 CREATE TABLE IF NOT EXISTS received (
     transport   TEXT NOT NULL,
     month       TEXT NOT NULL,
@@ -132,16 +137,22 @@ class Ledger:
         for side in ("", "-wal", "-shm", "-journal"):  # SQLite would follow a planted link
             if Path(f"{path}{side}").is_symlink():
                 raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), f"{path}{side}"))
+        existed = _existing_ledger(path)
         with self._guard():
             self._db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)  # autocommit
+            if existed and not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'deliveries'").fetchone():
+                self._db.close()
+                raise _not_a_ledger(path, "是 SQLite 数据库，但不是 salesreport 的发送记录（没有 deliveries 表）")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_DELIVERIES)
             self._db.executescript(_OTHERS)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version < 1:
                 self._key_by_kind()
-            if version < _VERSION:
+            if version < 2:
                 self._in_parts()
+            if version < _VERSION:
+                self._bound_approvals()
 
     @contextlib.contextmanager
     def _guard(self):
@@ -199,6 +210,17 @@ class Ledger:
                     "INSERT INTO received (transport, month, recipient, message_id, name, sha256, identity, sent_at)"
                     " VALUES (?, ?, ?, ?, '', ?, ?, ?)",
                     [(t, m, r, i, h, h, at) for t, m, r, i, documents, at in sent for h in documents.split(",") if h])
+            self._db.execute("PRAGMA user_version = 2")
+
+    def _bound_approvals(self) -> None:
+        """Version 3 binds an approval to its document (month, level, unit, kind and sha256). An
+        approval of version 2 named the bytes only, which another unit's document could carry: those
+        are dropped, and the month is approved again."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(approvals)")}
+        with self._transaction():
+            if "level" not in columns:
+                self._db.execute("DROP TABLE approvals")
+                self._db.execute(_APPROVALS)
             self._db.execute(f"PRAGMA user_version = {_VERSION}")
 
     def get(self, transport: str, month: str, recipient: str, part: int = 1) -> Entry | None:
@@ -283,22 +305,62 @@ class Ledger:
                 have.unnamed.add(row.identity)
         return found
 
-    def approve(self, month: str, documents: list[tuple[str, str]], by: str) -> int:
-        """Record `documents`, (sha256, path), as approved by `by`; how many were not approved before."""
+    def approve(self, month: str, documents: list[dict], by: str) -> int:
+        """Record the manifest's `documents` as approved by `by`, each bound to its month, level, unit,
+        kind and sha256; how many were not approved before."""
         with self._guard(), self._transaction():
             before = self._db.total_changes
-            self._db.executemany("INSERT OR IGNORE INTO approvals (month, sha256, path, approved_by) VALUES (?, ?, ?, ?)",
-                                 [(month, digest, path, by) for digest, path in documents])
+            self._db.executemany(
+                "INSERT OR IGNORE INTO approvals (month, level, unit, kind, sha256, path, approved_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", [(month, *approval_key(d), d["path"], by) for d in documents])
             return self._db.total_changes - before
 
-    def approvals(self, month: str) -> dict[str, Approval]:
+    def approvals(self, month: str) -> dict[tuple[str, str, str, str], Approval]:
+        """The month's approvals by `approval_key`: bytes approved for one document approve no other."""
         with self._guard():
-            rows = self._db.execute("SELECT sha256, path, approved_by, approved_at FROM approvals WHERE month = ?",
-                                    (month,)).fetchall()
-        return {row[0]: Approval(*row) for row in rows}
+            rows = self._db.execute("SELECT level, unit, kind, sha256, path, approved_by, approved_at FROM approvals"
+                                    " WHERE month = ?", (month,)).fetchall()
+        return {tuple(row[:4]): Approval(*row[3:]) for row in rows}
 
 
 _ENTRY = "documents, message_id, status, attempts, part, parts, last_error"
+
+
+def _why_not_writable(path: Path) -> int:
+    """EROFS when the ledger's file system is mounted read-only, else EACCES (a permission)."""
+    with contextlib.suppress(OSError, AttributeError):
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return errno.EROFS
+    return errno.EACCES
+
+
+def approval_key(document: dict) -> tuple[str, str, str, str]:
+    """What an approval is bound to: a manifest document's (level, unit, kind, sha256), in its month."""
+    return document["level"], document["unit"], document.get("kind", ""), document["sha256"]
+
+
+def _existing_ledger(path: Path) -> bool:
+    """Whether `path` holds a ledger to open (False: none yet); LedgerError for what cannot be one —
+    a folder, an empty file (SQLite would take it as a new, empty ledger and everything would go
+    again), anything but a regular file."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise EnvironmentFailure.from_os_error(error) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise _not_a_ledger(path, "是一个文件夹")
+    if not stat.S_ISREG(status.st_mode):
+        raise _not_a_ledger(path, "不是普通文件")
+    if status.st_size == 0:
+        raise _not_a_ledger(path, "是空文件（0 字节）")
+    return True
+
+
+def _not_a_ledger(path: Path, what: str) -> LedgerError:
+    return LedgerError(f"{path} {what}，不是有效的发送记录。它应记录哪些邮件已发送：请把它改名备份"
+                       f"（例如 {path.name}.broken）或从备份恢复，再重新运行；没有这份记录时，已发送过的邮件会再发一次")
 
 
 def _explained(path: Path, error: sqlite3.Error) -> Exception:
@@ -314,5 +376,5 @@ def _explained(path: Path, error: sqlite3.Error) -> Exception:
     if name.startswith("SQLITE_FULL"):
         return EnvironmentFailure.from_os_error(OSError(errno.ENOSPC, str(error), str(path)))
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
-        return EnvironmentFailure.from_os_error(OSError(errno.EACCES, str(error), str(path)))
+        return EnvironmentFailure.from_os_error(OSError(_why_not_writable(path), str(error), str(path)))
     return LedgerError(f"{path} 无法读写（{error}）")

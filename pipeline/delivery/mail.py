@@ -8,18 +8,18 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from pipeline.layout import PLAN, SUMMARY
 from pipeline.months import range_label
+from pipeline.publish import without_format_chars
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 MIME_TYPES = {"docx": DOCX_TYPE, "pdf": ("application", "pdf"),
               "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
-_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # C0, DEL, C1 (U+0085 NEL …), LS, PS
 MAX_UNITS_IN_SUBJECT = 3
 
 
@@ -63,10 +63,11 @@ class Marks:
 
 
 def header_text(text: str) -> str:
-    """`text` safe as (part of) a mail header: line breaks and control characters become spaces;
-    invisible format characters (Unicode Cf: bidi overrides like U+202E, zero-width ones), which
-    can make a name or file read backwards, are dropped."""
-    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    """`text` safe as (part of) a mail header: line breaks and control characters (C0, C1, line and
+    paragraph separators) become spaces; invisible format characters (Unicode Cf: bidi overrides
+    like U+202E, zero-width ones) and filler letters, which can make a name or file read backwards
+    or blank, are dropped."""
+    visible = without_format_chars(text)
     return _UNSAFE_HEADER.sub(" ", visible).strip()
 
 

@@ -1,6 +1,6 @@
-"""What has gone out for a month (`salesreport status`) and approving a month's documents (`approve`).
+"""What has gone out for a month (`salesreport status`).
 
-Reads the report's manifest, the recipients and the ledger; writes nothing but approvals. A
+Reads the report's manifest, the recipients and the ledger; writes nothing. A
 recipient is complete when they have, as it is now, everything distribute would send them: every
 current document of the month in the formats of SALESREPORT_ATTACH (and the workbook).
 """
@@ -13,12 +13,13 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.delivery import archive
+from pipeline.delivery.approval import approve, approver_problem  # noqa: F401 (importable from here as before)
 from pipeline.delivery.attachments import Item
-from pipeline.delivery.distribute import Mail, plan_month
-from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received
+from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received, approval_key
+from pipeline.delivery.month_folder import MonthFolder
+from pipeline.delivery.planning import Mail, plan_month
 from pipeline.delivery.transport import from_settings
 from pipeline.layout import Layout
-from pipeline.outputs import read_manifest
 
 DELIVERED, PENDING, FAILING, AWAITING = "delivered", "pending", "failed", "awaiting_approval"
 
@@ -53,7 +54,7 @@ class MonthStatus:
         return sum(1 for r in self.recipients if r.state == state)
 
 
-def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], approvals: dict[str, Approval],
+def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], approvals: dict[tuple, Approval],
            require_approval: bool) -> RecipientStatus:
     """Whether the recipient has what distribute would send them now, and if not, why not."""
     missing = [i for i in items if not have.has(i.name, i.identity)]
@@ -62,7 +63,7 @@ def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], ap
     older = any(have.replaces(i.name) for i in missing)
     unknown = any(row.status == SENDING for row in rows)
     failed = [row for row in rows if row.status == FAILED]
-    if require_approval and any(i.document and i.document["sha256"] not in approvals for i in missing):
+    if require_approval and any(i.document and approval_key(i.document) not in approvals for i in missing):
         state = AWAITING
     else:
         state = FAILING if failed else PENDING
@@ -70,21 +71,21 @@ def _state(mail: Mail, items: list[Item], have: Delivered, rows: list[Entry], ap
                            failed[-1].last_error if failed else None)
 
 
-def month_status(month: str, inputs_dir: Path, outputs_dir: Path, env: Mapping[str, str]) -> MonthStatus:
+def month_status(month: str, inputs_dir: Path, outputs_dir: Path,
+                 settings: config.Options | Mapping[str, str]) -> MonthStatus:
     """Per recipient of `month` what they have of its current documents, by the configured transport."""
-    options = config.options(env)
-    layout = Layout(outputs_dir)
-    transport = from_settings(options.smtp, layout.outbox(month))
+    options = config.settings(settings)
+    transport = from_settings(options.smtp, Layout(outputs_dir).outbox(month))
     status = MonthStatus(month, transport.describe())
-    manifest_path = layout.manifest(month)
+    manifest_path = Layout(outputs_dir).manifest(month)
     if not manifest_path.is_file():
         status.problem = f"还没有 {month} 的报告（找不到 {manifest_path}）"
         return status
     planned = plan_month(month, inputs_dir, outputs_dir)
-    status.made_at = dt.datetime.fromtimestamp(manifest_path.stat().st_mtime).astimezone()
+    _, status.made_at = MonthFolder(outputs_dir, month).manifest()
     status.documents = len({d["sha256"] for m in planned.mails for d in m.documents})
     status.warnings = planned.warnings
-    ledger_path = layout.ledger
+    ledger_path = Layout(outputs_dir).ledger
     delivered, rows, approvals, received = {}, {}, {}, []
     if ledger_path.exists():
         ledger = Ledger(ledger_path)
@@ -106,16 +107,3 @@ def archived(outputs_dir: Path, month: str, received: Received) -> Path | None:
     """The archived copy of what was received, if it is still kept."""
     path = archive.path(outputs_dir, month, received.sha256, received.name)
     return path if path.is_file() else None
-
-
-def approve(month: str, outputs_dir: Path, by: str) -> tuple[list[dict], int, dt.datetime]:
-    """Approves the month's current documents (their sha256, with who and when, in the ledger):
-    the documents, how many were not approved before, and when the report made them."""
-    manifest = read_manifest(outputs_dir, month)
-    made_at = dt.datetime.fromtimestamp(Layout(outputs_dir).manifest(month).stat().st_mtime).astimezone()
-    ledger = Ledger(Layout(outputs_dir).ledger)
-    try:
-        added = ledger.approve(month, [(d["sha256"], d["path"]) for d in manifest["documents"]], by)
-    finally:
-        ledger.close()
-    return manifest["documents"], added, made_at

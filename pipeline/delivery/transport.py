@@ -6,26 +6,24 @@ unencrypted connection unless the user explicitly allows it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
-import os
 import smtplib
-import secrets
+import socket
 import ssl
+import threading
+import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Mapping
 
 from pipeline import config
 from pipeline.config import SmtpSettings
-from pipeline.errors import (ConnectionFailure, EnvironmentFailure, PermanentFailure,
-                             TemporaryFailure)
+from pipeline.errors import ConnectionFailure, PermanentFailure, Stalled, TemporaryFailure
+from pipeline.delivery.month_folder import planted, write_new
 from pipeline.publish import remove, safe_name
 
 CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer within this is not there
 TIMEOUT_SECONDS = 30  # each reply of a server that is there
-_TEMPORARY_SUFFIX = ".eml.tmp"
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_TEMPORARY_SUFFIX = ".tmp"  # month_folder.write_new's temporary files
 
 
 def outbox_file_name(recipient: str, label: str = "") -> str:
@@ -43,7 +41,7 @@ def _real_folder(folder: Path) -> None:
     """Create `folder` (and parents); refuse one that is a symlink the run did not create."""
     for path in (folder.parent, folder):
         if path.is_symlink():
-            raise EnvironmentFailure.from_os_error(OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)))
+            raise planted(path)
         path.mkdir(exist_ok=True)
 
 
@@ -66,29 +64,86 @@ class Outbox:
 
     def send(self, message: EmailMessage, recipient: str, label: str = "") -> None:
         """Written to a new temporary file (created exclusively, never through a link) and renamed
-        into place, so a reader sees the whole mail or none; on any failure the file is gone."""
-        path = self.folder / outbox_file_name(recipient, label)
-        temporary = self.folder / f".{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}"
-        handle = os.open(temporary, _EXCLUSIVE, 0o666)  # new or nothing; the umask applies as to any file
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(bytes(message))
-            os.replace(temporary, path)  # replaces a link there, never follows it
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            if isinstance(error, OSError):  # a failed write names no file, or the temporary one
-                error.filename = str(path)
-            raise
+        into place, so a reader sees the whole mail or none; on any failure the file is gone. Written
+        through the folder's handle, opened anew for each mail: a folder swapped for a link mid-run
+        is refused, never written through (month_folder)."""
+        write_new(self.folder.parent.parent, [self.folder.parent.name, self.folder.name],
+                  outbox_file_name(recipient, label), bytes(message))
+
+
+class _Deadline:
+    """The end of one SMTP conversation: when it passes, the connection is shut down under whatever
+    is waiting on it (a server sending its greeting a byte at a time defeats any per-read timeout)."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.end, self.expired = seconds, time.monotonic() + seconds, False
+        self._handles: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def left(self, at_most: float) -> float:
+        return max(min(at_most, self.end - time.monotonic()), 0.001)
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut `sock` down at the deadline; a duplicate handle, so TLS wrapping it later changes nothing."""
+        with self._lock:
+            self._handles.append(sock.dup())
+            if self.expired:
+                self._shut(self._handles[-1])
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for handle in self._handles:
+                self._shut(handle)
+
+    @staticmethod
+    def _shut(handle: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            handle.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for handle in self._handles:
+                handle.close()
+
+
+class _Watched(smtplib.SMTP):
+    """smtplib.SMTP whose socket the conversation's deadline can shut; notes when DATA began."""
+
+    def __init__(self, deadline: _Deadline, **options):
+        self.deadline, self.data_began = deadline, False
+        super().__init__(**options)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, self.deadline.left(timeout))
+        self.deadline.watch(sock)
+        return sock
+
+    def data(self, msg):
+        self.data_began = True
+        return super().data(msg)
+
+
+class _WatchedSsl(_Watched, smtplib.SMTP_SSL):
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((host, port), self.deadline.left(timeout), self.source_address)
+        self.deadline.watch(sock)  # before the TLS handshake, which a server can stall too
+        return self.context.wrap_socket(sock, server_hostname=self._host)
 
 
 class Smtp:
-    """One SMTP session per mail, with the security the environment asks for."""
+    """One SMTP session per mail, with the security the environment asks for, each within the
+    overall deadline (SALESREPORT_SMTP_DEADLINE_SECONDS): a server that stalls past it is down."""
 
     name = "smtp"  # the ledger's key: whichever relay carries it, a delivery is a delivery
 
-    def __init__(self, host: str, port: int, security: str, user: str | None, password: str | None):
-        self.host, self.port, self.security = host, port, security
+    def __init__(self, host: str, port: int, security: str, user: str | None, password: str | None,
+                 deadline: float = config.DEFAULT_SMTP_DEADLINE):
+        self.host, self.port, self.security, self.deadline = host, port, security, deadline
         self._user, self._password = user, password
 
     def describe(self) -> str:
@@ -97,26 +152,39 @@ class Smtp:
     def prepare(self) -> None:
         pass
 
-    def _connect(self) -> smtplib.SMTP:
+    def _stalled(self, connection: _Watched | None) -> Stalled:
+        return Stalled(f"{self.host}:{self.port} 在 {self.deadline:g} 秒内没有完成会话（smtp_deadline_seconds），"
+                       "视为不可用", after_data=bool(connection and connection.data_began))
+
+    def _connect(self, deadline: _Deadline) -> _Watched:
         """An open session (TLS as asked); ConnectionFailure when there is none to be had."""
         connection = None
         try:
             if self.security == "ssl":
-                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=CONNECT_TIMEOUT_SECONDS,
-                                              context=ssl.create_default_context())
+                connection = _WatchedSsl(deadline, host=self.host, port=self.port, timeout=CONNECT_TIMEOUT_SECONDS,
+                                         context=ssl.create_default_context())
             else:
-                connection = smtplib.SMTP(self.host, self.port, timeout=CONNECT_TIMEOUT_SECONDS)
-            connection.sock.settimeout(TIMEOUT_SECONDS)
+                connection = _Watched(deadline, host=self.host, port=self.port, timeout=CONNECT_TIMEOUT_SECONDS)
+            connection.sock.settimeout(deadline.left(TIMEOUT_SECONDS))
             if self.security == "starttls":
                 connection.starttls(context=ssl.create_default_context())
             return connection
         except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timeout, TLS
             if connection is not None:
                 connection.close()
+            if deadline.expired:
+                raise self._stalled(None) from None
             raise ConnectionFailure(f"无法连接 {self.host}:{self.port}：{type(error).__name__}: {error}") from None
 
     def send(self, message: EmailMessage, recipient: str, label: str = "") -> None:
-        connection = self._connect()
+        deadline = _Deadline(self.deadline)
+        try:
+            self._send(deadline, message, recipient)
+        finally:
+            deadline.close()
+
+    def _send(self, deadline: _Deadline, message: EmailMessage, recipient: str) -> None:
+        connection = self._connect(deadline)
         try:
             with connection:
                 if self._user:
@@ -130,6 +198,8 @@ class Smtp:
         except smtplib.SMTPNotSupportedError as error:
             raise PermanentFailure(f"服务器不支持：{error}") from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:  # OSError: refused, reset, timeout
+            if deadline.expired:
+                raise self._stalled(connection) from None
             raise TemporaryFailure(f"连接失败：{type(error).__name__}: {error}") from None
 
 
@@ -143,13 +213,5 @@ def from_settings(smtp: SmtpSettings | None, outbox: Path) -> Outbox | Smtp:
     """SMTP when a server is set, else the outbox folder `outbox`."""
     if smtp is None:
         return Outbox(outbox)
-    return Smtp(smtp.host, smtp.port, smtp.security, smtp.user, smtp.password)
+    return Smtp(smtp.host, smtp.port, smtp.security, smtp.user, smtp.password, smtp.deadline)
 
-
-def from_environment(env: Mapping[str, str], outbox: Path) -> Outbox | Smtp:
-    """SMTP when SALESREPORT_SMTP_HOST is set, else the outbox; ConfigError for bad settings."""
-    return from_settings(config.options(env).smtp, outbox)
-
-
-def sender(env: Mapping[str, str] = os.environ) -> str:
-    return config.options(env).sender

@@ -104,14 +104,16 @@ def csv_delimiter(data: bytes, codec: str) -> str:
     return max(",\t;", key=first.count) if first else ","
 
 
-def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[tuple[int, list]]:
+def _csv_rows(data: bytes, codec: str, delimiter: str, spec: schema.FileSpec) -> Iterator[tuple[int, list]]:
     """(spreadsheet line, cells) of each record: a quoted newline stays in one record, as in Excel.
 
-    Decoded as it is read, so a large file is held once, as bytes.
+    Every record after the header is held to its shape (`_RowShape`): as many cells as the
+    header, line breaks only in free text, never what looks like further rows. Decoded as it is
+    read, so a large file is held once, as bytes.
     """
     text = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
     reader = csv.reader(_narrow_lines(text, delimiter), delimiter=delimiter, strict=True)
-    number = 0
+    number, shape = 0, None
     while True:
         starts_at = reader.line_num + 1  # the text line where the next record begins
         try:
@@ -121,7 +123,77 @@ def _csv_rows(data: bytes, codec: str, delimiter: str) -> Iterator[tuple[int, li
         except csv.Error as error:
             raise _csv_refusal(number + 1, starts_at, error) from error
         number += 1
+        if shape is not None:
+            shape.check(number, starts_at, reader.line_num, row)
+        elif "".join(row).strip():
+            shape = _RowShape(spec, row, delimiter)
         yield number, row
+
+
+_DIGITS_BEFORE = re.compile(r".*\d")  # a cell ending in a digit: `200` of `200,000`
+_THOUSANDS_GROUP = re.compile(r"\d{3}(?:\.\d*)?\s*元?")  # `000` or `000.50` of `200,000.50`
+
+
+def _shape(value: str) -> str:
+    """`2025-10` → `0000-00`, `S1002` → `a0000`: what a column's values share from row to row."""
+    return re.sub(r"\d", "0", re.sub(r"[A-Za-z]", "a", value.strip()))
+
+
+class _RowShape:
+    """What every record after a CSV's header must be: as wide as the header (trailing empty
+    cells apart), and without a line break except in free text, where one may not hold what
+    looks like further rows of the file (a quote left open merges them into one cell)."""
+
+    def __init__(self, spec: schema.FileSpec, header: list, delimiter: str):
+        self.delimiter = delimiter
+        self.width = len(header)
+        while self.width and not str(header[self.width - 1]).strip():
+            self.width -= 1
+        free = {c.key for c in spec.columns if c.free_text}
+        keys = _header_map(spec, header)
+        required = {c.key for c in spec.columns if c.required}
+        # a row may leave out trailing optional cells (notes without `response`), no more
+        self.shortest = max((position + 1 for position, key in keys.items() if key in required), default=0)
+        self.names = {position: str(header[position]).strip() for position in range(self.width)}
+        # an unknown column is ignored, so it may hold text; a known one is free text or not
+        self.free = {position for position in range(len(header)) if position not in keys or keys[position] in free}
+
+    def check(self, line: int, text_line: int, last_text_line: int, row: list) -> None:
+        if not row or not "".join(row).strip():
+            return
+        where = f"（文本编辑器里的第{text_line}行）" if text_line != line else ""
+        if len(row) < self.shortest or any(cell.strip() for cell in row[self.width:]):
+            raise Refused(line, self._width_message(row, where))
+        for position, cell in enumerate(row):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            name = self.names.get(position, f"第{position + 1}列")
+            spanned = f"引号从文本编辑器里的第{text_line}行开始，到第{last_text_line}行才结束"
+            if position not in self.free:
+                raise Refused(line, f"这一行的单元格里有换行（{spanned}）；这一列不能有换行，多半是少了结束的引号，"
+                                    "后面几行被并进了这个单元格。请补上结束的引号，或去掉多余的引号", name)
+            if self._holds_rows(cell, row[0]):
+                raise Refused(line, f"这一行的单元格跨了好几行（{spanned}），其中像是本文件另外的行，"
+                                    "多半是少了结束的引号，把它们并进了这个单元格。请补上结束的引号，或去掉多余的引号", name)
+
+    def _holds_rows(self, cell: str, first: str) -> bool:
+        """A line of `cell` after its first that looks like a row of this file: as many separators
+        as a row needs (trailing optional cells may be left out), and a first value of the same
+        shape as the record's own (`2025-10`, `S1002`)."""
+        needed, shape = max(2, self.shortest - 1), _shape(first)
+        return bool(shape) and any(part.count(self.delimiter) >= needed and _shape(part.split(self.delimiter)[0]) == shape
+                                   for part in cell.splitlines()[1:])
+
+    def _width_message(self, row: list, where: str) -> str:
+        counted = f"这一行{where}有 {len(row)} 个单元格，而表头有 {self.width} 列"
+        if len(row) < self.width:
+            return f"{counted}：少了必需的单元格，后面的值会错位。请补齐（空着的写成空单元格）"
+        split_number = self.delimiter == "," and any(
+            _DIGITS_BEFORE.fullmatch(row[i].strip()) and _THOUSANDS_GROUP.fullmatch(row[i + 1].strip())
+            for i in range(len(row) - 1))
+        cause = ("；多半是数字里的千位分隔符没加引号（200,000 被分成了 200 和 000）："
+                 "请写成 \"200,000\" 或 200000" if split_number else "：请检查是否多了分隔符，或少了引号")
+        return f"{counted}，多出的单元格不知属于哪一列{cause}"
 
 
 class _TooWide(csv.Error):
@@ -321,7 +393,7 @@ def _csv_table(name: str, spec: schema.FileSpec, data: bytes, problems: list[Pro
     try:
         return delimiter, _arrow_table(name, spec, data, codec, delimiter, problems)
     except _Unusual:
-        with closing(_csv_rows(data, codec, delimiter)) as rows:
+        with closing(_csv_rows(data, codec, delimiter, spec)) as rows:
             return delimiter, _file_table(name, spec, rows, problems, _too_many_csv_rows, MAX_CSV_ROWS)
 
 
@@ -331,7 +403,7 @@ def _arrow_table(name: str, spec: schema.FileSpec, data: bytes, codec: str, deli
 
     Raises _Unusual where pyarrow's reading could differ from the row reader's.
     """
-    lines, blank, header = _record_lines(data, codec, delimiter)
+    lines, blank, header = _record_lines(data, codec, delimiter, spec)
     if header is None:
         return _empty(name, problems)
     at, number, row = header
@@ -350,13 +422,13 @@ def _arrow_table(name: str, spec: schema.FileSpec, data: bytes, codec: str, deli
     return written, pd.DataFrame({**body, "_line": np.asarray(lines, dtype=np.int64)[rows]})
 
 
-def _record_lines(data: bytes, codec: str, delimiter: str):
+def _record_lines(data: bytes, codec: str, delimiter: str, spec: schema.FileSpec):
     """The spreadsheet line of every record pyarrow reads (all but empty lines), the positions
     among them of records whose cells are all blank, and the header: (position, line, cells)
     of the first record that is not. Checks the file as the row reader does, keeping no cells.
     """
     lines, blank, header, number = array("q"), [], None, 0
-    records = _csv_rows(data, codec, delimiter)
+    records = _csv_rows(data, codec, delimiter, spec)
     try:
         for number, row in records:
             if number > MAX_CSV_ROWS:

@@ -11,6 +11,7 @@ class Column:
     key: str
     aliases: tuple[str, ...]
     required: bool = True
+    free_text: bool = False  # may hold a line break (a note, a task, a segment); no other column may
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,12 @@ class FileSpec:
         return f"{self.name}*.csv" if self.family else f"{self.name}.csv"
 
 
-def _c(key: str, *aliases: str, required: bool = True) -> Column:
-    return Column(key, aliases, required)
+def _c(key: str, *aliases: str, required: bool = True, free_text: bool = False) -> Column:
+    return Column(key, aliases, required, free_text)
 
 
 # A target or actual given by segment (a product line, a customer type …): free text, blank = none.
-SEGMENT = _c("segment", "产品线", "客户类型", "细分", "细分项", required=False)
+SEGMENT = _c("segment", "产品线", "客户类型", "细分", "细分项", required=False, free_text=True)
 
 ORG = FileSpec("org", (
     _c("rep_id", "工号", "员工编号"),
@@ -59,11 +60,11 @@ ACTUALS = FileSpec("actuals", (
 TASKS = FileSpec("tasks", (
     _c("month", "月份"),
     _c("metric", "核心指标", "指标"),
-    _c("task", "具体任务描述", "任务"),
+    _c("task", "具体任务描述", "任务", free_text=True),
     _c("owner", "负责人"),
     _c("due", "计划完成时间"),
-    _c("done_criteria", "完成标准", required=False),
-    _c("notes", "备注", "备注(资源/风险)", required=False),
+    _c("done_criteria", "完成标准", required=False, free_text=True),
+    _c("notes", "备注", "备注(资源/风险)", required=False, free_text=True),
 ))
 
 NOTES = FileSpec("notes", (
@@ -72,8 +73,8 @@ NOTES = FileSpec("notes", (
     _c("unit", "对象"),
     _c("metric", "核心指标", "指标", required=False),
     _c("section", "类别"),
-    _c("text", "内容"),
-    _c("response", "应对措施", required=False),  # on a `risk` row: the response paired with that risk
+    _c("text", "内容", free_text=True),
+    _c("response", "应对措施", required=False, free_text=True),  # on a `risk` row: the response paired with that risk
     _c("cause", "原因类型", "主客观", required=False),  # 主观 / 客观 (CAUSE_ALIASES), blank: untagged
     _c("applies_to", "适用范围", "适用单位", required=False),  # the units a note concerns, blank: its own and all inside
 ))

@@ -5,6 +5,7 @@ amounts in raw units, metrics by key, owners by rep_id) or the list of problems.
 """
 from __future__ import annotations
 
+
 import re
 
 import numpy as np
@@ -18,12 +19,7 @@ from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
 from pipeline.inputs.values import (MAX_AMOUNT, PLAIN_NUMBER, SEMICOLON_AMBIGUOUS, clean_text, is_blank,
                                      parse_amount, parse_date, parse_month, parse_number)
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-
-
-def is_email(text: str) -> bool:
-    """Whether `text` is a mail address as org.csv and recipients.csv must hold it."""
-    return bool(_EMAIL.match(text))
+from pipeline.inputs.address import address_problem, is_email  # noqa: F401  (importable from here as before)
 
 
 class _Rows:
@@ -103,8 +99,8 @@ def validate_org(table: RawTable | None, problems: list[Problem]) -> pd.DataFram
             rows.problem("rep_id", f"工号重复（第{seen[rep['rep_id']]}行已有）", rep["rep_id"])
             continue
         seen[rep["rep_id"]] = record["_line"]
-        if rep["email"] and not _EMAIL.match(rep["email"]):
-            rows.problem("email", "不是有效的邮箱地址", rep["email"])
+        if rep["email"] and (why := address_problem(rep["email"])):
+            rows.problem("email", f"不是有效的邮箱地址：{why}", rep["email"])
         region = team_region.setdefault(rep["team"], rep["region"])
         if rep["team"] and region != rep["region"]:
             rows.problem("region", f"团队「{rep['team']}」已属于区域「{region}」，一个团队只能属于一个区域",
@@ -542,8 +538,8 @@ def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.D
         level = _level(rows)
         unit = rows.text("unit", required=level != "company")
         email = rows.text("email")
-        if email and not _EMAIL.match(email):
-            rows.problem("email", "不是有效的邮箱地址", email)
+        if email and (why := address_problem(email)):
+            rows.problem("email", f"不是有效的邮箱地址：{why}", email)
             continue
         if level and email and (unit or level == "company"):
             out.append({"level": level, "unit": COMPANY_UNIT if level == "company" else unit, "email": email,

@@ -134,9 +134,10 @@ def _plain_digits(text: str, semicolon: bool) -> str:
     if len(marks) == 1:
         integer, fraction = text.split(last)
         if _GROUP_HEAD.fullmatch(integer) and _GROUP_TAIL.fullmatch(fraction):
-            if semicolon:
-                raise ValueError(f"分号分隔的文件里这个数既可能是 {integer}{fraction} 也可能是 {integer}.{fraction}，"
-                                 f"请写作 {integer}{fraction} 或 {integer}.{fraction}")
+            if semicolon:  # the advice is unambiguous itself: 1.5, not the refused 1.500
+                decimal = f"{integer}.{fraction.rstrip('0')}".rstrip(".")
+                raise ValueError(f"分号分隔的文件里这个数既可能是 {integer}{fraction} 也可能是 {decimal}，"
+                                 f"请写作 {integer}{fraction} 或 {decimal}")
             return integer + fraction if last == "," else f"{integer}.{fraction}"
         return _decimal(integer, fraction)
     integer, fraction = text.rsplit(last, 1)
