@@ -11,7 +11,7 @@ from collections import Counter
 
 from pipeline.compute import analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
-from pipeline.documents import formats, tables
+from pipeline.documents import fill_in, formats, tables
 from pipeline.documents.plan_context import with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
@@ -24,7 +24,6 @@ from pipeline.model import MonthData
 from pipeline.status import (GAP_STATUSES, STATUS_INCOMPLETE, STATUS_MET, STATUS_MISSED, STATUS_NEAR,
                              status_fill, status_text)
 
-NOT_GIVEN = "（本月未录入）"
 INCOMPLETE_NOTE = ("标为“数据不全”的指标：有成员缺实际完成或缺目标。达成率仍按已报的合计计算，括号内是已报、有目标的人数；"
                    "“可比口径”只算既有目标又已报的成员。缺的数据不计为0，也不算作差距。")
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
@@ -66,10 +65,6 @@ def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[
     return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
-def _or_not_given(items: list[str]) -> list[str]:
-    return items or [NOT_GIVEN]
-
-
 def _week(due: dt.date, month: str) -> int | None:
     """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
     if f"{due.year:04d}-{due.month:02d}" != month:
@@ -107,7 +102,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     table1 = []
     by_metric = analysis.by_metric(tasks)
     for key in [k for k in catalog.keys() if k in targets or k in by_metric]:
-        header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
+        header = {"metric": catalog[key].name, "key": key, "target": targets.get(key, formats.MISSING)}
         table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
                     "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
                    for t in by_metric.get(key, [])] or [{**header, **placeholder}]
@@ -122,7 +117,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
-    return with_substance(data, unit, {
+    return fill_in.plan_fields(with_substance(data, unit, {
         **_header(unit, org, month, "月度工作计划"),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
@@ -131,7 +126,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "table1": tables.with_groups(table1),
         "weeks": weeks,  # strategies, resources and risks: plan_context.plan_notes
         "prev_next_steps": previous_next_steps(data, unit),
-    })
+    }))
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
@@ -253,17 +248,17 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
-        table2.append({**shown,
+        table2.append({**shown, "key": r.metric,
                        "reason": analysis.variance_reason(r, members_by_metric.get(r.metric, []), labels, metric,
                                                           written(r, "variance_reason")),
                        "highlight": cell(r, "highlight", analysis.highlight),
                        "problem": cell(r, "problem", analysis.problem),
-                       "next_step": written(r, "next_step") or formats.MISSING})
+                       "next_step": written(r, "next_step")})
 
     main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
     member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
-    return {
+    return fill_in.summary_fields({
         **_header(unit, org, month, "月度工作总结"),
         "overview": _overview(rows),
         "figures": figures,
@@ -278,15 +273,14 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "ranking": analysis.ranking(members, labels, main, catalog),
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
         "highlights": _notes(data, unit, "highlight") or members_said(data, unit, "highlight")
-                      + analysis.section_items(rows, members_by_metric, labels, catalog, good=True) or [NOT_GIVEN],
+                      + analysis.section_items(rows, members_by_metric, labels, catalog, good=True),
         "problems": _notes(data, unit, "problem") or members_said(data, unit, "problem")
-                    + analysis.section_items(rows, members_by_metric, labels, catalog, good=False) or [NOT_GIVEN],
-        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
-                                    or metric_lines(catalog, [r.metric for r in rows],
-                                                    lambda key: _notes(data, unit, "next_step", key),
-                                                    lambda key: data.member_notes.get(
-                                                        (unit.level, unit.unit, "next_step", key), []))),
+                    + analysis.section_items(rows, members_by_metric, labels, catalog, good=False),
+        "next_steps": _notes(data, unit, "next_step") or members_said(data, unit, "next_step")
+                      or metric_lines(catalog, [r.metric for r in rows],
+                                      lambda key: _notes(data, unit, "next_step", key),
+                                      lambda key: data.member_notes.get((unit.level, unit.unit, "next_step", key), [])),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
-    }
+    })
 
