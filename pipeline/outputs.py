@@ -107,11 +107,13 @@ def read_manifest(outputs_dir: Path, month: str) -> dict:
 FIELDS_KEY = ".fields.key"  # under outputs/: signs the fill-in fields' tags; never mailed or listed
 
 
-def fields_key(outputs_dir: Path) -> bytes:
+def fields_key(outputs_dir: Path, create: bool = True) -> bytes | None:
     """The key that signs the fill-in fields of the documents under `outputs_dir`
     (documents.fields): read from `outputs_dir/.fields.key`, or created there once (32 random
-    bytes as hex, readable by the owner only)."""
+    bytes as hex, readable by the owner only); None when there is none and `create` is false."""
     path = outputs_dir / FIELDS_KEY
+    if not path.exists() and not create:
+        return None
     if not path.exists():
         outputs_dir.mkdir(parents=True, exist_ok=True)
         try:

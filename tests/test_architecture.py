@@ -12,9 +12,9 @@ PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate
         "compute.by_unit", "compute.analysis", "documents.charts", "documents.context", "inputs.schema", "errors",
         "model", "status", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
-        "compute.plan", "compute.month", "documents.tables"]
+        "compute.plan", "compute.month", "documents.tables", "fieldtag"]
 # Below every stage: what the stages share. They import no later stage and nothing that does I/O.
-LEAVES = ["errors", "status", "model", "compute.org", "inputs.schema", "inputs.catalog"]
+LEAVES = ["errors", "status", "model", "compute.org", "inputs.schema", "inputs.catalog", "fieldtag"]
 LATER_STAGES = ("pipeline.documents", "pipeline.delivery", "pipeline.run", "pipeline.cli", "pipeline.workers")
 
 
@@ -73,6 +73,14 @@ def test_pure_modules_do_no_io_imports(module):
 @pytest.mark.parametrize("module", LEAVES)
 def test_the_shared_leaves_import_no_later_stage(module):
     assert not {name for name in imports(f"pipeline.{module}") if name.startswith(LATER_STAGES)}
+
+
+@pytest.mark.parametrize("module", ["inputs.returned", "inputs.collected"])
+def test_reading_returned_documents_is_the_input_stage(module):
+    # Only the ground-level tag check is shared with the documents that wrote the tags.
+    found = imports(f"pipeline.{module}")
+    assert not {name for name in found if name.startswith((*LATER_STAGES, "pipeline.outputs"))}
+    assert module != "inputs.returned" or "pipeline.fieldtag" in found
 
 
 @pytest.mark.parametrize("source, edge", [
