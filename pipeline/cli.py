@@ -752,13 +752,12 @@ def collect(paths, inputs_dir, outputs_dir, months, listing):
         if not paths:
             raise click.UsageError("请给出交回的文档或文件夹，如 salesreport collect 交回/")
         result = collecting.collect(list(paths), inputs_dir, outputs_dir, months)
-    for judged in result.judged:
+    for judged, count in zip(result.judged, result.merged.counts):
         if judged.status == "refused":
             say(f"拒收 {judged.source}：{judged.reason}", err=True)
         elif judged.status == "skipped":
             say(f"跳过 {judged.source}：{judged.reason}")
         else:
-            count = result.merged.counts.get(judged.source, {})
             done = "，".join(f"{name} {count[key]}" for key, name in
                             (("new", "新增"), ("replaced", "更新"), ("held", "已收过"), ("older", "较旧未用")) if count.get(key))
             say(f"收取 {judged.source}（{describe(judged.document)}）：" + (done or "没有填写的内容"))

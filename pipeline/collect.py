@@ -20,7 +20,7 @@ from pipeline.inputs import collected, returned
 @dataclass
 class Collection:
     """Every returned document judged (in the order collected), what the notes file holds
-    now, and whether it was rewritten."""
+    now (with `merged.counts[i]` the fate of `judged[i]`'s notes), and whether it was rewritten."""
 
     judged: list[returned.Judged]
     merged: collected.Merged
@@ -71,7 +71,7 @@ def collect(paths: list[Path], inputs_dir: Path, outputs_dir: Path, months: list
             judged.append(returned.Judged(str(path), "refused", str(error)))
         except OSError as error:
             judged.append(returned.Judged(str(path), "refused", f"无法读取（{error.strerror or error}）"))
-    merged = collected.merged(collected.read(inputs_dir), [note for j in judged for note in j.notes])
+    merged = collected.merged(collected.read(inputs_dir), [j.notes for j in judged])
     path = inputs_dir / collected.FILE_NAME
     if merged.changed:
         collected.write(inputs_dir, merged.rows)

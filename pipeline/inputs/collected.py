@@ -46,37 +46,40 @@ def read(inputs_dir: Path) -> list[dict]:
 
 @dataclass
 class Merged:
-    """Rows after a collection; per document source, how many of its fields were new,
-    replaced an earlier text, were already held, or were older than the text held."""
+    """Rows after a collection; per document taken in (in order), how many of its fields were
+    new, replaced an earlier text, were already held, or were older than the text held."""
 
     rows: list[dict]
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    counts: list[dict[str, int]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return any(c["new"] or c["replaced"] for c in self.counts.values())
+        return any(c["new"] or c["replaced"] for c in self.counts)
 
 
-def merged(rows: list[dict], notes: list[dict]) -> Merged:
-    """`rows` with `notes` (in the order collected) taken in: each note new, replacing the row
-    of its field when newer, or left out when the same text is held or its document is older."""
+def merged(rows: list[dict], documents: list[list[dict]]) -> Merged:
+    """`rows` with the notes of `documents` (in the order collected) taken in: each note new,
+    replacing the row of its field when newer, or left out when the same text is held or its
+    document is older."""
     rows = [dict(row) for row in rows]
     where = {_key(row): index for index, row in enumerate(rows)}
     result = Merged(rows)
-    for note in notes:
-        count = result.counts.setdefault(note["file"], dict.fromkeys(("new", "replaced", "held", "older"), 0))
-        index = where.get(_key(note))
-        if index is None:
-            where[_key(note)] = len(rows)
-            rows.append(dict(note))
-            count["new"] += 1
-        elif rows[index]["text"] == note["text"]:
-            count["held"] += 1
-        elif note["modified"] < rows[index]["modified"]:
-            count["older"] += 1
-        else:
-            rows[index] = dict(note)
-            count["replaced"] += 1
+    for notes in documents:
+        count = dict.fromkeys(("new", "replaced", "held", "older"), 0)
+        result.counts.append(count)
+        for note in notes:
+            index = where.get(_key(note))
+            if index is None:
+                where[_key(note)] = len(rows)
+                rows.append(dict(note))
+                count["new"] += 1
+            elif rows[index]["text"] == note["text"]:
+                count["held"] += 1
+            elif note["modified"] < rows[index]["modified"]:
+                count["older"] += 1
+            else:
+                rows[index] = dict(note)
+                count["replaced"] += 1
     return result
 
 
