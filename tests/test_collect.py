@@ -259,33 +259,31 @@ def test_only_the_months_asked_for_are_collected(sample_report, tmp_path):
 
 # Editors and flattened documents
 
-def test_a_flattened_document_is_reported_as_such(sample_report, tmp_path):
-    def flatten(root):  # what "remove content control" / saving without controls leaves
-        for sdt in list(root.iter(_w("sdt"))):
-            parent = sdt.getparent()
-            for run in sdt.find(_w("sdtContent")):
-                sdt.addprevious(run)
-            parent.remove(sdt)
+def _flatten(root):  # what 删除内容控件, or saving without the controls, leaves: the text, no field
+    for sdt in list(root.iter(_w("sdt"))):
+        for run in sdt.find(_w("sdtContent")):
+            sdt.addprevious(run)
+        sdt.getparent().remove(sdt)
 
+
+def _as_libreoffice_saves(root):  # measured with LibreOffice 7.4: w:alias and w:text kept, w:tag dropped
+    for properties in root.iter(_w("sdtPr")):
+        for child in properties.findall(_w("tag")) + properties.findall(_w("showingPlcHdr")):
+            properties.remove(child)
+
+
+@pytest.mark.parametrize("edit, said", [
+    (_flatten, ["文档中没有填写栏", "扁平化"]),
+    (_as_libreoffice_saves, ["标记已丢失", "LibreOffice"]),
+], ids=["flattened", "libreoffice"])
+def test_a_document_without_its_fields_is_reported_as_such(sample_report, tmp_path, edit, said):
     path = fill(summary(sample_report.parent, "2025-10", "rep", LI_NA), {"改进措施": "写在控件里"},
-                out=tmp_path / "flat.docx", edit=flatten)
+                out=tmp_path / "saved.docx", edit=edit)
     result = _collect(tmp_path / "inputs", sample_report, path)
     assert result.exit_code == 2
-    assert "flat.docx：文档中没有填写栏" in result.stderr and "扁平化" in result.stderr
-
-
-def test_a_document_saved_by_libreoffice_is_refused_saying_the_tags_are_lost(sample_report, tmp_path):
-    def as_libreoffice_saves(root):  # measured with LibreOffice 7.4: w:alias and w:text kept, w:tag dropped
-        for properties in root.iter(_w("sdtPr")):
-            for name in ("tag", "showingPlcHdr"):
-                for child in properties.findall(_w(name)):
-                    properties.remove(child)
-
-    path = fill(summary(sample_report.parent, "2025-10", "rep", LI_NA), {"改进措施": "在 LibreOffice 中写的"},
-                out=tmp_path / "lo.docx", edit=as_libreoffice_saves)
-    result = _collect(tmp_path / "inputs", sample_report, path)
-    assert result.exit_code == 2
-    assert "标记已丢失" in result.stderr and "LibreOffice" in result.stderr
+    assert "拒收" in result.stderr and "saved.docx：" in result.stderr
+    assert all(words in result.stderr for words in said)
+    assert not (tmp_path / "inputs" / "notes_collected.csv").exists()
 
 
 # Safe to read

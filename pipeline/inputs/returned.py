@@ -302,7 +302,8 @@ def judge(returned: Returned, key: bytes, issued: Callable[[tuple[str, str, str,
         if identity.document() != own:
             return refused(f"填写栏「{item.title}」来自另一份文档（{describe(identity.document())}），"
                            f"本文档是{describe(own)}", own)
-    repeated = [item for item, identity in zip(returned.fields, identities) if identities.count(identity) > 1]
+    times = Counter(identities)
+    repeated = [item for item, identity in zip(returned.fields, identities) if times[identity] > 1]
     if repeated:
         return refused(f"填写栏「{repeated[0].title}」在文档中出现了不止一次，无法判断哪一处是填写的", own)
     if not issued(own):
