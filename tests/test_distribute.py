@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from email import policy
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 
 import pytest
@@ -67,6 +68,7 @@ def outputs(sample_report, tmp_path):
     """A private outputs/ holding the sample's 2025-10 report."""
     folder = tmp_path / "outputs"
     shutil.copytree(sample_report, folder / "2025-10")
+    shutil.copy(sample_report.parent / ".fields.key", folder)  # its key: a rerun gives the same documents
     return folder
 
 
@@ -211,6 +213,24 @@ def test_the_default_outbox_writes_one_eml_per_recipient_with_the_documents(outp
         assert attached(message) == expected[path.stem]
 
 
+def test_attachment_names_are_also_rfc_2047_name_on_content_type_for_every_client(outputs):
+    run(outputs, {})
+    raw = (outputs / "outbox" / "2025-10" / "east.head@example.com.eml").read_bytes()
+    # as munpack and older Outlook read it: the Content-Type's name=, each encoded word decoded
+    parsed = message_from_bytes(raw, policy=policy.compat32)
+    names = []
+    for part in parsed.walk():
+        if part.get_content_disposition() == "attachment":
+            value = part.get_param("name")
+            assert value.startswith("=?utf-8?b?") and all(len(word) <= 75 for word in value.split())
+            names.append(str(make_header(decode_header(value))))
+    assert sorted(names) == ["2025-10_公司_月度工作总结.docx", "2025-10_公司_月度工作计划.docx",
+                             "2025-10_华东区_月度工作总结.docx", "2025-10_华东区_月度工作计划.docx"]
+    # and RFC 2231's filename*= on Content-Disposition still, which newer clients read
+    modern = BytesParser(policy=policy.default).parsebytes(raw)
+    assert sorted(p.get_filename() for p in modern.iter_attachments()) == sorted(names) and b" filename*" in raw
+
+
 def test_outbox_delivery_does_not_count_as_smtp_delivery(smtp, outputs):
     run(outputs, {})
     assert run(outputs, smtp.env).count("sent") == 20
@@ -267,3 +287,19 @@ def test_the_outbox_says_written_to_the_outbox_and_smtp_says_sent(smtp, outputs,
     result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
     assert "已发送 east.head@example.com（4 个附件）" in result.output and "发件箱" not in result.output
     assert "2025-10: 发送 20，跳过 0" in result.output
+
+
+@pytest.mark.parametrize("have, kinds, expected", [
+    ({"a.docx": "A"}, [("pdf", "a.docx", "A")], ("PDF",)),
+    ({"a.docx": "A"}, [("pdf", "a.docx", "A"), ("xlsx", None, None)], ("PDF", "Excel")),
+    ({"a.docx": "A"}, [("pdf", "a.docx", "B")], ()),  # the document changed: not a 补发
+    ({"a.docx": "A"}, [("docx", "b.docx", "B"), ("pdf", "b.docx", "B")], ()),  # a new document
+    ({}, [("pdf", "a.docx", "A")], ()),  # nothing sent before
+])
+def test_a_mail_adding_formats_to_documents_already_sent_is_a_supplement(have, kinds, expected):
+    from pipeline.delivery.attachments import Item
+    from pipeline.delivery.distribute import added_formats
+    from pipeline.delivery.ledger import Delivered
+    items = [Item(f"x.{kind}", kind, f"{kind}:{sha}", {"path": f"rep/{name}", "sha256": sha} if name else None)
+             for kind, name, sha in kinds]
+    assert added_formats(items, Delivered(dict(have))) == expected
