@@ -303,3 +303,36 @@ def test_a_mail_adding_formats_to_documents_already_sent_is_a_supplement(have, k
     items = [Item(f"x.{kind}", kind, f"{kind}:{sha}", {"path": f"rep/{name}", "sha256": sha} if name else None)
              for kind, name, sha in kinds]
     assert added_formats(items, Delivered(dict(have))) == expected
+
+
+def test_a_scope_of_all_sends_a_lead_every_document_inside_their_unit_in_one_mail(outputs, inputs_copy):
+    (inputs_copy / "recipients.csv").write_text(
+        "层级,对象,邮箱,姓名,范围\n"
+        "team,上海一组,sh1.lead@example.com,上海一组主管,all\n"
+        "team,杭州组,hz.lead@example.com,杭州组主管,\n"
+        "region,华南区,south.head@example.com,华南区总监,ALL\n"
+        "region,华东区,east.head@example.com,华东区总监,own\n", encoding="utf-8")
+    result = run(outputs, {}, inputs=inputs_copy)
+    assert result.count("sent") >= 4
+    box = outputs / "outbox" / "2025-10"
+
+    def names(address: str) -> list[str]:
+        [message] = [BytesParser(policy=policy.default).parsebytes((box / f"{address}.eml").read_bytes())]
+        return sorted(part.get_filename() for part in message.iter_attachments())
+
+    # 上海一组 (张伟, 王芳, 李娜): the team's two documents and its three reps' two each
+    lead = names("sh1.lead@example.com")
+    assert len(lead) == 8 and sum("上海一组" in n for n in lead) == 2
+    assert {n.split("_")[1] for n in lead} == {"上海一组", "张伟(S1001)", "王芳(S1002)", "李娜(S1003)"}
+    # 华南区 (广州组, 深圳组, 6 reps): 1 + 2 + 6 units, 2 documents each
+    assert len(names("south.head@example.com")) == 18
+    assert len(names("hz.lead@example.com")) == 2 and len(names("east.head@example.com")) == 2
+
+
+def test_a_bad_scope_is_named_by_validate_with_file_line_and_column(inputs_copy):
+    (inputs_copy / "recipients.csv").write_text(
+        "level,unit,email,scope\nteam,上海一组,sh1.lead@example.com,everyone\n", encoding="utf-8")
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2
+    assert "recipients.csv 第2行 列「scope」" in result.output + result.stderr
+    assert "everyone" in result.output + result.stderr and "Traceback" not in result.output
