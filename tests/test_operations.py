@@ -267,6 +267,9 @@ def test_a_format_added_later_sends_only_the_new_attachments_and_status_waits_fo
     _, workbook = smtp.to("ceo@example.com")
     assert [p.get_filename() for p in workbook.iter_attachments()] == ["2025-10_销售指标.xlsx"]
     assert not workbook["Subject"].startswith("【更新】")
+    # it says what it adds to the mail sent before, not the very same subject again
+    assert workbook["Subject"] == "【2025-10】公司 销售月度工作计划与总结（补发：Excel）"
+    assert "本邮件补发此前已发送文档的Excel版本" in workbook.get_body(("plain",)).get_content()
     assert cli("status", outputs).exit_code == 0
 
 

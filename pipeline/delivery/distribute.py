@@ -94,15 +94,17 @@ def read_catalog(inputs_dir: Path) -> Catalog:
 
 def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
     """One mail per address with the documents of every unit it is listed for; warnings for the rest."""
-    listed = [(row.email, row.rep_name, "rep", row.rep_id, None) for row in org.itertuples() if row.email]
+    listed = [(row.email, row.rep_name, "rep", row.rep_id, None, "own") for row in org.itertuples() if row.email]
     for row in recipients.to_dict("records"):
         unit = (resolve_rep(row["unit"], org)[0] or row["unit"]) if row["level"] == "rep" else row["unit"]
-        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行"))
+        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行",
+                       row.get("scope") or "own"))
 
     present = {(d["level"], d["unit"]) for d in manifest["documents"]}
+    hierarchy = Org(org)
     wanted: dict[str, dict] = {}
     warnings = []
-    for email, name, level, unit, where in listed:
+    for email, name, level, unit, where, scope in listed:
         if (level, unit) not in present:
             warnings.append(f"{where or 'org.csv'}：{manifest['month']} 没有「{unit}」"
                             f"（{schema.LEVEL_NAMES[level]}）的文档，{email} 不会收到它")
@@ -110,12 +112,20 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
         entry = wanted.setdefault(email.casefold(), {"email": email, "name": name, "units": set()})
         entry["name"] = entry["name"] or name
         entry["units"].add((level, unit))
+        if scope == "all":
+            entry["units"] |= units_inside(hierarchy, level, unit) & present
     mails = []
     for entry in wanted.values():
         documents = [d for d in manifest["documents"] if (d["level"], d["unit"]) in entry["units"]]
         units = list(dict.fromkeys((d["level"], d["unit"]) for d in documents))
         mails.append(Mail(entry["email"], entry["name"], units, documents))
     return mails, warnings
+
+
+def units_inside(org: Org, level: str, unit: str) -> set[tuple[str, str]]:
+    """Every (level, unit) inside `unit` of `level`: its regions, teams and reps, as deep as they go."""
+    below = schema.LEVELS[schema.LEVELS.index(level) + 1:]
+    return {(inner, org.unit_of(rep, inner)) for rep in org.reps(level, unit) for inner in below}
 
 
 def rows_by_unit(metrics_rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
@@ -381,7 +391,7 @@ class _Delivery:
         is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
         files = [self.maker.attachment(item) for item in items]
         rows = self.ledger.parts(self.transport.name, self.planned.month, mail.recipient)
-        build = self._builder(mail, is_update, rows, items)
+        build = self._builder(mail, is_update, rows, items, () if is_update else added_formats(items, have))
         unknown, files = _in_flight(rows, files)
         parts = [(chunk, build(chunk, entry.part, entry.parts, entry.message_id)) for chunk, entry in unknown]
         try:
@@ -400,13 +410,17 @@ class _Delivery:
             outcome.attached += [a.name for a in chunk]
         return outcome
 
-    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], sending: list[Item]):
+    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], sending: list[Item],
+                 supplement: tuple[str, ...] = ()):
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
-        has the subject and headlines of what this run is `sending` the recipient, whole."""
+        has the subject and headlines of what this run is `sending` the recipient, whole, titled
+        by the months those attachments belong to; `supplement` names the formats it adds to
+        documents the recipient already has (补发)."""
         months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached([i.name for i in sending])
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
-                          by_month=".." in self.planned.month)
+                          by_month=len(months) > 1)
+        shown = range_key(months) if months else self.planned.month
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -415,8 +429,8 @@ class _Delivery:
                 if self.resend and previous is not None and previous.status == SENT:
                     marks.append(f"resend-{previous.attempts}")
                 msg_id = message_id(self.planned.month, mail.recipient, [*_identities(chunk), *marks])
-            return compose(self.options.sender, mail.recipient, mail.name, self.planned.month, lines, chunk, msg_id,
-                           is_update, Marks(is_update, part, count), documents)
+            return compose(self.options.sender, mail.recipient, mail.name, shown, lines, chunk, msg_id,
+                           is_update, Marks(is_update, part, count, supplement=supplement), documents)
         return build
 
     def _send_part(self, recipient: str, chunk: list[Attachment], message, is_update: bool) -> str | None:
@@ -442,6 +456,24 @@ class _Delivery:
             self.ledger.delivered(*key, part, msg_id, [(a.name, a.sha256, a.identity) for a in chunk],
                                   [self.planned.month_of(a.identity) for a in chunk])
         return error
+
+
+FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel"}
+
+
+def added_formats(items: list[Item], have: Delivered) -> tuple[str, ...]:
+    """The formats (`PDF`, `Excel`) that `items` add to documents the recipient already has as
+    they are now, when that is all they are (a later run with more SALESREPORT_ATTACH); else ()."""
+    documents = {name for name, identity in have.by_name.items() if name.endswith(".docx")}
+    if not documents:
+        return ()
+    added = []
+    for item in items:
+        if item.kind == "docx" or (item.document is not None
+                                   and not have.has(Path(item.document["path"]).name, item.document["sha256"])):
+            return ()
+        added.append(FORMAT_NAMES[item.kind])
+    return tuple(dict.fromkeys(added))
 
 
 def _part_of(message) -> tuple[int, int]:

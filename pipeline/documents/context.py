@@ -167,13 +167,16 @@ def _overview(rows: list) -> str:
 
 
 def achievement_chart(rows: list, catalog: Catalog) -> ChartSpec:
-    """Achievement per metric against the 100% line; an incomplete metric is named without a bar,
-    since its total would draw a gap in the data as a shortfall."""
-    shown = [r for r in rows if not formats.is_missing(r.achievement)]
-    names = tuple(catalog[r.metric].name + ("（数据不全）" if r.status == STATUS_INCOMPLETE else "") for r in shown)
-    values = tuple(None if r.status == STATUS_INCOMPLETE else float(r.achievement) for r in shown)
-    return with_labels(ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0)),
-                       formats.achievement)
+    """Achievement per metric against the 100% line. An incomplete metric keeps its bar, hatched
+    grey and labelled with its coverage (`95.8%（已报 11/12）`), so its total is not read as a
+    shortfall; a metric without an achievement (no actual, no target) is named without a bar."""
+    names = tuple(catalog[r.metric].name + (f"（{status_text(r.status)}）" if r.status in GAP_STATUSES else "")
+                  for r in rows)
+    values = tuple(None if formats.is_missing(r.achievement) else float(r.achievement) for r in rows)
+    labels = (tuple("" if value is None else analysis.achievement_text(r) for r, value in zip(rows, values)),)
+    muted = tuple(i for i, r in enumerate(rows) if r.status == STATUS_INCOMPLETE and values[i] is not None)
+    return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0),
+                     labels=labels, muted=muted)
 
 
 def members_chart(members: list, labels: dict[str, str], main: list[str], catalog: Catalog,

@@ -30,7 +30,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from pipeline.documents import fields, wordchart
-from pipeline.documents.charts import ChartSpec
+from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
 from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
 
@@ -256,7 +256,8 @@ class _Compiled:
         def place(spec: ChartSpec) -> str:
             parts = self.layout(len(charts) + 1).charts[len(charts)]
             charts.append(spec)
-            return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm)
+            return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm,
+                                       description(spec))
 
         values = prepared(context, place, key)
         content = {"document": self._document(values)}
