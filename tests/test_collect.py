@@ -15,14 +15,16 @@ import pytest
 from lxml import etree
 
 from pipeline import fieldtag
-from pipeline.inputs.returned import clean
+from pipeline.fieldtag import Identity
+from pipeline.inputs.returned import Returned, ReturnedField, clean, judge
 
 from .conftest import SAMPLE_INPUTS, invoke
-from .docx_reading import body_text, document_controls, rows_of_cells
+from .docx_reading import body_text, document_controls, rows_of_cells, table_with_header
 from .filling import _w, fill, parts, tags, write_parts
 
 TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
 NEXT_STEP, HIGHLIGHT, PROBLEM = 7, 5, 6  # columns of Table 2
+TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
 
 
 def summary(outputs: Path, month: str, level: str, label: str) -> Path:
@@ -59,6 +61,8 @@ def round_trip(tmp_path_factory):
          author="张伟", out=back / "上海一组_总结.docx")
     fill(summary(outputs, "2025-10", "region", "华东区"), {"回款金额·成功经验/亮点": "回款周会逐单跟进，逾期款清零"},
          author="华东区经理", out=back / "华东区_总结.docx")
+    fill(plan(outputs, "2025-11", "rep", LI_NA), {"销售额·具体任务描述": "宝钢签约后跟进首批订单交付"},
+         author="李娜", out=back / "李娜_11月计划.docx")
     collect = invoke("collect", back, "--inputs", inputs, "--outputs", outputs)
     again = invoke("report", "--month", "2025-10..2025-11", "--inputs", inputs, "--outputs", outputs, "-q")
     assert again.exit_code == 0, again.output
@@ -70,7 +74,7 @@ def test_collect_takes_every_filled_field_with_who_and_when(round_trip):
     assert result.exit_code == 0, result.output
     assert "收取 " in result.output and "新增 2" in result.output and "拒收 0" in result.output
     rows = {(r["unit"], r["metric"], r["section"]): r for r in collected(round_trip["inputs"])}
-    assert len(rows) == 4  # the fields left as placeholders are no notes
+    assert len(rows) == 5  # the fields left as placeholders are no notes
     li = rows[("S1003", "sales", "next_step")]
     assert li["text"] == "宝钢项目11月第2周签约\n每周两次同步采购部"
     assert (li["month"], li["level"], li["author"], li["modified"]) == ("2025-10", "rep", "李娜", "2025-11-03T09:00:00Z")
@@ -87,6 +91,8 @@ def test_the_next_report_shows_each_text_where_it_was_written(round_trip):
     assert team["拜访次数"][PROBLEM].text == "拜访集中在月末，前两周空档"
     region = rows_of_cells(summary(outputs, "2025-10", "region", "华东区"), TABLE2)
     assert region["回款金额"][HIGHLIGHT].text == "回款周会逐单跟进，逾期款清零"
+    task = next(row for row in table_with_header(plan(outputs, "2025-11", "rep", LI_NA), TABLE1) if row[0] == "销售额")
+    assert task[2] == "宝钢签约后跟进首批订单交付"
     # where a text now stands, its field is gone
     titles = {c["title"] for c in document_controls(summary(outputs, "2025-10", "rep", LI_NA))}
     assert "销售额·下月改进措施" not in titles and "新客户开发数量·下月改进措施" in titles
@@ -113,9 +119,9 @@ def test_next_months_plan_carries_last_months_collected_next_steps(round_trip):
 def test_collect_list_shows_what_is_held_per_unit_and_from_which_file(round_trip):
     result = invoke("collect", "--list", "--inputs", round_trip["inputs"])
     assert result.exit_code == 0
-    line = next(line for line in result.output.splitlines() if "S1003" in line)
+    line = next(line for line in result.output.splitlines() if line.startswith("2025-10 个人 S1003"))
     assert "2025-10 个人 S1003：2 条" in line and "李娜_总结.docx" in line and "李娜" in line
-    assert "共 4 条，3 个单位" in result.output
+    assert "共 5 条，4 个单位" in result.output
 
 
 # Refusals, idempotence, versions: against the session's sample report, each with its own inputs.
@@ -255,6 +261,20 @@ def test_only_the_months_asked_for_are_collected(sample_report, tmp_path):
     assert result.exit_code == 0
     assert "跳过" in result.output and "2025-10 的文档" in result.output
     assert not (tmp_path / "inputs" / "notes_collected.csv").exists()
+
+
+def test_a_cause_field_is_collected_with_its_cause_and_a_foreign_key_refused():
+    key, other = b"k" * 32, b"o" * 32
+    fields = tuple(ReturnedField(fieldtag.tag(Identity("2025-10", "rep", "S1003", "summary", "sales", "variance_reason",
+                                                       cause), key), f"销售额·差异原因（{cause}）", text, len(text))
+                   for cause, text in (("主观", "拜访不足"), ("客观", "")))
+    document = Returned("li.docx", fields, author="李娜", modified="2025-11-03T09:00:00Z")
+    judged = judge(document, key, lambda document: True)
+    assert judged.status == "taken"
+    assert [(n["section"], n["metric"], n["cause"], n["text"]) for n in judged.notes] == [
+        ("variance_reason", "sales", "主观", "拜访不足")]  # the 客观 field was left empty
+    refused = judge(document, other, lambda document: True)  # the tags of another outputs folder
+    assert refused.status == "refused" and "签名不符" in refused.reason and not refused.notes
 
 
 # Editors and flattened documents
