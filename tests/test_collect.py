@@ -16,6 +16,7 @@ from lxml import etree
 
 from pipeline import fieldtag
 from pipeline.fieldtag import Identity
+from pipeline.inputs import load
 from pipeline.inputs.returned import Returned, ReturnedField, clean, judge
 
 from .conftest import SAMPLE_INPUTS, invoke
@@ -348,6 +349,18 @@ def test_a_hostile_document_is_refused_without_being_expanded(sample_report, tmp
     assert result.exit_code == 2
     assert "拒收" in result.stderr and reason in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("limit, reason", [(5_000, "文件超过"), ("between", "解压后超过")])
+def test_a_returned_file_past_the_input_readers_size_limits_is_refused(sample_report, tmp_path, monkeypatch,
+                                                                       limit, reason):
+    path = fill(summary(sample_report.parent, "2025-10", "rep", LI_NA), {"改进措施": "写了"}, out=tmp_path / "big.docx")
+    if limit == "between":  # the file within the limit, its parts decompressed past it
+        limit = path.stat().st_size + 1_000
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", limit)
+    result = _collect(tmp_path / "inputs", sample_report, path)
+    assert result.exit_code == 2
+    assert f"big.docx：{reason}" in result.stderr
 
 
 def test_a_file_that_is_no_document_is_refused_and_named(sample_report, tmp_path):
