@@ -150,12 +150,14 @@ def _twips(cm: float) -> int:
     return round(cm / 2.54 * 1440)
 
 
-def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, header_rows: int = 1) -> None:
+def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, header_rows: int = 1,
+                 split_rows: bool = False) -> None:
     """Fixed column widths that Word and LibreOffice both honour, and rows that behave on page breaks.
 
     Sets the table's width and fixed layout, its grid (w:tblGrid/w:gridCol, which LibreOffice
     reads) and every cell's width (w:tcW, which Word reads); the first `header_rows` rows repeat
-    on each page (w:tblHeader) and no row breaks across pages (w:cantSplit).
+    on each page (w:tblHeader) and no row breaks across pages (w:cantSplit) — with `split_rows`,
+    only the header rows: a row of long texts may then break rather than leave half a page empty.
     Apply it to every table a template has, after its cells are filled.
     """
     if len(widths_cm) != len(table.columns):
@@ -185,12 +187,13 @@ def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, head
         for tag in ("w:cantSplit", "w:tblHeader"):
             for old in row_properties.findall(qn(tag)):
                 row_properties.remove(old)
-        row_properties.append(OxmlElement("w:cantSplit"))  # w:cantSplit comes before w:tblHeader
+        if position < header_rows or not split_rows:
+            row_properties.append(OxmlElement("w:cantSplit"))  # w:cantSplit comes before w:tblHeader
         if repeat_header and position < header_rows:
             row_properties.append(OxmlElement("w:tblHeader"))
 
 
-def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: int = 0) -> None:
+def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: int = 0, split_rows: bool = False) -> None:
     """A table with a repeated header row and one row per item of `loop` (`row in table1`).
 
     `columns` are (heading, field, width in cm[, field holding the cell's fill colour]). The rows {%tr for %} and {%tr endfor %}
@@ -220,7 +223,7 @@ def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: in
         write_cell(table.rows[number].cells[0], text)
     for number, keep in data.items():
         _data_row(table.rows[number], variable, columns, merged, keep)
-    fix_geometry(table, [column[2] for column in columns])
+    fix_geometry(table, [column[2] for column in columns], split_rows=split_rows)
 
 
 def _data_row(row, variable: str, columns: list[tuple[str, str, float]], merged: int, keep: bool) -> None:
@@ -431,7 +434,7 @@ def build_plan(path: Path) -> None:
     loop_table(doc, "row in table1", [
         ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 3.7),
         ("负责人", "owner", 1.9), ("计划完成时间", "due", 2.4), ("完成标准", "done_criteria", 2.3),
-        ("备注(资源/风险)", "notes", 2.8)], merged=2)
+        ("备注(资源/风险)", "notes", 2.8)], merged=2, split_rows=True)
 
     doc.add_heading("三、策略与资源需求", level=1)
     doc.add_heading("（一）销售策略", level=2)
@@ -510,7 +513,7 @@ def build_summary(path: Path) -> None:
         # and the figures for `141.2万元` on one line
         ("核心指标", "metric", 2.2), ("月度目标", "target", 2.2), ("实际完成", "actual", 2.2),
         ("达成率", "achievement", 2.5, "fill"), ("差异原因分析", "reason", 4.2), ("成功经验/亮点", "highlight", 4.1),
-        ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)])
+        ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)], split_rows=True)
     doc.add_paragraph("{%p if reasons %}")
     doc.add_paragraph("整体差异原因：")
     bullets(doc, "reasons")

@@ -29,7 +29,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.documents import fields, wordchart
+from pipeline.documents import fields, layout, wordchart
 from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
 from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
@@ -130,6 +130,7 @@ def render_bytes_reference(template: Path, context: dict, key: bytes | None = No
         document.render(prepared(context, place, key), jinja_env=_environment(), autoescape=True)
         _order_cell_properties(document.docx.element.body)
         _dress_controls(document.docx.element.body)
+        layout.hold_layout(document.docx.element.body)
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
@@ -282,6 +283,7 @@ class _Compiled:
         root.replace(root.find(qn("w:body")), tree)
         _order_cell_properties(tree)
         _dress_controls(tree)
+        layout.hold_layout(tree)
         return serialize_part_xml(root)
 
     def _properties(self, values: dict) -> bytes:
