@@ -96,9 +96,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def _plain(value) -> Markup:
     """A value as plain text for a document property (`{{ title|plain }}`): python-docx escapes
-    property text itself, so not escaped here too; characters XML cannot hold dropped."""
+    property text itself, so not escaped here too; characters XML cannot hold dropped; at most
+    the 255 characters a core property holds (python-docx refuses more)."""
     text = value.unescape() if isinstance(value, Markup) else str(value)
-    return Markup(_NOT_XML.sub("", text))
+    return Markup(_NOT_XML.sub("", text)[:255])
 
 
 _ENVIRONMENT.filters["plain"] = _plain
