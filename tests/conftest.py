@@ -43,8 +43,8 @@ def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def entries(folder: Path) -> list[str]:
-    """What a run left in `folder`, apart from its (empty, reusable) lock files and the key of
-    its fill-in fields (`.fields.key`, created once, kept on purpose)."""
+    """What a run left in `folder`, apart from its (empty, reusable) lock files and the key that
+    signs the documents' fill-in fields (made once, kept)."""
     return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock") and p.name != ".fields.key")
 
 

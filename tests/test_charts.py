@@ -167,3 +167,10 @@ def test_every_chart_has_alt_text_with_its_key_figures(sample_report):
     assert alt[0].startswith("柱形图「各项指标达成率」。达成率：销售额 92.5%，新客户开发数量 80%，")
     assert "活动参与量（数据不全） 95.8%（已报 11/12）" in alt[0] and alt[0].endswith("参考线：目标 100%。")
     assert "10月 185万元" in alt[1]  # the trend: October's actual with its unit
+
+
+def test_a_reps_chart_names_a_metric_without_an_actual_instead_of_leaving_it_out(sample_report):
+    # S1012 孙浩 reported no 活动参与量 (inputs/actuals.csv): named, with no bar
+    (title, series, categories, _), *_ = charts(document(sample_report, "rep", "S1012", "summary"))
+    assert title == "各项指标达成率" and "活动参与量（缺实际数据）" in categories
+    assert len(series["达成率"]) == len(categories) - 1  # every other metric has its bar

@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import shutil
 
 import pandas as pd
 from openpyxl import Workbook
@@ -88,8 +89,8 @@ def test_a_messy_export_gives_the_same_figures_and_documents(tmp_path):
     messy = messy_copy(tmp_path / "messy")
     clean_out, messy_out = tmp_path / "clean_out", tmp_path / "messy_out"
     assert invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", clean_out).exit_code == 0
-    messy_out.mkdir()  # the same key signs the fill-in fields of both
-    (messy_out / ".fields.key").write_bytes((clean_out / ".fields.key").read_bytes())
+    messy_out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(clean_out / ".fields.key", messy_out)  # the same key signs the same fill-in fields
     result = invoke("report", "--month", "2025-10", "--inputs", messy, "--outputs", messy_out)
     assert result.exit_code == 0, result.stderr
     clean_csv = (clean_out / "2025-10" / "metrics.csv").read_bytes()

@@ -94,12 +94,15 @@ _ENVIRONMENT = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+PROPERTY_LIMIT = 255  # characters a core property may hold (python-docx refuses more)
+
+
 def _plain(value) -> Markup:
     """A value as plain text for a document property (`{{ title|plain }}`): python-docx escapes
-    property text itself, so not escaped here too; characters XML cannot hold dropped; at most
-    the 255 characters a core property holds (python-docx refuses more)."""
-    text = value.unescape() if isinstance(value, Markup) else str(value)
-    return Markup(_NOT_XML.sub("", text)[:255])
+    property text itself, so not escaped here too; characters XML cannot hold dropped; cut to
+    the 255 characters a property holds (a title of an absurdly long unit name ends in `…`)."""
+    text = _NOT_XML.sub("", value.unescape() if isinstance(value, Markup) else str(value))
+    return Markup(text if len(text) <= PROPERTY_LIMIT else text[:PROPERTY_LIMIT - 1] + "…")
 
 
 _ENVIRONMENT.filters["plain"] = _plain
