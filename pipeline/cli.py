@@ -693,6 +693,63 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
             say(f"{month}: 还没有报告（该月没有目标数据或尚未运行 report），不审批")
 
 
+def _some_months(ctx, param, value):
+    """--month of collect: a month or a range; left out, every month."""
+    return None if value is None else _months(ctx, param, value)
+
+
+@main.command(short_help="收回填写过的文档：把填写栏中的文字收进 inputs/notes_collected.csv。")
+@click.argument("paths", nargs=-1, metavar="PATH...", type=click.Path(path_type=Path))
+@inputs_option
+@outputs_option
+@click.option("--month", "months", callback=_some_months, metavar="YYYY-MM[..YYYY-MM]",
+              help="只收这个月份（或范围）的文档；省略时收所有月份。")
+@click.option("--list", "listing", is_flag=True, help="列出已收的文字：每个单位几条、来自哪个文件；不读取 PATH。")
+def collect(paths, inputs_dir, outputs_dir, months, listing):
+    """读取交回的文档（.docx，或附有 .docx 的邮件 .eml；也可以是包含它们的文件夹），把每个已填写的填写栏的文字作为备注写入 inputs/notes_collected.csv；之后运行 report 时它们像 notes.csv 一样出现在文档中并逐级汇总。
+
+    只收本工具发出、签名相符、留在原文档中的填写栏：标记被改动、从另一份文档移来或不属于任何已发出文档的，整份文档不收并说明原因（退出码 2），其余文档照收。
+    同一文档再收一次不会重复；同一填写栏以较新的版本（按文档的修改时间，相同时按收取顺序）为准。
+
+    \b
+    示例：
+      salesreport collect 交回/
+      salesreport collect 交回/李娜_总结.docx 邮件/回复.eml --month 2025-10
+      salesreport collect --list
+    """
+    from pipeline import collect as collecting
+    from pipeline.inputs.returned import describe
+
+    with _failing_clearly():
+        if listing:
+            rows = collecting.held(inputs_dir, months)
+            units: dict[tuple, list[dict]] = {}
+            for row in rows:
+                units.setdefault((row["month"], row["level"], row["unit"]), []).append(row)
+            for (month, level, unit), found in units.items():
+                files = "、".join(dict.fromkeys(f"{r['file']}（{r['author'] or '未署名'} {r['modified']}）" for r in found))
+                say(f"{month} {LEVEL_NAMES.get(level, level)} {unit}：{len(found)} 条，来自 {files}")
+            say(f"共 {len(rows)} 条，{len(units)} 个单位（{inputs_dir / 'notes_collected.csv'}）")
+            return
+        if not paths:
+            raise click.UsageError("请给出交回的文档或文件夹，如 salesreport collect 交回/")
+        result = collecting.collect(list(paths), inputs_dir, outputs_dir, months)
+    for judged, count in zip(result.judged, result.merged.counts):
+        if judged.status == "refused":
+            say(f"拒收 {judged.source}：{judged.reason}", err=True)
+        elif judged.status == "skipped":
+            say(f"跳过 {judged.source}：{judged.reason}")
+        else:
+            done = "，".join(f"{name} {count[key]}" for key, name in
+                            (("new", "新增"), ("replaced", "更新"), ("held", "已收过"), ("older", "较旧未用")) if count.get(key))
+            say(f"收取 {judged.source}（{describe(judged.document)}）：" + (done or "没有填写的内容"))
+    taken = sum(1 for j in result.judged if j.status == "taken")
+    say(f"共 {len(result.judged)} 份文档：收取 {taken}，拒收 {len(result.refused)}；"
+        + (f"已写入 {result.path}" if result.written else f"{result.path} 没有变化"))
+    if result.refused:
+        sys.exit(2)
+
+
 @main.command(short_help="建立一个可直接修改的工作文件夹：示例数据、模板和配置文件。")
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 def init(folder):

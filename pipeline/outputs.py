@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import secrets
 from pathlib import Path
 
 import pandas as pd
@@ -113,3 +115,29 @@ def read_manifest(outputs_dir: Path, month: str) -> dict:
     if not path.is_file():
         raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+FIELDS_KEY = ".fields.key"  # under outputs/: signs the fill-in fields' tags; never mailed or listed
+
+
+def fields_key(outputs_dir: Path, create: bool = True) -> bytes | None:
+    """The key that signs the fill-in fields of the documents under `outputs_dir`
+    (documents.fields): read from `outputs_dir/.fields.key`, or created there once (32 random
+    bytes as hex, readable by the owner only); None when there is none and `create` is false."""
+    path = outputs_dir / FIELDS_KEY
+    if not path.exists() and not create:
+        return None
+    if not path.exists():
+        outputs_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another run created it meanwhile
+            pass
+        else:
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(secrets.token_hex(32) + "\n")
+    text = path.read_text(encoding="ascii").strip()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise InputError([Problem(str(path), None, None, None,
+                                  "不是本工具生成的签名密钥（应为64位十六进制）；删除它会让已发出文档的填写栏无法核对")])
+    return bytes.fromhex(text)

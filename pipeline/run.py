@@ -90,6 +90,7 @@ class _Job:
     data: MonthData
     templates: dict[str, Path]
     staging: Path
+    key: bytes  # signs the fill-in fields (outputs.fields_key)
 
 
 UNITS_PER_TASK = 8  # small enough to spread the work evenly, large enough to keep hand-offs rare
@@ -106,7 +107,7 @@ def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[li
         spent["contexts"] += time.process_time() - started
         for kind, path in paths.items():
             started = time.process_time()
-            content = render.render_bytes(job.templates[kind], shown[kind])
+            content = render.render_bytes(job.templates[kind], shown[kind], job.key)
             rendered = time.process_time()
             (job.staging / path).write_bytes(content)
             spent["render"] += rendered - started
@@ -183,7 +184,8 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
     # a month without actuals yet gets plans only: its summaries wait for the actuals
     tasks = _tasks(month, data.org.all_units(), (PLAN,) if data.plans_only else tuple(KIND_NAMES))
     with publish.staged_month(outputs_dir, month) as staging:
-        documents, timings = _write_documents(_Job(data, templates, staging), tasks, workers, progress)
+        job = _Job(data, templates, staging, outputs.fields_key(outputs_dir))
+        documents, timings = _write_documents(job, tasks, workers, progress)
         if with_pdf:
             timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
         outputs.write_metrics_csv(staging / layout.METRICS, outputs.metrics_rows(data))

@@ -8,7 +8,6 @@ docxtpl finds it; a user may restyle, move or delete anything in Word afterwards
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import sys
@@ -40,7 +39,7 @@ def set_language(properties) -> None:
     language.set(qn("w:val"), language.get(qn("w:val")) or "en-US")
     language.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
 HEADER_FILL = "D9E2F3"
-FIXED_TIME = dt.datetime(2025, 1, 1)
+PLACEHOLDER_STYLE, PLACEHOLDER_COLOR = "PlaceholderText", "808080"  # as pipeline.documents.fields
 
 
 def set_fonts(style, east_asian: str, size: float | None = None, bold: bool | None = None,
@@ -151,12 +150,14 @@ def _twips(cm: float) -> int:
     return round(cm / 2.54 * 1440)
 
 
-def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, header_rows: int = 1) -> None:
+def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, header_rows: int = 1,
+                 split_rows: bool = False) -> None:
     """Fixed column widths that Word and LibreOffice both honour, and rows that behave on page breaks.
 
     Sets the table's width and fixed layout, its grid (w:tblGrid/w:gridCol, which LibreOffice
     reads) and every cell's width (w:tcW, which Word reads); the first `header_rows` rows repeat
-    on each page (w:tblHeader) and no row breaks across pages (w:cantSplit).
+    on each page (w:tblHeader) and no row breaks across pages (w:cantSplit) — with `split_rows`,
+    only the header rows: a row of long texts may then break rather than leave half a page empty.
     Apply it to every table a template has, after its cells are filled.
     """
     if len(widths_cm) != len(table.columns):
@@ -186,12 +187,13 @@ def fix_geometry(table, widths_cm: list[float], repeat_header: bool = True, head
         for tag in ("w:cantSplit", "w:tblHeader"):
             for old in row_properties.findall(qn(tag)):
                 row_properties.remove(old)
-        row_properties.append(OxmlElement("w:cantSplit"))  # w:cantSplit comes before w:tblHeader
+        if position < header_rows or not split_rows:
+            row_properties.append(OxmlElement("w:cantSplit"))  # w:cantSplit comes before w:tblHeader
         if repeat_header and position < header_rows:
             row_properties.append(OxmlElement("w:tblHeader"))
 
 
-def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: int = 0) -> None:
+def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: int = 0, split_rows: bool = False) -> None:
     """A table with a repeated header row and one row per item of `loop` (`row in table1`).
 
     `columns` are (heading, field, width in cm[, field holding the cell's fill colour]). The rows {%tr for %} and {%tr endfor %}
@@ -221,7 +223,7 @@ def loop_table(doc, loop: str, columns: list[tuple[str, str, float]], merged: in
         write_cell(table.rows[number].cells[0], text)
     for number, keep in data.items():
         _data_row(table.rows[number], variable, columns, merged, keep)
-    fix_geometry(table, [column[2] for column in columns])
+    fix_geometry(table, [column[2] for column in columns], split_rows=split_rows)
 
 
 def _data_row(row, variable: str, columns: list[tuple[str, str, float]], merged: int, keep: bool) -> None:
@@ -258,13 +260,85 @@ def title_block(doc) -> None:
     info.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def fix_properties(doc, title: str) -> None:
-    """Fixed document properties, so the same inputs give the same bytes."""
+def fix_properties(doc, kind_name: str) -> None:
+    """Document properties a reader sees in Word's 文件 › 信息: the document's own title (unit,
+    month, kind; rendered from `title`, unescaped so that `&` is not written twice), no dates
+    (none is true for a generated file, and dates would break byte-identical reruns)."""
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = title, "salesreport", "salesreport"
-    props.created = props.modified = FIXED_TIME
+    props.title = "{{ title|plain }}"
+    props.subject = f"销售团队{kind_name}"
+    props.keywords = f"{kind_name}; 销售; salesreport"
+    props.author, props.last_modified_by = "salesreport", "salesreport"
     props.revision = 1
     props.comments = ""
+    element = props._element
+    for name in ("created", "modified"):
+        for old in element.findall(qn(f"dcterms:{name}")):
+            element.remove(old)
+
+
+APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+           'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           '<Template>Normal.dotm</Template><TotalTime>0</TotalTime><Application>salesreport</Application>'
+           '<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate>'
+           '<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>')
+
+# The faces the documents use, as Word writes them in its font table (宋体/黑体: GB2312 charset 86).
+FONT_TABLE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:font w:name="SimSun"><w:altName w:val="宋体"/><w:panose1 w:val="02010600030101010101"/><w:charset w:val="86"/>'
+    '<w:family w:val="auto"/><w:pitch w:val="variable"/><w:sig w:usb0="00000003" w:usb1="288F0000" w:usb2="00000016" '
+    'w:usb3="00000000" w:csb0="00040001" w:csb1="00000000"/></w:font>'
+    '<w:font w:name="SimHei"><w:altName w:val="黑体"/><w:panose1 w:val="02010609060101010101"/><w:charset w:val="86"/>'
+    '<w:family w:val="modern"/><w:pitch w:val="fixed"/><w:sig w:usb0="800002BF" w:usb1="38CF7CFA" w:usb2="00000016" '
+    'w:usb3="00000000" w:csb0="00040001" w:csb1="00000000"/></w:font>'
+    '<w:font w:name="Arial"><w:panose1 w:val="020B0604020202020204"/><w:charset w:val="00"/><w:family w:val="swiss"/>'
+    '<w:pitch w:val="variable"/><w:sig w:usb0="E0002AFF" w:usb1="C0007843" w:usb2="00000009" w:usb3="00000000" '
+    'w:csb0="000001FF" w:csb1="00000000"/></w:font>'
+    '</w:fonts>')
+
+
+def word_native(doc) -> None:
+    """The package parts as Word 2013+ writes them for a Chinese document: not 兼容模式
+    (compatibilityMode 15), theme fonts in zh-CN with 宋体/黑体 as the East Asian theme faces, a
+    font table of the faces used, the application named as what wrote it."""
+    settings = doc.settings.element
+    for setting in settings.iter(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")
+    language = settings.find(qn("w:themeFontLang"))
+    language.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
+    for part in doc.part.package.iter_parts():
+        if part.partname.endswith("/app.xml"):
+            part._blob = APP_XML.encode("utf-8")
+        elif part.partname.endswith("/fontTable.xml"):
+            part._blob = FONT_TABLE.encode("utf-8")
+        elif part.partname.endswith("/theme1.xml"):
+            theme = part.blob.decode("utf-8")
+            for scheme, face in (("majorFont", HEADING_FONT), ("minorFont", BODY_FONT)):
+                theme = re.sub(rf"(<a:{scheme}>\s*)<a:latin typeface=\"[^\"]*\"/>(\s*)<a:ea typeface=\"[^\"]*\"/>",
+                               rf'\1<a:latin typeface="{LATIN_FONT}"/>\2<a:ea typeface="{face}"/>', theme)
+            part._blob = theme.encode("utf-8")
+
+
+def placeholder_style(doc) -> None:
+    """Word's 占位符文本 character style (grey), which the fill-in fields' hints are shown in."""
+    styles = doc.styles.element
+    style = OxmlElement("w:style")
+    style.set(qn("w:type"), "character")
+    style.set(qn("w:styleId"), PLACEHOLDER_STYLE)
+    for tag, value in (("w:name", "Placeholder Text"), ("w:basedOn", "DefaultParagraphFont"), ("w:uiPriority", "99"),
+                       ("w:semiHidden", None), ("w:rPr", None)):
+        child = OxmlElement(tag)
+        if value:
+            child.set(qn("w:val"), value)
+        style.append(child)
+    color = OxmlElement("w:color")
+    color.set(qn("w:val"), PLACEHOLDER_COLOR)
+    style.find(qn("w:rPr")).append(color)
+    styles.append(style)
 
 
 def slim(doc) -> None:
@@ -310,10 +384,12 @@ def new_document(landscape: bool):
     return doc
 
 
-def save(doc, title: str, path: Path) -> None:
+def save(doc, kind_name: str, path: Path) -> None:
     """Saved with fixed zip times, so rebuilding unchanged templates changes no byte."""
-    fix_properties(doc, title)
+    fix_properties(doc, kind_name)
     slim(doc)
+    placeholder_style(doc)
+    word_native(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
     path.write_bytes(stable_zip(buffer.getvalue()))
@@ -387,12 +463,13 @@ def build_plan(path: Path) -> None:
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("表1：销售团队月度工作计划表", style="Caption")
     # Widths to fit content in the 17 cm between the margins: the task description widest, the
-    # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line, "计划完成时间" 2.4 cm.
+    # target narrow; "备注(资源/风险)" needs 2.8 cm at 9 pt to stay on one line, "计划完成时间" 2.4 cm,
+    # 负责人 1.9 cm for a four-character name (华东二组) on one line (the names one a line).
     # Rows of one metric are grouped (`group`) so its name and target are one merged cell down its tasks.
     loop_table(doc, "row in table1", [
-        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 4.2),
-        ("负责人", "owner", 1.4), ("计划完成时间", "due", 2.4), ("完成标准", "done_criteria", 2.3),
-        ("备注(资源/风险)", "notes", 2.8)], merged=2)
+        ("核心指标", "metric", 2.1), ("月度目标", "target", 1.8), ("具体任务描述", "task", 3.7),
+        ("负责人", "owner", 1.9), ("计划完成时间", "due", 2.4), ("完成标准", "done_criteria", 2.3),
+        ("备注(资源/风险)", "notes", 2.8)], merged=2, split_rows=True)
 
     doc.add_heading("三、策略与资源需求", level=1)
     doc.add_heading("（一）销售策略", level=2)
@@ -483,7 +560,7 @@ def build_summary(path: Path) -> None:
         # and the figures for `141.2万元` on one line
         ("核心指标", "metric", 2.2), ("月度目标", "target", 2.2), ("实际完成", "actual", 2.2),
         ("达成率", "achievement", 2.5, "fill"), ("差异原因分析", "reason", 4.2), ("成功经验/亮点", "highlight", 4.1),
-        ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)])
+        ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)], split_rows=True)
     doc.add_paragraph("{%p if reasons %}")
     doc.add_paragraph("整体差异原因：")
     bullets(doc, "reasons")

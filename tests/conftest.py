@@ -70,8 +70,9 @@ def org_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def entries(folder: Path) -> list[str]:
-    """What a run left in `folder`, apart from its (empty, reusable) lock files."""
-    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
+    """What a run left in `folder`, apart from its (empty, reusable) lock files and the key that
+    signs the documents' fill-in fields (made once, kept)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock") and p.name != ".fields.key")
 
 
 def write_inputs(folder: Path, name: str, team: str, region: str, note: str, task: str) -> None:

@@ -51,3 +51,38 @@ def assert_well_formed(path: Path) -> None:
             etree.fromstring(data, etree.XMLParser(recover=False))
         except etree.XMLSyntaxError as error:  # pragma: no cover - the message is the point
             raise AssertionError(f"{path.name}:{name} is not well-formed: {error}") from error
+
+
+def controls(element) -> list[dict]:
+    """The content controls (w:sdt) inside an lxml `element` (a document body, a cell's `_tc`),
+    as a reader of Word's 开发工具 sees them: title (w:alias), tag, the text shown, and whether
+    that text is the greyed placeholder (w:showingPlcHdr) in the placeholder style."""
+    found = []
+    for sdt in element.iter(qn("w:sdt")):
+        properties = sdt.find(qn("w:sdtPr"))
+
+        def value(tag: str) -> str | None:
+            child = properties.find(qn(tag))
+            return None if child is None else child.get(qn("w:val"))
+
+        runs = sdt.findall(f"{qn('w:sdtContent')}/{qn('w:r')}")
+        found.append({"title": value("w:alias"), "tag": value("w:tag"),
+                      "text": "".join(t.text or "" for run in runs for t in run.iter(qn("w:t"))),
+                      "placeholder": properties.find(qn("w:showingPlcHdr")) is not None,
+                      "plain_text": properties.find(qn("w:text")) is not None,
+                      "greyed": bool(runs) and all(run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
+                                                   and run.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val"))
+                                                   == "PlaceholderText" for run in runs)})
+    return found
+
+
+def rows_of_cells(path: Path, header: list[str]) -> dict[str, list]:
+    """The table headed `header` as {first cell's text: [python-docx cells of the row]}."""
+    found = [t for t in Document(path).tables if [c.text for c in t.rows[0].cells] == header]
+    assert len(found) == 1, f"expected one table headed {header}, found {len(found)}"
+    return {row.cells[0].text: row.cells for row in found[0].rows[1:]}
+
+
+def document_controls(path: Path) -> list[dict]:
+    """Every content control of the document's body."""
+    return controls(Document(path).element.body)

@@ -60,8 +60,11 @@ def test_a_rep_on_a_three_month_streak_has_it_as_a_highlight_and_a_bare_result_i
 def test_a_month_met_after_a_miss_says_nothing_beyond_the_table():
     data = compute_month(make(sales(MONTHS, "A", [(100, 110), (100, 90), (100, 120)])), "2025-10")
     context = summary_context(data, unit(data, "rep", "A"))
-    assert context["highlights"] == [] and context["table2"][0]["highlight"] == ""
-    assert context["problems"] == [] and context["table2"][0]["problem"] == ""
+    # nothing generated: each is a field for a person to fill (issue 23)
+    assert [f.title for f in context["highlights"]] == ["成功经验"]
+    assert context["table2"][0]["highlight"].title == "销售额·成功经验/亮点"
+    assert [f.title for f in context["problems"]] == ["存在问题"]
+    assert context["table2"][0]["problem"].title == "销售额·存在问题与挑战"
 
 
 def test_a_missed_streak_and_the_member_carrying_the_gap_are_one_problem_item():
@@ -108,7 +111,10 @@ def test_many_causes_in_a_group_are_counted():
     notes = [note("2025-10", "rep", "A", "sales", "variance_reason", f"原因{i}。", "objective") for i in range(3)]
     data = compute_month(make(figures, notes), "2025-10")
     reason = summary_context(data, unit(data, "team", "一组"))["table2"][0]["reason"]
-    assert reason.startswith("客观（3条）：甲：原因0；甲：原因1；甲：原因2。\n")
+    written, *asked = reason.items
+    assert written.startswith("客观（3条）：甲：原因0；甲：原因1；甲：原因2。\n")
+    # the cause nobody gave is a field to fill, as the original asks (主观 and 客观 apart)
+    assert [(f.label, f.identity.cause, f.identity.section) for f in asked] == [("主观：", "主观", "variance_reason")]
 
 
 # 3. 存在问题: every missed or near metric once, notes beside it ----------------------------------

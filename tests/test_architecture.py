@@ -15,7 +15,7 @@ PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate
         "inputs.model", "compute.model", "status", "months", "numbers", "layout", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
         "compute.plan", "compute.month", "documents.tables", "inputs.opportunities", "compute.pipeline",
-        "documents.pipeline_context"]
+        "documents.pipeline_context", "fieldtag", "documents.fields", "documents.fill_in"]
 # The stages in order; a module may import its own stage and earlier ones. The ground (0) is below
 # every stage: what they all share (errors, status words, the month, the rounding core, the
 # output layout, the worker pool); it imports no stage. The top (5) may import anything.
@@ -23,12 +23,12 @@ GROUND, INPUTS, COMPUTE, DOCUMENTS, DELIVERY, TOP = range(6)
 STAGE_OF = {
     "pipeline": GROUND, "pipeline.errors": GROUND, "pipeline.status": GROUND, "pipeline.months": GROUND,
     "pipeline.numbers": GROUND, "pipeline.layout": GROUND, "pipeline.resources": GROUND,
-    "pipeline.workers": GROUND,
+    "pipeline.workers": GROUND, "pipeline.fieldtag": GROUND,
     "pipeline.inputs": INPUTS, "pipeline.config": INPUTS,  # the settings are read like the inputs
     "pipeline.compute": COMPUTE,
     "pipeline.documents": DOCUMENTS, "pipeline.outputs": DOCUMENTS, "pipeline.publish": DOCUMENTS,
     "pipeline.delivery": DELIVERY,
-    "pipeline.run": TOP, "pipeline.api": TOP, "pipeline.cli": TOP, "pipeline.starter": TOP, "pipeline.__main__": TOP,
+    "pipeline.run": TOP, "pipeline.api": TOP, "pipeline.cli": TOP, "pipeline.starter": TOP, "pipeline.collect": TOP, "pipeline.__main__": TOP,
 }
 # Known bends, each to be removed: (importer, imported).
 KNOWN_BACKWARD: set[tuple[str, str]] = set()

@@ -45,13 +45,16 @@ def test_company_summary_charts_hold_the_figures(sample_report):
     path = document(sample_report, "company", "公司", "summary")
     (title, series, categories, sheet), _trend, members = charts(path)
     assert title == "各项指标达成率"
-    # 孙浩 reported no 活动参与量: the metric is named without a bar rather than drawn as a shortfall
+    # 孙浩 reported no 活动参与量: the metric keeps its bar, marked 数据不全 (and hatched grey, below)
     assert categories == ["销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量（数据不全）",
                           "拜访次数", "跟进次数", "客户满意度", "投诉率"]
-    # 客户满意度 and 投诉率: 深圳组's only (inputs/*_process.csv), base-weighted
-    assert series["达成率"] == pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 249 / 240, 357 / 360,
-                                            (0.92 * 20 + 0.88 * 15 + 0.85 * 12) / 47 / 0.9,
-                                            0.02 / ((0.015 * 40 + 0.025 * 30 + 0.03 * 25) / 95)])
+    # 活动参与量 is incomplete: its bar kept (0.958, labelled with its coverage); 客户满意度 and 投诉率:
+    # 深圳组's only (inputs/*_process.csv), base-weighted
+    assert series["达成率"][:4] + series["达成率"][5:] == \
+        pytest.approx([0.925, 0.8, 0.32 / 0.35, 141.2 / 150, 249 / 240, 357 / 360,
+                       (0.92 * 20 + 0.88 * 15 + 0.85 * 12) / 47 / 0.9,
+                       0.02 / ((0.015 * 40 + 0.025 * 30 + 0.03 * 25) / 95)])
+    assert series["达成率"][4] == pytest.approx(0.958, abs=0.0005)
     assert series["目标 100%"] == [1.0] * 9
     assert sheet[1][:3] == ["销售额", 0.925, 1]  # the workbook Word's "Edit Data" opens
     m_title, m_series, m_categories, _ = members
@@ -142,3 +145,36 @@ def test_unusual_text_in_a_workbook_goes_through_xlsxwriter():
     for odd in (" 前后空格 ", "_x0041_", "<r>富文本</r>", "=1+1", "http://example.com"):
         spec = ChartSpec("t", (odd, "乙"), ((odd, (1.0, 2.0)),))
         assert chart_xml(spec)[1] == reference_workbook(spec)
+
+
+def test_an_incomplete_metric_keeps_a_hatched_grey_bar_labelled_with_its_coverage(sample_report):
+    doc = Document(document(sample_report, "company", "公司", "summary"))
+    rid = next(doc.element.body.iter("{%s}chart" % C["c"])).get(qn("r:id"))
+    root = etree.fromstring(doc.part.rels[rid].target_part.blob)
+    bars = root.find(".//c:ser", C)
+    [point] = bars.findall("c:dPt", C)
+    assert point.find("c:idx", C).get("val") == "4"  # 活动参与量（数据不全）
+    assert point.find(".//{http://schemas.openxmlformats.org/drawingml/2006/main}pattFill") is not None
+    labels = {label.find("c:idx", C).get("val"): "".join(label.find("c:tx", C).itertext())
+              for label in bars.iterfind("c:dLbls/c:dLbl", C)}
+    assert labels["4"] == "95.8%（已报 11/12）"
+
+
+def test_every_chart_has_alt_text_with_its_key_figures(sample_report):
+    manifest = json.loads((sample_report / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["documents"]:
+        doc = Document(sample_report / entry["path"])
+        frames = [inline.find(qn("wp:docPr")) for inline in doc.element.body.iter(qn("wp:inline"))]
+        assert frames and all(frame.get("descr") for frame in frames), entry["path"]
+    company = Document(document(sample_report, "company", "公司", "summary"))
+    alt = [inline.find(qn("wp:docPr")).get("descr") for inline in company.element.body.iter(qn("wp:inline"))]
+    assert alt[0].startswith("柱形图「各项指标达成率」。达成率：销售额 92.5%，新客户开发数量 80%，")
+    assert "活动参与量（数据不全） 95.8%（已报 11/12）" in alt[0] and alt[0].endswith("参考线：目标 100%。")
+    assert "10月 185万元" in alt[1]  # the trend: October's actual with its unit
+
+
+def test_a_reps_chart_names_a_metric_without_an_actual_instead_of_leaving_it_out(sample_report):
+    # S1012 孙浩 reported no 活动参与量 (inputs/actuals.csv): named, with no bar
+    (title, series, categories, _), *_ = charts(document(sample_report, "rep", "S1012", "summary"))
+    assert title == "各项指标达成率" and "活动参与量（缺实际数据）" in categories
+    assert len(series["达成率"]) == len(categories) - 1  # every other metric has its bar

@@ -358,4 +358,7 @@ def test_a_range_mail_sends_only_what_changed_since(tmp_path):
     message = BytesParser(policy=policy.default).parsebytes(
         (outputs / "outbox" / "2025-10..2025-11" / "zhang.wei@example.com.eml").read_bytes())
     body = message.get_body(("plain",)).get_content()
-    assert "2025年11月目标：" in body and "2025年10月要点" not in body
+    assert "2025年10月要点" not in body
+    # titled and described by the month its attachment belongs to, not the range asked for
+    assert message["Subject"] == "【2025-11】张伟 销售月度工作计划"
+    assert "附件是2025年11月的销售月度工作计划" in body and "2025年10月—" not in body

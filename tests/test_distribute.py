@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from email import policy
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 
 import pytest
@@ -67,6 +68,7 @@ def outputs(sample_report, tmp_path):
     """A private outputs/ holding the sample's 2025-10 report."""
     folder = tmp_path / "outputs"
     shutil.copytree(sample_report, folder / "2025-10")
+    shutil.copy(sample_report.parent / ".fields.key", folder)  # its key: a rerun gives the same documents
     return folder
 
 
@@ -213,6 +215,24 @@ def test_the_default_outbox_writes_one_eml_per_recipient_with_the_documents(outp
         assert attached(message) == expected[path.stem]
 
 
+def test_attachment_names_are_also_rfc_2047_name_on_content_type_for_every_client(outputs):
+    run(outputs, {})
+    raw = (outputs / "outbox" / "2025-10" / "east.head@example.com.eml").read_bytes()
+    # as munpack and older Outlook read it: the Content-Type's name=, each encoded word decoded
+    parsed = message_from_bytes(raw, policy=policy.compat32)
+    names = []
+    for part in parsed.walk():
+        if part.get_content_disposition() == "attachment":
+            value = part.get_param("name")
+            assert value.startswith("=?utf-8?b?") and all(len(word) <= 75 for word in value.split())
+            names.append(str(make_header(decode_header(value))))
+    assert sorted(names) == ["2025-10_公司_月度工作总结.docx", "2025-10_公司_月度工作计划.docx",
+                             "2025-10_华东区_月度工作总结.docx", "2025-10_华东区_月度工作计划.docx"]
+    # and RFC 2231's filename*= on Content-Disposition still, which newer clients read
+    modern = BytesParser(policy=policy.default).parsebytes(raw)
+    assert sorted(p.get_filename() for p in modern.iter_attachments()) == sorted(names) and b" filename*" in raw
+
+
 def test_outbox_delivery_does_not_count_as_smtp_delivery(smtp, outputs):
     run(outputs, {})
     assert run(outputs, smtp.env).count("sent") == 20
@@ -294,3 +314,52 @@ def test_the_outbox_says_written_to_the_outbox_and_smtp_says_sent(smtp, outputs,
     result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs)
     assert "已发送 east.head@example.com（4 个附件）" in result.output and "发件箱" not in result.output
     assert "2025-10: 发送 20，跳过 0" in result.output
+
+
+@pytest.mark.parametrize("have, kinds, expected", [
+    ({"a.docx": "A"}, [("pdf", "a.docx", "A")], ("PDF",)),
+    ({"a.docx": "A"}, [("pdf", "a.docx", "A"), ("xlsx", None, None)], ("PDF", "Excel")),
+    ({"a.docx": "A"}, [("pdf", "a.docx", "B")], ()),  # the document changed: not a 补发
+    ({"a.docx": "A"}, [("docx", "b.docx", "B"), ("pdf", "b.docx", "B")], ()),  # a new document
+    ({}, [("pdf", "a.docx", "A")], ()),  # nothing sent before
+])
+def test_a_mail_adding_formats_to_documents_already_sent_is_a_supplement(have, kinds, expected):
+    from pipeline.delivery.attachments import Item
+    from pipeline.delivery.distribute import added_formats
+    from pipeline.delivery.ledger import Delivered
+    items = [Item(f"x.{kind}", kind, f"{kind}:{sha}", {"path": f"rep/{name}", "sha256": sha} if name else None)
+             for kind, name, sha in kinds]
+    assert added_formats(items, Delivered(dict(have))) == expected
+
+
+def test_a_scope_of_all_sends_a_lead_every_document_inside_their_unit_in_one_mail(outputs, inputs_copy):
+    (inputs_copy / "recipients.csv").write_text(
+        "层级,对象,邮箱,姓名,范围\n"
+        "team,上海一组,sh1.lead@example.com,上海一组主管,all\n"
+        "team,杭州组,hz.lead@example.com,杭州组主管,\n"
+        "region,华南区,south.head@example.com,华南区总监,ALL\n"
+        "region,华东区,east.head@example.com,华东区总监,own\n", encoding="utf-8")
+    result = run(outputs, {}, inputs=inputs_copy)
+    assert result.count("sent") >= 4
+    box = outputs / "outbox" / "2025-10"
+
+    def names(address: str) -> list[str]:
+        [message] = [BytesParser(policy=policy.default).parsebytes((box / f"{address}.eml").read_bytes())]
+        return sorted(part.get_filename() for part in message.iter_attachments())
+
+    # 上海一组 (张伟, 王芳, 李娜): the team's two documents and its three reps' two each
+    lead = names("sh1.lead@example.com")
+    assert len(lead) == 8 and sum("上海一组" in n for n in lead) == 2
+    assert {n.split("_")[1] for n in lead} == {"上海一组", "张伟(S1001)", "王芳(S1002)", "李娜(S1003)"}
+    # 华南区 (广州组, 深圳组, 6 reps): 1 + 2 + 6 units, 2 documents each
+    assert len(names("south.head@example.com")) == 18
+    assert len(names("hz.lead@example.com")) == 2 and len(names("east.head@example.com")) == 2
+
+
+def test_a_bad_scope_is_named_by_validate_with_file_line_and_column(inputs_copy):
+    (inputs_copy / "recipients.csv").write_text(
+        "level,unit,email,scope\nteam,上海一组,sh1.lead@example.com,everyone\n", encoding="utf-8")
+    result = invoke("validate", "--month", "2025-10", "--inputs", inputs_copy)
+    assert result.exit_code == 2
+    assert "recipients.csv 第2行 列「scope」" in result.output + result.stderr
+    assert "everyone" in result.output + result.stderr and "Traceback" not in result.output

@@ -6,7 +6,7 @@ import json
 from docx import Document
 from docx.oxml.ns import qn
 
-from .docx_reading import assert_well_formed, body_text, table_with_header, tables
+from .docx_reading import assert_well_formed, body_text, controls, rows_of_cells, table_with_header, tables
 
 TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
 TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
@@ -62,8 +62,11 @@ def test_table2_narrative_cells_come_from_the_notes(sample_report):
     # 24场 target, 23场 reported; S1012 孙浩 silent: the 11 who reported made 23 of their 22, 华东区 13 of 12
     assert events[4] == "【数据】数据不全：孙浩未报实际完成数据。既有目标又已报的11人：较目标超出1场（达成104.5%）。" \
                         "超额贡献：华东区\u00a0+1场。环比+1场（已报人数：上月12人，本月11人）。"
-    # nothing notable: the highlight is left for a person; an incomplete month is no streak
-    assert events[5:] == ["", "【数据】孙浩未报实际完成数据。", "—"]
+    assert events[6] == "【数据】孙浩未报实际完成数据。"
+    # nobody wrote 活动参与量's 成功经验 or 下月改进措施: a field to fill, not `—`
+    cells = rows_of_cells(document(sample_report, "company", "公司", "summary"), TABLE2)["活动参与量"]
+    assert [[(c["title"], c["placeholder"]) for c in controls(cell._tc)] for cell in cells[5:]] == \
+        [[("活动参与量·成功经验/亮点", True)], [], [("活动参与量·下月改进措施", True)]]
 
 
 def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample_report):
@@ -78,7 +81,7 @@ def test_company_plan_table1_has_the_original_columns_and_everyones_tasks(sample
 def test_team_plan_lists_only_its_members_tasks(sample_report):
     rows = table_with_header(document(sample_report, "team", "上海一组", "plan"), TABLE1)
     # a row filled from the figures names every member carrying the target: 张伟、王芳、李娜
-    assert {name for row in rows[1:] for name in row[3].split("、")} - {"—"} == {"张伟", "王芳", "李娜"}
+    assert {name for row in rows[1:] for name in row[3].split("\n")} - {"—"} == {"张伟", "王芳", "李娜"}
     assert next(row for row in rows if row[0] == "销售额")[1] == "53万元"
 
 

@@ -321,6 +321,9 @@ def test_a_format_added_later_sends_only_the_new_attachments_and_status_waits_fo
     _, workbook = smtp.to("ceo@example.com")
     assert [p.get_filename() for p in workbook.iter_attachments()] == ["2025-10_销售指标.xlsx"]
     assert not workbook["Subject"].startswith("【更新】")
+    # it says what it adds to the mail sent before, not the very same subject again
+    assert workbook["Subject"] == "【2025-10】公司 销售月度工作计划与总结（补发：Excel）"
+    assert "本邮件补发此前已发送文档的Excel版本" in workbook.get_body(("plain",)).get_content()
     assert cli("status", outputs).exit_code == 0
 
 
@@ -469,37 +472,64 @@ def test_xlsx_holds_the_recipients_units_as_numbers_with_formats_and_fills(smtp,
     part, sheet = workbook_of(smtp.to("ceo@example.com")[0])
     assert part.get_filename() == "2025-10_销售指标.xlsx"
     assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert [c.value for c in sheet[1]][:9] == ["层级", "对象", "核心指标", "月度目标", "实际完成", "差异", "达成率",
-                                                "状态", "上月实际"]
+    header = [c.value for c in sheet[1]]
+    assert header[:12] == ["层级", "level", "对象", "unit", "核心指标", "metric", "月度目标", "实际完成", "差异", "达成率",
+                           "状态", "上月实际"]
+    column = {name: header.index(name) for name in header}
     assert sheet.freeze_panes == "A2"
-    rows = {r[2].value: r for r in sheet.iter_rows(min_row=2)}
+    rows = {r[column["核心指标"]].value: r for r in sheet.iter_rows(min_row=2)}
     company = {r["metric_name"]: r for r in metrics_rows(outputs) if r["level"] == "company"}
     assert set(rows) == set(company)
     sales = rows["销售额"]
-    assert (sales[3].value, sales[4].value) == (float(company["销售额"]["target"]) / 10000,
-                                                float(company["销售额"]["actual"]) / 10000) == (200, 185)
-    assert sales[3].number_format == '#,##0.00"万元"' and sales[3].data_type == "n"
-    assert sales[6].value == pytest.approx(0.925) and sales[6].number_format == "0.0%"
+    assert [sales[column[k]].value for k in ("层级", "level", "对象", "unit", "metric")] == \
+        ["公司", "company", "公司", "公司", "sales"]
+    assert (sales[column["月度目标"]].value, sales[column["实际完成"]].value) == \
+        (float(company["销售额"]["target"]) / 10000, float(company["销售额"]["actual"]) / 10000) == (200, 185)
+    assert sales[column["月度目标"]].number_format == '0"万元"' and sales[column["月度目标"]].data_type == "n"
+    assert sales[column["达成率"]].value == pytest.approx(0.925) and sales[column["达成率"]].number_format == "0.0%"
     rate = rows["老客户复购率"]
-    assert rate[3].value == pytest.approx(0.35) and rate[3].number_format == "0.0%"
+    assert rate[column["月度目标"]].value == pytest.approx(0.35) and rate[column["月度目标"]].number_format == "0%"
     # the year to date and last year's October (tests/test_history.py sums them from the sample files):
     # 1772万 target, 1693.6万 actual, 95.6%; October 2024 161.65万, +23.35万
-    assert [c.value for c in sheet[1]][12:] == ["本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化",
-                                                "本年累计月份"]
+    assert header[15:] == ["本年累计目标", "本年累计实际", "本年累计达成率", "去年同期实际", "同比变化", "本年累计月份"]
+    assert [sales[c].value for c in (15, 16, 18, 19)] == [1772, 1693.6, 161.65, 23.35]
+    assert sales[17].value == pytest.approx(16_936_000 / 17_720_000) and sales[17].number_format == "0.0%"
     # the months the year to date covers, as text (issue 22): sales back to January, 回款 since September
-    assert sales[17].value == "2025年1–10月" and rows["回款金额"][17].value == "2025年9–10月"
-    assert [sales[c].value for c in (12, 13, 15, 16)] == [1772, 1693.6, 161.65, 23.35]
-    assert sales[14].value == pytest.approx(16_936_000 / 17_720_000) and sales[14].number_format == "0.0%"
-    assert rows["新客户开发数量"][4].value == 12 and rows["新客户开发数量"][4].number_format == '#,##0"家"'
+    assert sales[20].value == "2025年1–10月" and rows["回款金额"][20].value == "2025年9–10月"
+    assert rows["新客户开发数量"][column["实际完成"]].value == 12
+    assert rows["新客户开发数量"][column["实际完成"]].number_format == '0"家"'
     summary = outputs / "2025-10" / "company" / "2025-10_公司_月度工作总结.docx"
     table = docx.Document(summary).tables[0]
     for doc_row in table.rows[1:]:  # the fills of the summary's 达成率 and 状态 cells
         metric, achieved, status = doc_row.cells[0].text, doc_row.cells[3], doc_row.cells[7]
         row = rows[metric]
-        assert row[6].fill.fgColor.rgb[-6:] == fill(achieved) and row[7].fill.fgColor.rgb[-6:] == fill(status)
-        assert status.text.startswith(row[7].value)
+        assert row[column["达成率"]].fill.fgColor.rgb[-6:] == fill(achieved)
+        assert row[column["状态"]].fill.fgColor.rgb[-6:] == fill(status)
+        assert status.text.startswith(row[column["状态"]].value)
     _, rep_sheet = workbook_of(smtp.to("zhang.wei@example.com")[0])
-    assert {(r[0].value, r[1].value) for r in rep_sheet.iter_rows(min_row=2)} == {("个人", "张伟(S1001)")}
+    assert {(r[0].value, r[2].value, r[3].value) for r in rep_sheet.iter_rows(min_row=2)} == {("个人", "张伟", "S1001")}
+
+
+def test_xlsx_differences_are_signed_and_a_rates_are_percentage_points_as_the_documents_say(smtp, outputs, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_ATTACH", "xlsx")
+    assert cli("distribute", outputs).exit_code == 0
+    _, sheet = workbook_of(smtp.to("ceo@example.com")[0])
+    header = [c.value for c in sheet[1]]
+    rows = {r[header.index("核心指标")].value: r for r in sheet.iter_rows(min_row=2)}
+    variance, change = header.index("差异"), header.index("环比")
+    rate = rows["老客户复购率"]  # 32% of 35%: the summary says −3个百分点
+    assert rate[variance].value == -3 and rate[variance].number_format == '+0"个百分点";"−"0"个百分点";0"个百分点"'
+    assert rows["销售额"][variance].value == -15 and rows["销售额"][variance].number_format.startswith('+0"万元";"−"0"万元"')
+    visits = rows["拜访次数"]  # 357 - 360: −3次 ... and a positive one has its +
+    assert visits[variance].number_format == '+0"次";"−"0"次";0"次"'
+    ahead = [r for r in rows.values() if r[variance].value > 0]  # a positive difference shows its +
+    assert ahead and all(r[variance].number_format.startswith("+") for r in ahead)
+    assert all(r[change].number_format.startswith("+") for r in rows.values() if r[change].value is not None)
+    # printed: landscape A4, one page wide, the header row on every page
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+    assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
+    assert sheet.print_title_rows.replace("$", "") == "1:1"
 
 
 def test_xlsx_writes_a_formula_looking_name_as_text(smtp, tmp_path, inputs_copy, monkeypatch):
@@ -512,7 +542,7 @@ def test_xlsx_writes_a_formula_looking_name_as_text(smtp, tmp_path, inputs_copy,
     [mail] = smtp.to("sz.lead@example.com")
     assert [p.get_filename() for p in mail.iter_attachments()] == ["2025-10_销售指标.xlsx"]
     _, sheet = workbook_of(mail)
-    cells = {row[1] for row in sheet.iter_rows(min_row=2)}
+    cells = {cell for row in sheet.iter_rows(min_row=2) for cell in (row[2], row[3])}
     assert {c.value for c in cells} == {"=1+1"} and {c.data_type for c in cells} == {"s"}
 
 

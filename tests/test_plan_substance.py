@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conftest import invoke
-from .docx_reading import body_text, table_with_header, tables
+from .docx_reading import body_text, controls, rows_of_cells, table_with_header, tables
 
 RISK_HEADER = ["风险", "应对措施"]
 
@@ -168,16 +168,19 @@ def test_a_task_due_next_week_is_named_even_where_no_target_is_due_yet(inputs_co
     assert weeks["第3周（10月15日—10月21日）"] == ["进度要求：截至10月21日（时间进度67.7%）累计应完成新客户开发数量1家。"]
 
 
-def test_a_metric_without_tasks_gets_a_line_from_the_figures_not_a_placeholder(sample_report):
-    rows = table_with_header(plan(sample_report, "rep", "刘洋(S1004)"),
-                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
+TABLE1 = ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"]
+
+
+def test_a_metric_without_tasks_gets_one_row_with_a_field_for_its_task_not_padding(sample_report):
+    path = plan(sample_report, "rep", "刘洋(S1004)")
+    rows = table_with_header(path, TABLE1)
     # 刘洋's October sales target by product line (inputs/targets_segments.csv): 9 + 5 + 3 = 17万
     sales = next(row for row in rows if row[0] == "销售额")
-    assert sales[1] == "17万元" and "（暂未分解任务）" not in sales[2]
-    assert sales[2:6] == ["按细分推进：A产品9万元、B产品5万元、C产品3万元，暂未分解到具体任务（上月实际14.1万元）",
-                          "刘洋", "10月31日前", "达到月度目标17万元"]
-    collection = next(row for row in rows if row[0] == "回款金额")  # not split: the target and last month
-    assert collection[2] == "按月度目标推进回款金额，暂未分解到具体任务（上月实际11.2万元）"
+    assert sales[1] == "17万元" and sales[3:7] == ["刘洋", "10月31日前", "达到月度目标17万元", "按细分：A产品9万元、B产品5万元、C产品3万元"]
+    task = controls(rows_of_cells(path, TABLE1)["销售额"][2]._tc)
+    assert [(c["title"], c["text"], c["placeholder"], c["greyed"]) for c in task] == \
+        [("销售额·具体任务描述", "填写具体任务：做什么、怎么做", True, True)]
+    assert "暂未分解" not in body_text(path) and not any("暂未分解" in cell for row in rows for cell in row)
 
 
 TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
@@ -208,18 +211,13 @@ def test_a_unit_with_its_own_note_shows_only_its_own(sample_report):
     assert region["销售额"][4].startswith("客观：杭州组两个项目签约延期至11月。\n【数据】")
 
 
-def test_a_team_metric_without_tasks_says_who_carries_its_target(sample_report):
-    rows = table_with_header(plan(sample_report, "team", "深圳组"),
-                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
-    collection = next(row for row in rows if row[0] == "回款金额")
+def test_a_team_metric_without_tasks_names_who_carries_its_target_one_name_a_line(sample_report):
+    path = plan(sample_report, "team", "深圳组")
+    rows = table_with_header(path, TABLE1)
+    collection = [row for row in rows if row[0] == "回款金额"]
     # inputs/targets.csv, October: S1010 150000, S1011 120000, S1012 110000 元 = 38万元; no 回款 task in 深圳组
-    assert collection[1:6] == ["38万元", "由吴昊15万元、徐丽12万元、孙浩11万元分担，暂未分解到具体任务", "吴昊、徐丽、孙浩",
-                               "10月31日前", "达到月度目标38万元"]
-
-
-def test_a_team_rate_without_tasks_lists_each_members_own_target(sample_report):
-    rows = table_with_header(plan(sample_report, "team", "上海一组"),
-                             ["核心指标", "月度目标", "具体任务描述", "负责人", "计划完成时间", "完成标准", "备注(资源/风险)"])
-    repurchase = next(row for row in rows if row[0] == "老客户复购率")
-    # inputs/targets.csv, October: S1001 40%, S1002 35%, S1003 30% — a rate is held, not shared out
-    assert repurchase[2] == "各销售代表目标：张伟40%、王芳35%、李娜30%，暂未分解到具体任务"
+    assert len(collection) == 1
+    assert collection[0][1:6] == ["38万元", "", "吴昊\n徐丽\n孙浩", "10月31日前", "达到月度目标38万元"]
+    assert [c["title"] for c in controls(rows_of_cells(path, TABLE1)["回款金额"][2]._tc)] == ["回款金额·具体任务描述"]
+    company = table_with_header(plan(sample_report, "company", "公司"), TABLE1)
+    assert next(row for row in company if row[0] == "拜访次数")[3] == "华东区\n华南区"  # not 华东/区、华/南区

@@ -2,6 +2,7 @@
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +24,8 @@ def written(folder: Path) -> dict[str, bytes]:
 def test_documents_and_manifest_are_the_same_bytes_with_one_or_two_workers(tmp_path):
     checked = check("2025-10", SAMPLE_INPUTS)
     write_report(checked, tmp_path / "one", TEMPLATES, workers=1)
+    (tmp_path / "two").mkdir()
+    shutil.copy(tmp_path / "one" / ".fields.key", tmp_path / "two")  # the same key signs the same fields
     write_report(checked, tmp_path / "two", TEMPLATES, workers=2)
     one, two = written(tmp_path / "one" / "2025-10"), written(tmp_path / "two" / "2025-10")
     assert len(one) == 38 + 4 and one == two  # metrics.csv, metrics_by_segment.csv, pipeline.csv, manifest.json

@@ -189,7 +189,7 @@ class _Delivery:
         is_update = any(have.replaces(i.name) and not have.has(i.name, i.identity) for i in items)
         files = [self.maker.attachment(item) for item in items]
         rows = self.ledger.parts(self.transport.name, self.planned.month, mail.recipient)
-        build = self._builder(mail, is_update, rows, items)
+        build = self._builder(mail, is_update, rows, items, () if is_update else added_formats(items, have))
         unknown, files = _in_flight(rows, files)
         parts = [(chunk, build(chunk, entry.part, entry.parts, entry.message_id)) for chunk, entry in unknown]
         try:
@@ -208,13 +208,17 @@ class _Delivery:
             outcome.attached += [a.name for a in chunk]
         return outcome
 
-    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], sending: list[Item]):
+    def _builder(self, mail: Mail, is_update: bool, rows: dict[int, Entry], sending: list[Item],
+                 supplement: tuple[str, ...] = ()):
         """Composes a part of `mail`: the same attachments and part give the same Message-ID (a
         deliberate --resend of a delivered part a new one), unless `msg_id` is given. Every part
-        has the subject and headlines of what this run is `sending` the recipient, whole."""
+        has the subject and headlines of what this run is `sending` the recipient, whole, titled
+        by the months those attachments belong to; `supplement` names the formats it adds to
+        documents the recipient already has (补发)."""
         months, documents = sorted({self.planned.month_of(i.identity) for i in sending}), attached(i.document["kind"] for i in sending if i.document)
         lines = headlines(mail, self.by_unit, months, self.planned.labels, self.planned.catalog,
-                          by_month=is_range(self.planned.month))
+                          by_month=len(months) > 1)
+        shown = range_key(months) if months else self.planned.month
 
         def build(chunk: list[Attachment], part: int, count: int, msg_id: str | None = None):
             if msg_id is None:
@@ -223,8 +227,8 @@ class _Delivery:
                 if self.resend and previous is not None and previous.status == SENT:
                     marks.append(f"resend-{previous.attempts}")
                 msg_id = message_id(self.planned.month, mail.recipient, [*_identities(chunk), *marks])
-            return compose(self.options.sender, mail.recipient, mail.name, self.planned.month, lines, chunk, msg_id,
-                           is_update, Marks(is_update, part, count), documents)
+            return compose(self.options.sender, mail.recipient, mail.name, shown, lines, chunk, msg_id,
+                           is_update, Marks(is_update, part, count, supplement=supplement), documents)
         return build
 
     def _send_part(self, recipient: str, chunk: list[Attachment], message, is_update: bool) -> str | None:
@@ -251,6 +255,24 @@ class _Delivery:
             self.ledger.delivered(*key, part, msg_id, [(a.name, a.sha256, a.identity) for a in chunk],
                                   [self.planned.month_of(a.identity) for a in chunk])
         return error
+
+
+FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel"}
+
+
+def added_formats(items: list[Item], have: Delivered) -> tuple[str, ...]:
+    """The formats (`PDF`, `Excel`) that `items` add to documents the recipient already has as
+    they are now, when that is all they are (a later run with more SALESREPORT_ATTACH); else ()."""
+    documents = {name for name, identity in have.by_name.items() if name.endswith(".docx")}
+    if not documents:
+        return ()
+    added = []
+    for item in items:
+        if item.kind == "docx" or (item.document is not None
+                                   and not have.has(Path(item.document["path"]).name, item.document["sha256"])):
+            return ()
+        added.append(FORMAT_NAMES[item.kind])
+    return tuple(dict.fromkeys(added))
 
 
 def _part_of(message) -> tuple[int, int]:

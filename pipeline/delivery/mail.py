@@ -5,6 +5,7 @@ cleared of line breaks and control characters first, so no input can inject a he
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
@@ -60,6 +61,7 @@ class Marks:
     part: int = 1
     parts: int = 1
     preview_for: str | None = None  # a test send of this recipient's mail
+    supplement: tuple[str, ...] = ()  # formats added to documents sent before (补发): PDF, Excel
 
 
 def header_text(text: str) -> str:
@@ -97,7 +99,8 @@ def subject(month: str, labels: list[str], is_update: bool, marks: Marks | None 
     if len(labels) > MAX_UNITS_IN_SUBJECT:
         shown += f"等{len(labels)}个单位"
     prefix = ("【预览】" if marks.preview_for else "") + ("【更新】" if is_update else "")
-    suffix = f"（{marks.part}/{marks.parts}）" if marks.parts > 1 else ""
+    suffix = (f"（补发：{'、'.join(marks.supplement)}）" if marks.supplement else "") \
+        + (f"（{marks.part}/{marks.parts}）" if marks.parts > 1 else "")
     return header_text(f"{prefix}【{month}】{shown} 销售月度{documents}{suffix}")
 
 
@@ -107,8 +110,10 @@ def period_label(month: str) -> str:
 
 
 def _part_note(marks: Marks) -> str:
-    return (f"本邮件是第 {marks.part}/{marks.parts} 封：附件超过单封邮件的大小上限，分 {marks.parts} 封发送。"
-            if marks.parts > 1 else "")
+    supplement = (f"本邮件补发此前已发送文档的{'、'.join(marks.supplement)}版本，文档内容没有变化。"
+                  if marks.supplement else "")
+    return supplement + (f"本邮件是第 {marks.part}/{marks.parts} 封：附件超过单封邮件的大小上限，分 {marks.parts} 封发送。"
+                         if marks.parts > 1 else "")
 
 
 def _headline_groups(headlines: list[UnitHeadline]) -> list[tuple[str, list[UnitHeadline]]]:
@@ -126,7 +131,7 @@ def _plain(greeting: str, month: str, names: list[str], held: str, headlines: li
     lines = [f"{greeting}，您好：", ""]
     if is_update:
         lines += ["本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。", ""]
-    if marks.parts > 1:
+    if _part_note(marks):
         lines += [_part_note(marks), ""]
     lines += [f"附件是{period_label(month)}的销售月度{held}，共 {len(names)} 份：", *[f"  - {n}" for n in names], ""]
     for title, group in _headline_groups(headlines):
@@ -152,7 +157,7 @@ def _html(greeting: str, month: str, names: list[str], held: str, headlines: lis
                         f"{cells}</tr>")
         tables.append(f'<p>{e(title)}</p><table style="border-collapse:collapse">{"".join(rows)}</table>')
     update = "<p><b>本邮件是更新：以下文档在上次发送后有变化，请以本邮件为准。</b></p>" if is_update else ""
-    update += f"<p>{e(_part_note(marks))}</p>" if marks.parts > 1 else ""
+    update += f"<p>{e(_part_note(marks))}</p>" if _part_note(marks) else ""
     files = "".join(f"<li>{e(n)}</li>" for n in names)
     return (f'<html><body style="font-family:sans-serif">'
             f"<p>{e(greeting)}，您好：</p>{update}"
@@ -195,7 +200,40 @@ def compose(sender: str, recipient: str, name: str, month: str, headlines: list[
         # a non-ASCII file name is written RFC 2231-encoded (filename*=utf-8''…) by the email package
         maintype, subtype = MIME_TYPES[attachment.kind]
         message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=file_name)
+    for part, file_name, attachment in zip(message.iter_attachments(), names, attachments):
+        del part["Content-Type"]
+        part.set_raw("Content-Type", _Folded("Content-Type", "/".join(MIME_TYPES[attachment.kind]) + ";\n"
+                                             + f' name="{encoded_words(file_name)}"'))
     return message
+
+
+def encoded_words(text: str) -> str:
+    """`text` as RFC 2047 encoded words (`=?utf-8?b?…?=`, each under 76 characters, one a line),
+    as Outlook writes an attachment's `name=`: mail readers that do not read RFC 2231's
+    `filename*=` (munpack, older Outlook and Foxmail) read this one. ASCII text stays as it is."""
+    if text.isascii() and '"' not in text and "\\" not in text:
+        return text
+    words, chunk = [], ""
+    for character in text:
+        if len((chunk + character).encode("utf-8")) > 45:
+            words.append(chunk)
+            chunk = ""
+        chunk += character
+    words.append(chunk)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode('utf-8')).decode('ascii')}?=" for word in words)
+
+
+class _Folded(str):
+    """A header value written as given, its lines already folded: the email package would
+    otherwise re-encode an RFC 2047 parameter as RFC 2231."""
+
+    def __new__(cls, name: str, value: str):
+        folded = super().__new__(cls, value)
+        folded.name = name
+        return folded
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: " + policy.linesep.join(self.splitlines()) + policy.linesep
 
 
 def compose_alert(sender: str, recipients: list[str], subject_text: str, body: str) -> EmailMessage:

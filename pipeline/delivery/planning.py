@@ -28,16 +28,19 @@ class Mail:
 
 
 def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
-    """One mail per address with the documents of every unit it is listed for; warnings for the rest."""
-    listed = [(row.email, row.rep_name, "rep", row.rep_id, None) for row in org.itertuples() if row.email]
+    """One mail per address with the documents of every unit it is listed for (and, with scope
+    `all`, of every unit inside it); warnings for the rest."""
+    listed = [(row.email, row.rep_name, "rep", row.rep_id, None, "own") for row in org.itertuples() if row.email]
     for row in recipients.to_dict("records"):
         unit = (resolve_rep(row["unit"], org)[0] or row["unit"]) if row["level"] == "rep" else row["unit"]
-        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行"))
+        listed.append((row["email"], row["name"], row["level"], unit, f"{row['_file']} 第{row['_line']}行",
+                       row.get("scope") or "own"))
 
     present = {(d["level"], d["unit"]) for d in manifest["documents"]}
+    hierarchy = Org(org)
     wanted: dict[str, dict] = {}
     warnings = []
-    for email, name, level, unit, where in listed:
+    for email, name, level, unit, where, scope in listed:
         if (level, unit) not in present:
             warnings.append(f"{where or 'org.csv'}：{manifest['month']} 没有「{unit}」"
                             f"（{schema.LEVEL_NAMES[level]}）的文档，{email} 不会收到它")
@@ -45,12 +48,20 @@ def plan_mails(manifest: dict, org, recipients) -> tuple[list[Mail], list[str]]:
         entry = wanted.setdefault(email.casefold(), {"email": email, "name": name, "units": set()})
         entry["name"] = entry["name"] or name
         entry["units"].add((level, unit))
+        if scope == "all":
+            entry["units"] |= units_inside(hierarchy, level, unit) & present
     mails = []
     for entry in wanted.values():
         documents = [d for d in manifest["documents"] if (d["level"], d["unit"]) in entry["units"]]
         units = list(dict.fromkeys((d["level"], d["unit"]) for d in documents))
         mails.append(Mail(entry["email"], entry["name"], units, documents))
     return mails, warnings
+
+
+def units_inside(org: Org, level: str, unit: str) -> set[tuple[str, str]]:
+    """Every (level, unit) inside `unit` of `level`: its regions, teams and reps, as deep as they go."""
+    below = schema.LEVELS[schema.LEVELS.index(level) + 1:]
+    return {(inner, org.unit_of(rep, inner)) for rep in org.reps(level, unit) for inner in below}
 
 
 @dataclass

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
@@ -27,6 +28,7 @@ class ChartSpec:
     width_cm: float | None = None  # None: the width every chart has (render.CHART_WIDTH_CM)
     labels: tuple[tuple[str, ...], ...] = ()
     data_labels: bool = True  # each bar's value printed on it (off where many bars would crowd)
+    muted: tuple[int, ...] = ()  # categories whose bars are drawn hatched grey (数据不全: not a shortfall)
 
     def __bool__(self) -> bool:
         return bool(self.categories) and any(v is not None for _, values in self.series for v in values)
@@ -36,6 +38,29 @@ def with_labels(spec: ChartSpec, text) -> ChartSpec:
     """`spec` with each value's label written by `text(value)` (the documents' own format)."""
     labels = tuple(tuple("" if value is None else text(value) for value in values) for _, values in spec.series)
     return replace(spec, labels=labels)
+
+
+def description(spec: ChartSpec) -> str:
+    """The chart's alt text (what a screen reader or a text-only client says instead of it):
+    the title and each series' figure per category as its label writes it, then the reference line."""
+    parts = []
+    for number, (name, values) in enumerate(spec.series):
+        texts = spec.labels[number] if number < len(spec.labels) else ()
+        shown = [f"{category} {texts[i] if i < len(texts) and texts[i] else _figure(value, spec.number_format)}"
+                 for i, (category, value) in enumerate(zip(spec.categories, values))]
+        parts.append(f"{name}：" + "，".join(shown))
+    line = f"；参考线：{spec.reference_line[0]}" if spec.reference_line else ""
+    return f"柱形图「{spec.title}」。" + "；".join(parts) + line + "。"
+
+
+def _figure(value: float | None, number_format: str) -> str:
+    """`value` as the chart's number format shows it (`0.0"万元"` → `168万元`, `0.0%` → `92.5%`)."""
+    if value is None:
+        return "无数据"
+    if "%" in number_format:
+        return f"{round(value * 100, 1):g}%"
+    unit = re.search(r'"([^"]*)"', number_format)
+    return f"{round(value, 2):g}" + (unit.group(1) if unit else "")
 
 
 NO_CHART = ChartSpec("", (), ())  # a chart tag with nothing to draw renders as nothing

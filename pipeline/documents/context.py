@@ -12,15 +12,15 @@ from collections import Counter
 from pipeline.documents import analysis_text as analysis
 from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.compute.segments import UNSPLIT
-from pipeline.documents import formats, tables
+from pipeline.documents import fill_in, formats, tables
 from pipeline.documents.pipeline_context import plan_pipeline, summary_pipeline
-from pipeline.documents.plan_context import NOT_GIVEN, WEEKS, with_substance
+from pipeline.documents.plan_context import WEEKS, with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
 from pipeline.documents.segment_context import plan_segments, summary_segments
 from pipeline.inputs.catalog import Catalog
-from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.inputs.schema import CAUSES, LEVEL_NAMES
 from pipeline.layout import KIND_NAMES, PLAN, SUMMARY
 from pipeline.months import Month
 from pipeline.compute.model import MonthData
@@ -67,10 +67,6 @@ def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[
     return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
-def _or_not_given(items: list[str]) -> list[str]:
-    return items or [NOT_GIVEN]
-
-
 def _week(due: dt.date, month: str) -> int | None:
     """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
     if f"{due.year:04d}-{due.month:02d}" != month:
@@ -108,7 +104,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     table1 = []
     by_metric = analysis.by_metric(tasks)
     for key in [k for k in catalog.keys() if k in targets or k in by_metric]:
-        header = {"metric": catalog[key].name, "target": targets.get(key, formats.MISSING)}
+        header = {"metric": catalog[key].name, "key": key, "target": targets.get(key, formats.MISSING)}
         table1 += [{**header, "task": t.task, "owner": names[t.owner], "due": _due_text(t.due),
                     "done_criteria": t.done_criteria or formats.MISSING, "notes": t.notes or formats.MISSING}
                    for t in by_metric.get(key, [])] or [{**header, **placeholder}]
@@ -123,7 +119,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     if outside:
         weeks.append({"label": "其他时间", "tasks": outside})
 
-    return with_substance(data, unit, {
+    return fill_in.plan_fields(with_substance(data, unit, {
         **_header(unit, org, month, KIND_NAMES[PLAN]),
         "chart_targets": targets_chart(rows, catalog),
         **plan_segments(data, unit),
@@ -133,7 +129,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
         "table1": tables.with_groups(table1),
         "weeks": weeks,  # strategies, resources and risks: plan_context.plan_notes
         "prev_next_steps": previous_next_steps(data, unit),
-    })
+    }))
 
 
 def previous_next_steps(data: MonthData, unit: Unit) -> list[str]:
@@ -187,13 +183,16 @@ def _overview(rows: list) -> str:
 
 
 def achievement_chart(rows: list, catalog: Catalog) -> ChartSpec:
-    """Achievement per metric against the 100% line; an incomplete metric is named without a bar,
-    since its total would draw a gap in the data as a shortfall."""
-    shown = [r for r in rows if not formats.is_missing(r.achievement)]
-    names = tuple(catalog[r.metric].name + ("（数据不全）" if r.status == STATUS_INCOMPLETE else "") for r in shown)
-    values = tuple(None if r.status == STATUS_INCOMPLETE else float(r.achievement) for r in shown)
-    return with_labels(ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0)),
-                       formats.achievement)
+    """Achievement per metric against the 100% line. An incomplete metric keeps its bar, hatched
+    grey and labelled with its coverage (`95.8%（已报 11/12）`), so its total is not read as a
+    shortfall; a metric without an achievement (no actual, no target) is named without a bar."""
+    names = tuple(catalog[r.metric].name + (f"（{status_text(r.status)}）" if r.status in GAP_STATUSES else "")
+                  for r in rows)
+    values = tuple(None if formats.is_missing(r.achievement) else float(r.achievement) for r in rows)
+    labels = (tuple("" if value is None else analysis.achievement_text(r) for r, value in zip(rows, values)),)
+    muted = tuple(i for i, r in enumerate(rows) if r.status == STATUS_INCOMPLETE and values[i] is not None)
+    return ChartSpec("各项指标达成率", names, (("达成率", values),), reference_line=("目标 100%", 1.0),
+                     labels=labels, muted=muted)
 
 
 def members_chart(members: list, labels: dict[str, str], main: list[str], catalog: Catalog,
@@ -271,6 +270,14 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
                                         "\n".join(analysis.causes_text(causes)))
 
+    def reason_asks(row) -> tuple[str, ...]:
+        """The causes (主观, 客观) that the reasons of a metric short of target do not give yet:
+        each becomes a field to fill (fill_in), as the original asks 未达目标 to tell them apart."""
+        if row.status not in (STATUS_MISSED, STATUS_NEAR):
+            return ()
+        given = {CAUSES.get(cause) for _, _, cause in data.causes.get((unit.level, unit.unit, row.metric), [])}
+        return tuple(cause for cause in CAUSES.values() if cause not in given)
+
     figures, table2 = [], []
     for r in rows:
         metric, mine = catalog[r.metric], members_by_metric.get(r.metric, [])
@@ -287,18 +294,19 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
-        table2.append({**shown,
+        table2.append({**shown, "key": r.metric,
                        "reason": reason(r),
+                       "reason_asks": reason_asks(r),
                        "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
                                                                                        segments.get(r.metric, []))),
                        "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
                                                                                  segments.get(r.metric, []))),
-                       "next_step": "\n".join(written(r, "next_step")) or formats.MISSING})
+                       "next_step": "\n".join(written(r, "next_step"))})
 
     main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
     member_level = CHILD_LEVEL.get(unit.level)
     member_name = "销售代表" if member_level == "rep" else LEVEL_NAMES.get(member_level, "")
-    return {
+    return fill_in.summary_fields({
         **_header(unit, org, month, KIND_NAMES[SUMMARY]),
         "overview": _overview(rows),
         "figures": figures,
@@ -319,12 +327,12 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                       + analysis.section_items(rows, members_by_metric, labels, catalog, history, True, segments),
         "problems": (_notes(data, unit, "problem") or members_said(data, unit, "problem"))
                     + analysis.section_items(rows, members_by_metric, labels, catalog, history, False, segments),
-        "next_steps": _or_not_given(_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
+        "next_steps": (_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
                                     or metric_lines(catalog, [r.metric for r in rows],
                                                     lambda key: _notes(data, unit, "next_step", key),
                                                     lambda key: data.member_notes.get(
                                                         (unit.level, unit.unit, "next_step", key), []))),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
-    }
+    })
 

@@ -14,7 +14,6 @@ from pipeline.documents import formats, tables
 from pipeline.compute.model import MonthData
 from pipeline.months import Month
 
-NOT_GIVEN = "（本月未录入）"  # a section of the inputs nobody filled in
 # The weeks of 四、时间节点: days 1–7, 8–14, 15–21 and 22 to the month's end are 第1–4周.
 WEEKS = ((1, 7), (8, 14), (15, 21), (22, 31))
 TOTAL = "合计"
@@ -54,17 +53,17 @@ def risk_pairs(data: MonthData, unit: Unit) -> list[dict]:
                      "response": response or formats.MISSING})
     for source, metric, text, _ in notes_of(data, unit, "response"):
         rows.append({"risk": "", "response": _marked(source, (f"{metric}：" if metric else "") + text)})
-    return rows or [{"risk": NOT_GIVEN, "response": formats.MISSING}]
+    return rows or [{"risk": "", "response": ""}]
 
 
 def plan_notes(data: MonthData, unit: Unit) -> dict:
     """`strategies`, `resources`, `risks`, `responses` (lists of text) and `risk_pairs` (rows)."""
     pairs = risk_pairs(data, unit)
     return {
-        "strategies": _texts(data, unit, "strategy") or [NOT_GIVEN],
-        "resources": _texts(data, unit, "resources") or [NOT_GIVEN],
-        "risks": [row["risk"] for row in pairs if row["risk"]] or [NOT_GIVEN],
-        "responses": [row["response"] for row in pairs if row["response"] != formats.MISSING] or [NOT_GIVEN],
+        "strategies": _texts(data, unit, "strategy"),
+        "resources": _texts(data, unit, "resources"),
+        "risks": [row["risk"] for row in pairs if row["risk"]],
+        "responses": [row["response"] for row in pairs if row["response"] not in ("", formats.MISSING)],
         "risk_pairs": pairs,
     }
 
@@ -244,52 +243,36 @@ def _carriers(data: MonthData, unit: Unit, key: str) -> list[tuple[Unit, float]]
     return found
 
 
-def _split_line(data: MonthData, unit: Unit, key: str, carriers: list[tuple[Unit, float]]) -> str:
-    """`由广州组50.5万元、深圳组52.5万元分担，暂未分解到具体任务`: who (`_carriers`) carries the metric's target."""
-    metric = data.inputs.catalog[key]
-    parts = [f"{member.label}{formats.figure(target, metric)}" for member, target in carriers]
-    if not parts:
-        return ""
-    if metric.kind != "sum":  # a rate is not shared out: each member holds its own
-        return f"各{member_noun(unit)}目标：{'、'.join(parts)}，暂未分解到具体任务"
-    return f"由{'、'.join(parts)}分担，暂未分解到具体任务"
-
-
 def _segment_line(data: MonthData, unit: Unit, key: str) -> str:
-    """`按细分推进：A产品9万元、B产品5万元、C产品3万元`: the metric's plan target by segment, if split."""
+    """`按细分：A产品9万元、B产品5万元、C产品3万元`: the metric's plan target by segment, if split."""
     metric = data.inputs.catalog[key]
     rows = [r for r in data.plan_segment_rows.get((unit.level, unit.unit), [])
             if r.metric == key and not formats.is_missing(r.target)]
     if all(r.segment == UNSPLIT for r in rows):
         return ""
-    return "按细分推进：" + "、".join(f"{r.segment}{formats.figure(r.target, metric)}" for r in rows) + "，暂未分解到具体任务"
+    return "按细分：" + "、".join(f"{r.segment}{formats.figure(r.target, metric)}" for r in rows)
 
 
 def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
-    """Table 1 with a metric's placeholder row (no task) filled from the plan notes of that metric
-    (own or flowed down) or else from the figures: the target to reach by the month's end, beside
-    last month's actual. The metric, target and group of the row stay as they were."""
-    catalog, month = data.inputs.catalog, data.month
-    by_name = {catalog[key].name: key for key in catalog.keys()}
-    plan_rows = {r.metric: r for r in data.of(unit).plan_rows}
+    """Table 1 with a metric's placeholder row (no task): its task from the plan notes of that
+    metric (own or flowed down), else left empty for a person to write (a fill-in field, see
+    fill_in); the members carrying its target as 负责人, one name a line (a name never breaks);
+    due at the month's end; its split by segment, if any, in 备注. The metric, target and group
+    of the row stay as they were."""
+    month = data.month
     number = int(month.split("-")[1])
     filled = []
     for row in rows:
-        key = by_name.get(row["metric"])
+        key = row.get("key")
         if row.get("task") != NO_TASK or key is None:
             filled.append(row)
             continue
         noted = [_marked(source, text) for section in FLOWING_SECTIONS
                  for source, text, _ in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
-        figures = plan_rows.get(key)
-        previous = "" if figures is None or formats.is_missing(figures.prev_actual) else \
-            f"（上月实际{formats.figure(figures.prev_actual, catalog[key])}）"
-        carriers = _carriers(data, unit, key)
-        task = "\n".join(noted) or _split_line(data, unit, key, carriers) or \
-            (_segment_line(data, unit, key) or f"按月度目标推进{row['metric']}，暂未分解到具体任务") + previous
-        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in carriers]
-        filled.append({**row, "task": task, "owner": "、".join(owners) or formats.MISSING,
+        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, unit, key)]
+        filled.append({**row, "task": "\n".join(noted), "owner": "\n".join(owners) or formats.MISSING,
                        "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
-                       else formats.MISSING})
+                       else formats.MISSING,
+                       "notes": _segment_line(data, unit, key) or formats.MISSING})
     return filled

@@ -29,8 +29,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.documents import wordchart
-from pipeline.documents.charts import ChartSpec
+from pipeline.documents import fields, layout, wordchart
+from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
 from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
 
@@ -50,17 +50,41 @@ class _Chart:
         return f'</w:t></w:r>{self.place(self.spec)}<w:r><w:t xml:space="preserve">'
 
 
-def prepared(value, place: Callable[[ChartSpec], str]):
+class _Control:
+    """A fill-in field (or several, one per line) in a template tag: its content control(s)
+    between the runs of the tag's paragraph."""
+
+    def __init__(self, value: fields.Field | fields.Fields, key: bytes | None):
+        self.items = value.items if isinstance(value, fields.Fields) else (value,)
+        self.key = key
+
+    def __html__(self) -> str:
+        controls = "<w:r><w:br/></w:r>".join(
+            fields.control_xml(item, self.key) if isinstance(item, fields.Field) else _text_runs(item)
+            for item in self.items)
+        return f'</w:t></w:r>{controls}<w:r><w:t xml:space="preserve">'
+
+
+def _text_runs(text: str) -> str:
+    """Plain text beside fields in one cell: a run per line, joined by line breaks."""
+    return "<w:r><w:br/></w:r>".join(f'<w:r><w:t xml:space="preserve">{fields.text_xml(line)}</w:t></w:r>'
+                                      for line in text.split("\n"))
+
+
+def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None):
     """`value` with every string made XML-safe and inert to docxtpl's tag post-processing,
-    and every ChartSpec made a chart that `place` adds to the document."""
+    every ChartSpec made a chart that `place` adds to the document, and every fill-in field a
+    content control whose tag is signed with `key`."""
+    if isinstance(value, (fields.Field, fields.Fields)):
+        return _Control(value, key)
     if isinstance(value, str):
         return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
     if isinstance(value, ChartSpec):
         return _Chart(place, value)
     if isinstance(value, dict):
-        return {key: prepared(item, place) for key, item in value.items()}
+        return {name: prepared(item, place, key) for name, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [prepared(item, place) for item in value]
+        return [prepared(item, place, key) for item in value]
     return value
 
 
@@ -75,6 +99,21 @@ class _Environment(jinja2.Environment):
 
 # StrictUndefined: a misspelt variable in a user's template is an error, not a blank.
 _ENVIRONMENT = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+PROPERTY_LIMIT = 255  # characters a core property may hold (python-docx refuses more)
+
+
+def _plain(value) -> Markup:
+    """A value as plain text for a document property (`{{ title|plain }}`): python-docx escapes
+    property text itself, so not escaped here too; characters XML cannot hold dropped; cut to
+    the 255 characters a property holds (a title of an absurdly long unit name ends in `…`)."""
+    text = _NOT_XML.sub("", value.unescape() if isinstance(value, Markup) else str(value))
+    return Markup(text if len(text) <= PROPERTY_LIMIT else text[:PROPERTY_LIMIT - 1] + "…")
+
+
+_ENVIRONMENT.filters["plain"] = _plain
 
 
 def _environment() -> jinja2.Environment:
@@ -93,15 +132,17 @@ def _template_errors(template: Path):
         raise TemplateError(f"模板 {template.name} 无法渲染：{type(error).__name__}: {error}") from error
 
 
-def render_bytes_reference(template: Path, context: dict) -> bytes:
+def render_bytes_reference(template: Path, context: dict, key: bytes | None = None) -> bytes:
     """The .docx rendered by docxtpl the straightforward way (load, render, save): the
-    yardstick that `render_bytes` must match byte for byte."""
+    yardstick that `render_bytes` must match byte for byte. Fill-in fields are signed with `key`."""
     with _template_errors(template):
         document = DocxTemplate(template)
         document.init_docx()
         place = functools.partial(_add_chart, document)
-        document.render(prepared(context, place), jinja_env=_environment(), autoescape=True)
+        document.render(prepared(context, place, key), jinja_env=_environment(), autoescape=True)
         _order_cell_properties(document.docx.element.body)
+        _dress_controls(document.docx.element.body)
+        layout.hold_layout(document.docx.element.body)
     buffer = io.BytesIO()
     document.save(buffer)
     return stable_zip(buffer.getvalue())
@@ -111,16 +152,17 @@ def _add_chart(document: DocxTemplate, spec: ChartSpec) -> str:
     return wordchart.add_chart(document.docx.part, spec, spec.width_cm or CHART_WIDTH_CM)
 
 
-def render_bytes(template: Path, context: dict) -> bytes:
-    """The .docx rendered from `template` with `context`, as deterministic bytes.
+def render_bytes(template: Path, context: dict, key: bytes | None = None) -> bytes:
+    """The .docx rendered from `template` with `context`, as deterministic bytes; its fill-in
+    fields signed with `key` (pipeline.outputs.fields_key).
 
     The same document as `render_bytes_reference`, from the template compiled once per process.
     """
     with _template_errors(template):
         compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
         if compiled is None:  # a template the compiled path does not cover
-            return render_bytes_reference(template, context)
-        return compiled.render(context)
+            return render_bytes_reference(template, context, key)
+        return compiled.render(context, key)
 
 
 def compile_template(template: Path) -> None:
@@ -221,15 +263,16 @@ class _Compiled:
             return None  # docxtpl renders footnotes once per section, in place; left to it
         return cls(path, docx)
 
-    def render(self, context: dict) -> bytes:
+    def render(self, context: dict, key: bytes | None = None) -> bytes:
         charts = []
 
         def place(spec: ChartSpec) -> str:
             parts = self.layout(len(charts) + 1).charts[len(charts)]
             charts.append(spec)
-            return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm)
+            return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm,
+                                       description(spec))
 
-        values = prepared(context, place)
+        values = prepared(context, place, key)
         content = {"document": self._document(values)}
         for partname, source in self.headers.items():
             rendered = self.engine.render_xml_part(source, None, values, _ENVIRONMENT)
@@ -251,6 +294,8 @@ class _Compiled:
         root = copy.deepcopy(self.skeleton)
         root.replace(root.find(qn("w:body")), tree)
         _order_cell_properties(tree)
+        _dress_controls(tree)
+        layout.hold_layout(tree)
         return serialize_part_xml(root)
 
     def _properties(self, values: dict) -> bytes:
@@ -317,6 +362,28 @@ def _order_cell_properties(body) -> None:
         children = sorted(properties, key=lambda child: _TC_PR_RANK.get(child.tag, len(_TC_PR_ORDER)))
         for child in children:
             properties.append(child)
+
+
+def _dress_controls(body) -> None:
+    """The runs of a paragraph holding fill-in fields in the look of its template run (a table
+    cell's 9 pt): the label runs and each placeholder run (which keeps its placeholder style);
+    the empty runs the template tag leaves around a control dropped."""
+    paragraphs = {id(p): p for p in (control.getparent() for control in body.iter(qn("w:sdt")))
+                  if p.tag == qn("w:p")}
+    for paragraph in paragraphs.values():
+        runs = paragraph.findall(qn("w:r"))
+        source = runs[0].find(qn("w:rPr")) if runs else None
+        for run in runs:
+            texts = run.findall(qn("w:t"))
+            if len(run) == len(texts) + (run.find(qn("w:rPr")) is not None) and not "".join(t.text or "" for t in texts):
+                paragraph.remove(run)  # nothing but empty text
+            elif source is not None and run.find(qn("w:rPr")) is None:
+                run.insert(0, copy.deepcopy(source))
+        if source is None:
+            continue
+        for placeholder in paragraph.iterfind(f"{qn('w:sdt')}/{qn('w:sdtContent')}/{qn('w:r')}/{qn('w:rPr')}"):
+            placeholder.extend(copy.deepcopy(child) for child in source
+                               if child.tag not in (qn("w:rStyle"), qn("w:color")))
 
 
 # The header row each kind of document must keep, as the original document's tables.

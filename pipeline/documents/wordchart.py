@@ -26,7 +26,7 @@ from pptx.chart.xmlwriter import ChartXmlWriter
 from pptx.enum.chart import XL_CHART_TYPE
 from xlsxwriter import Workbook
 
-from pipeline.documents.charts import ChartSpec
+from pipeline.documents.charts import ChartSpec, description
 from pipeline.documents.stablezip import Member, deflated, stable_raw, stable_zip, write_zip
 
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -152,6 +152,23 @@ def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
     return data, series
 
 
+MUTED_COLOUR = "7F7F7F"
+
+
+def _muted_point(index: int) -> etree._Element:
+    """A bar drawn hatched grey (c:dPt), for a figure that stands but is incomplete."""
+    point = _el("c:dPt")
+    _sub(point, "c:idx", val=index)
+    _sub(point, "c:invertIfNegative", val=0)
+    _sub(point, "c:bubble3D", val=0)
+    shape = _sub(point, "c:spPr")
+    pattern = _sub(shape, "a:pattFill", prst="wdUpDiag")
+    _sub(_sub(pattern, "a:fgClr"), "a:srgbClr", val=MUTED_COLOUR)
+    _sub(_sub(pattern, "a:bgClr"), "a:srgbClr", val="FFFFFF")
+    _sub(_sub(_sub(shape, "a:ln", w=9525), "a:solidFill"), "a:srgbClr", val=MUTED_COLOUR)
+    return point
+
+
 def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     """The chart part's XML and its embedded workbook for `spec`."""
     data, series = _chart_data(spec)
@@ -167,6 +184,8 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     for number, ser in enumerate(bars):
         ser.insert(3, _fill(SERIES_COLOURS[number % len(SERIES_COLOURS)]))
         texts = spec.labels[number] if number < len(spec.labels) else ()
+        for index in spec.muted:
+            ser.find("c:cat", NS).addprevious(_muted_point(index))
         if spec.data_labels:
             ser.find("c:cat", NS).addprevious(_labels(spec.number_format, texts, position))
     if spec.reference_line:
@@ -356,14 +375,14 @@ def add_chart_parts(document_part, xml: bytes, workbook: bytes) -> ChartParts:
     return ChartParts(number, document_part.relate_to(chart, RT.CHART), book_rid, chart, book)
 
 
-def chart_run(number: int, rid: str, width_cm: float, height_cm: float) -> str:
-    """The run that shows chart `number` (related as `rid`) in the text."""
+def chart_run(number: int, rid: str, width_cm: float, height_cm: float, description: str = "") -> str:
+    """The run that shows chart `number` (related as `rid`) in the text, `description` its alt text."""
     width, height = int(width_cm * EMU_PER_CM), int(height_cm * EMU_PER_CM)
     return (
         '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
         'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
         f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
-        f'<wp:docPr id="{number}" name="Chart {number}"/><wp:cNvGraphicFramePr/>'
+        f'<wp:docPr id="{number}" name="Chart {number}" descr={_attribute(description)}/><wp:cNvGraphicFramePr/>'
         f'<a:graphic xmlns:a="{A}"><a:graphicData uri="{C}">'
         f'<c:chart xmlns:c="{C}" xmlns:r="{R}" r:id="{rid}"/>'
         '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
@@ -373,4 +392,10 @@ def chart_run(number: int, rid: str, width_cm: float, height_cm: float) -> str:
 def add_chart(document_part, spec: ChartSpec, width_cm: float) -> str:
     """Adds `spec` as a chart part (with its workbook) to the document; returns the run XML."""
     parts = add_chart_parts(document_part, *chart_xml(spec))
-    return chart_run(parts.number, parts.rid, width_cm, spec.height_cm)
+    return chart_run(parts.number, parts.rid, width_cm, spec.height_cm, description(spec))
+
+
+def _attribute(text: str) -> str:
+    """`text` as a quoted XML attribute value, inert to docxtpl (braces as references)."""
+    text = re.sub("[\x00-\x1f]", " ", text)
+    return '"' + escape(text, {'"': "&quot;"}).replace("{", "&#123;").replace("}", "&#125;") + '"'

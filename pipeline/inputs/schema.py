@@ -84,7 +84,9 @@ RECIPIENTS = FileSpec("recipients", (
     _c("unit", "对象"),
     _c("email", "邮箱"),
     _c("name", "姓名", required=False),
+    _c("scope", "范围", required=False),  # own (default): the unit's documents; all: also every unit inside it
 ), family=False)
+SCOPES = {"own": "own", "all": "all", "本单位": "own", "全部": "all", "含下级": "all"}
 
 METRIC_CATALOG = FileSpec("metric_catalog", (
     _c("key", "键", "代码"),

@@ -530,7 +530,7 @@ def validate_notes(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
 
 def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.DataFrame:
     """recipients.csv: who receives which unit's documents (units are checked against a month later)."""
-    columns = ["level", "unit", "email", "name"]
+    columns = ["level", "unit", "email", "name", "scope"]
     if table is None:
         return _frame([], columns)
     rows, out = _Rows(table, problems), []
@@ -541,9 +541,14 @@ def validate_recipients(table: RawTable | None, problems: list[Problem]) -> pd.D
         if email and (why := address_problem(email)):
             rows.problem("email", f"不是有效的邮箱地址：{why}", email)
             continue
+        given = rows.text("scope", required=False)
+        scope = schema.SCOPES.get(given.casefold() if given else "own")
+        if scope is None:
+            rows.problem("scope", "应为 own（本单位的文档，默认）或 all（还有其下每个单位的文档）", given)
+            continue
         if level and email and (unit or level == "company"):
             out.append({"level": level, "unit": COMPANY_UNIT if level == "company" else unit, "email": email,
-                        "name": rows.text("name", required=False),
+                        "name": rows.text("name", required=False), "scope": scope,
                         "_file": record["_file"], "_line": record["_line"]})
     return _frame(out, columns)
 

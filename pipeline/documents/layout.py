@@ -1,0 +1,82 @@
+"""Page layout that holds whatever a month's data makes of a document: applied to a rendered
+body (lxml, w:body), where the number of rows and what follows what are known.
+
+- A paragraph just before a table (its caption or lead-in), or just before a chart, keeps with
+  it; a chart keeps with a table right after it (the ranking, the trend).
+- A short paragraph right after a heading (a lead-in) keeps with a caption or table after it, so
+  a heading never stands alone at the foot of a page (it keeps with its next paragraph by its style).
+- A table of at most KEEP_WHOLE rows whose rows never break stays on one page (the small tables,
+  the 12-month trend); a longer one, or one whose rows may break (Table 1, Table 2: long texts
+  break rather than leave half a page empty), keeps its header with its first row and its last
+  row with the one before, so no page begins with a lone last row.
+"""
+from __future__ import annotations
+
+from docx.oxml.ns import qn
+
+KEEP_WHOLE = 14  # rows, the header included: the trend's 12 months and a header fit any page
+LEAD_IN = 80  # characters: a paragraph after a heading this short is a lead-in, kept with what follows
+
+_P, _TBL, _TR, _PPR, _KEEP = (qn(f"w:{tag}") for tag in ("p", "tbl", "tr", "pPr", "keepNext"))
+_DRAWING, _STYLE = qn("w:drawing"), qn("w:pStyle")
+_T = qn("w:t")  # (python-docx's element classes make itertext() repeat a run's text)
+_ROW_WHOLE = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
+# Schema order of w:pPr's first children: keepNext goes after pStyle and before the rest.
+_BEFORE_KEEP = {qn("w:pStyle")}
+
+
+def keep_with_next(paragraph) -> None:
+    """Sets w:keepNext on `paragraph` (w:p), in its schema place."""
+    properties = paragraph.find(_PPR)
+    if properties is None:
+        properties = paragraph.makeelement(_PPR, {})
+        paragraph.insert(0, properties)
+    if properties.find(_KEEP) is not None:
+        return
+    position = sum(1 for child in properties if child.tag in _BEFORE_KEEP)
+    properties.insert(position, properties.makeelement(_KEEP, {}))
+
+
+def _style(paragraph) -> str:
+    properties = paragraph.find(_PPR)
+    style = properties.find(_STYLE) if properties is not None else None
+    return style.get(qn("w:val")) if style is not None else ""
+
+
+def _kept(element) -> bool:
+    """Whether `element` keeps with what follows it (a caption by its style or own property, a table)."""
+    if element.tag == _TBL:
+        return True
+    properties = element.find(_PPR)
+    return _style(element) == "Caption" or (properties is not None and properties.find(_KEEP) is not None)
+
+
+def _keep_rows(rows: list) -> None:
+    for row in rows:
+        for paragraph in row.iter(_P):
+            keep_with_next(paragraph)
+
+
+def _table(table) -> None:
+    rows = table.findall(_TR)
+    whole = len(rows) <= KEEP_WHOLE and all(row.find(_ROW_WHOLE) is not None for row in rows)
+    if whole:
+        _keep_rows(rows[:-1])
+    elif len(rows) > 2:
+        _keep_rows([rows[0], rows[-2]])
+
+
+def hold_layout(body) -> None:
+    """Sets the keep-with-next properties above on the body's paragraphs and table rows."""
+    children = list(body)
+    for index, element in enumerate(children):
+        after = children[index + 1] if index + 1 < len(children) else None
+        if element.tag == _TBL:
+            _table(element)
+        elif element.tag == _P and after is not None:
+            before_chart = after.tag == _P and after.find(f".//{_DRAWING}") is not None
+            if after.tag == _TBL or before_chart:  # a caption, a lead-in, a chart before its table
+                keep_with_next(element)
+            elif index and children[index - 1].tag == _P and _style(children[index - 1]).startswith("Heading") \
+                    and len("".join(t.text or "" for t in element.iter(_T))) <= LEAD_IN and _kept(after):
+                keep_with_next(element)  # heading, lead-in, caption, table: one block
