@@ -29,7 +29,7 @@ from pipeline.errors import EnvironmentFailure, LedgerError, SalesReportError, S
 from pipeline.errors import DeliveryError  # noqa: F401 (the exit code `distribute` ends with; importable from here)
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.layout import Layout
-from pipeline.months import is_range, range_key
+from pipeline.months import range_key
 
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
 

@@ -21,7 +21,7 @@ import secrets
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pipeline.errors import UsageError, EnvironmentFailure, InputError, Problem
+from pipeline.errors import UsageError, EnvironmentFailure
 from pipeline.layout import MANIFEST, METRICS
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
