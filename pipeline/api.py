@@ -25,7 +25,7 @@ from pipeline.errors import EnvironmentFailure, InputError, Problem, SalesReport
 from pipeline.months import Month, cycle, months_of, range_key
 
 __all__ = ["Months", "months", "validate", "check", "report", "distribute", "preview", "status", "approve",
-           "check_templates", "Written", "MonthOutcome", "Checked", "ReportResult", "Statuses", "Approval",
+           "collect", "collected", "check_templates", "Written", "MonthOutcome", "Checked", "ReportResult", "Statuses", "Approval",
            "NoTargets", "PLANS_ONLY_NOTICE", "Month", "login_name"]
 
 NoTargets = run.NoTargets
@@ -61,6 +61,18 @@ def _python_text(function):
     def wrapped(*args, **kwargs):
         with pd.option_context("mode.string_storage", "python"):
             return function(*args, **kwargs)
+    return wrapped
+
+
+def _project_errors(function):
+    """Runs `function`, a file system error (a full or read-only disk, a folder that is a file)
+    raised as EnvironmentFailure naming the path, like every other failure a project error."""
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except OSError as error:
+            raise EnvironmentFailure.from_os_error(error) from None
     return wrapped
 
 
@@ -125,6 +137,7 @@ class Checked:
         return [w for o in self.months if o.data is not None for w in o.data.warnings]
 
 
+@_project_errors
 @_python_text
 def check(month=None, inputs: Path | str = "inputs", strict: bool = False, config_file: Path | None = None,
           on_month: Callable[[MonthOutcome], None] | None = None) -> Checked:
@@ -182,6 +195,7 @@ class ReportResult:
                 for o in self.months if o.report is not None for d in o.report.documents]
 
 
+@_project_errors
 @_python_text
 def report(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
            templates: Path | str | None = None, workers: int | None = None, pdf: bool = False,
@@ -215,6 +229,7 @@ def report(month=None, inputs: Path | str = "inputs", outputs: Path | str = "out
     return _settled(chosen, outcomes, ReportResult(outcomes))
 
 
+@_project_errors
 def distribute(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
                dry_run: bool = False, resend: bool = False, config_file: Path | None = None,
                on_mail: Callable | None = None):
@@ -241,6 +256,7 @@ def _some_reported(chosen: Months, outputs: Path) -> None:
                             else f"{outputs} 中还没有任何报告，请先为有目标数据的月份运行 report"))
 
 
+@_project_errors
 def preview(month: str, recipient: str, to: str, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
             config_file: Path | None = None):
     """Sends `recipient`'s mail of one month, marked 【预览】, to `to`; recorded nowhere.
@@ -266,6 +282,7 @@ class Statuses:
         return all(found.complete for found in self.months)
 
 
+@_project_errors
 def status(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
            config_file: Path | None = None, on_month: Callable | None = None) -> Statuses:
     """What each recipient of each month has of its current documents; `on_month` sees each
@@ -306,6 +323,7 @@ def login_name() -> str:
         return "unknown"
 
 
+@_project_errors
 def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs", by: str | None = None,
             config_file: Path | None = None, on_month: Callable[[Approval], None] | None = None) -> list[Approval]:
     """Approves each month's current documents for distribute (when approval is required):
@@ -316,6 +334,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     from pipeline.layout import Layout
 
     chosen, layout = months(month), Layout(Path(outputs))
+    _settings(config_file)
     _some_reported(chosen, layout.root)
     by = (by or "").strip() or login_name()
     if why := approver_problem(by):
@@ -325,7 +344,6 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     for each in chosen:
         if chosen.default and reported and each not in reported:
             continue
-        _settings(config_file)
         mails = plan_month(each, Path(inputs), Path(outputs)).mails
         documents, added, made_at = approve_month(each, Path(outputs), by)
         approved.append(Approval(each, by, documents, added, made_at, len(mails)))
@@ -334,6 +352,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     return approved
 
 
+@_project_errors
 def collect(paths: Iterable[Path | str], month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs"):
     """Reads the filled-in fields of returned documents (.docx files, .eml mails with .docx
     attached, folders of them) issued by `report` into outputs, into inputs/notes_collected.csv,
@@ -346,6 +365,7 @@ def collect(paths: Iterable[Path | str], month=None, inputs: Path | str = "input
     return collecting.collect([Path(path) for path in paths], Path(inputs), Path(outputs), chosen)
 
 
+@_project_errors
 def collected(month=None, inputs: Path | str = "inputs") -> list[dict]:
     """The texts collected so far (rows of inputs/notes_collected.csv), of `month` when given."""
     from pipeline import collect as collecting
@@ -353,6 +373,7 @@ def collected(month=None, inputs: Path | str = "inputs") -> list[dict]:
     return collecting.held(Path(inputs), None if month is None else [str(each) for each in months_of(month)])
 
 
+@_project_errors
 @_python_text
 def check_templates(templates: Path | str | None = None) -> list[str]:
     """Every problem of the Word templates, found by rendering them with the bundled sample."""

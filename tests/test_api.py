@@ -147,3 +147,21 @@ def test_collect_reads_filled_fields_back_without_printing(sample_report, tmp_pa
         [("rep", "S1003", "sales", "next_step", "宝钢项目11月第2周签约")]
     with pytest.raises(UsageError):
         api.collect([filled], "2025-13", inputs=inputs, outputs=sample_report.parent)
+
+
+def test_the_api_lists_every_command_and_raises_a_disk_failure_as_a_project_error(sample_report, tmp_path, capsys):
+    from pipeline.errors import EnvironmentFailure
+
+    from .filling import fill
+
+    for command in ("validate", "report", "distribute", "preview", "status", "approve", "collect", "collected",
+                    "check_templates"):
+        assert command in api.__all__ and callable(getattr(api, command)), command
+    inputs = tmp_path / "inputs"
+    inputs.write_text("a file where the inputs folder should be\n", encoding="utf-8")
+    source = sample_report / "rep" / "2025-10_李娜(S1003)_月度工作总结.docx"
+    filled = fill(source, {"销售额·下月改进措施": "宝钢项目11月第2周签约"}, out=tmp_path / "李娜.docx")
+    with pytest.raises(EnvironmentFailure) as raised:  # not the OSError of writing notes_collected.csv
+        api.collect([filled], inputs=inputs, outputs=sample_report.parent)
+    assert str(inputs) in str(raised.value) and raised.value.exit_code == 6
+    assert capsys.readouterr() == ("", "")
