@@ -17,7 +17,7 @@ import click
 
 from pipeline import api, config, layout, resources, starter
 from pipeline.errors import DeliveryError, EnvironmentFailure, InputError, SalesReportError, TemplateError, UsageError
-from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.inputs.schema import COLLECTED_NOTES, LEVEL_NAMES
 from pipeline.inputs.validate import is_email
 from pipeline.delivery.approval import approver_problem
 from pipeline.months import parse_range, today
@@ -733,7 +733,7 @@ def collect(paths, inputs_dir, outputs_dir, months, listing):
             for (month, level, unit), found in units.items():
                 files = "、".join(dict.fromkeys(f"{r['file']}（{r['author'] or '未署名'} {r['modified']}）" for r in found))
                 say(f"{month} {LEVEL_NAMES.get(level, level)} {unit}：{len(found)} 条，来自 {files}")
-            say(f"共 {len(rows)} 条，{len(units)} 个单位（{inputs_dir / 'notes_collected.csv'}）")
+            say(f"共 {len(rows)} 条，{len(units)} 个单位（{inputs_dir / COLLECTED_NOTES}）")
             return
         if not paths:
             raise click.UsageError("请给出交回的文档或文件夹，如 salesreport collect 交回/")

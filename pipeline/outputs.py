@@ -18,6 +18,7 @@ from pipeline.compute import pipeline as sales_pipeline
 from pipeline.compute.model import MonthData
 from pipeline.documents.history_context import ytd_period
 from pipeline.errors import InputError, Problem, UsageError
+from pipeline.inputs.values import formula_guarded, formula_unguarded
 from pipeline.layout import Layout
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
@@ -67,18 +68,13 @@ def _raw(value) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _guarded(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading `'` (contract §4)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def write_metrics_csv(path: Path, rows: pd.DataFrame, columns: list[str] = METRICS_COLUMNS) -> None:
     """`rows` (the contract's columns, or `columns`) as UTF-8 with BOM, so Excel opens it directly."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for record in rows[columns].to_dict("records"):
-            writer.writerow([_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
+            writer.writerow([formula_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
                              for c in columns])
 
 
@@ -90,8 +86,7 @@ def read_metrics_csv(path: Path) -> list[dict[str, str]]:
 
 def unguarded(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """metrics.csv rows with text as the inputs had it: the `'` that guards a formula-like cell removed."""
-    return [{c: v[1:] if c in _TEXT_COLUMNS and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@") else v
-             for c, v in row.items()} for row in rows]
+    return [{c: formula_unguarded(v) if c in _TEXT_COLUMNS else v for c, v in row.items()} for row in rows]
 
 
 def manifest(data: MonthData, documents: list[dict]) -> dict:

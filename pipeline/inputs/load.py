@@ -31,7 +31,7 @@ import pyarrow.csv as pa_csv
 from pipeline.inputs import schema
 from pipeline.inputs.schema import InputFile, RawTable
 from pipeline.errors import Problem, Refused
-from pipeline.inputs.values import is_blank
+from pipeline.inputs.values import formula_unguarded, is_blank
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -320,10 +320,16 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
         if read is None:
             continue
         headers[name], body = read
+        if name.casefold() == schema.COLLECTED_NOTES:  # written by collect, its cells formula-guarded
+            body = body.apply(lambda cells: cells.map(_unguarded_cell) if cells.name != "_line" else cells)
         files.append(InputFile(name, hashlib.sha256(data).hexdigest(), len(body)))
         bodies.append(body.reindex(columns=[*keys, "_line"]))  # a missing optional column: blank cells
         names.append(name)
     return RawTable(spec, _joined(bodies, names, keys), headers, delimiters)
+
+
+def _unguarded_cell(cell):
+    return formula_unguarded(cell) if isinstance(cell, str) else cell
 
 
 def _joined(bodies: list[pd.DataFrame], names: list[str], keys: list[str]) -> pd.DataFrame:
@@ -342,8 +348,8 @@ def _header(name: str, spec: schema.FileSpec, number: int, row: list, problems: 
     positions = _header_map(spec, row)
     missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
     for column in missing:
-        problems.append(Problem(name, number, column.key, None,
-                                f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
+        also = f"（也可写作：{'、'.join(column.aliases)}）" if column.aliases else ""
+        problems.append(Problem(name, number, column.key, None, f"缺少必需的列「{column.key}」{also}"))
     if missing:
         return None
     return positions, {key: str(row[pos]).strip() for pos, key in positions.items()}
