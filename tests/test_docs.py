@@ -42,6 +42,13 @@ def test_every_relative_link_resolves_inside_the_repository(page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_page_links_to_a_web_address(page):
+    text = INLINE_CODE.sub("", CODE_BLOCK.sub("", page.read_text(encoding="utf-8")))
+    assert [target for target in LINK.findall(text) if re.match(r"[a-z]+:", target)] == []
+    assert not re.findall(r"<https?://[^>]+>", text)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_path_written_in_a_page_points_outside_the_repository(page):
     text = page.read_text(encoding="utf-8")
     for code in INLINE_CODE.findall(text):
