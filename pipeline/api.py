@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from pipeline import config, resources, run
+from pipeline.inputs.address import address_problem
 from pipeline.errors import EnvironmentFailure, InputError, Problem, SalesReportError, UsageError
 from pipeline.months import Month, cycle, months_of, range_key
 
@@ -260,9 +261,12 @@ def _some_reported(chosen: Months, outputs: Path) -> None:
 def preview(month: str, recipient: str, to: str, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
             config_file: Path | None = None):
     """Sends `recipient`'s mail of one month, marked 【预览】, to `to`; recorded nowhere.
-    (mail, number of messages, transport); UsageError for a range or an unknown recipient."""
+    (mail, number of messages, transport); UsageError for a range, an unknown recipient or a `to`
+    that is no address salesreport sends to."""
     from pipeline.delivery import distribute as delivery
 
+    if why := address_problem(to):
+        raise UsageError(f"--to：「{to}」不是有效的邮箱地址：{why}")
     chosen = months(month)
     if len(chosen) > 1:
         raise UsageError("预览只用于单个月份，如 2025-10")

@@ -18,7 +18,6 @@ import click
 from pipeline import api, config, layout, resources, starter
 from pipeline.errors import DeliveryError, EnvironmentFailure, InputError, SalesReportError, TemplateError, UsageError
 from pipeline.inputs.schema import COLLECTED_NOTES, LEVEL_NAMES
-from pipeline.inputs.validate import is_email
 from pipeline.delivery.approval import approver_problem
 from pipeline.months import parse_range, today
 
@@ -521,8 +520,6 @@ def _check_preview(preview: str | None, to: str | None, dry_run: bool, resend: b
         raise click.UsageError("--preview 和 --to 要一起使用：--preview 收件人地址 --to 预览发往的地址")
     if preview is not None and (dry_run or resend):
         raise click.UsageError("--preview 不能与 --dry-run 或 --resend 一起使用")
-    if to is not None and not is_email(to):
-        raise click.BadParameter(f"「{to}」不是有效的邮箱地址", param_hint="--to")
 
 
 @main.command(short_help="把某月（或几个月）的文档发给各收件人，每人一封，只发一次。")

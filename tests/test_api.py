@@ -165,3 +165,10 @@ def test_the_api_lists_every_command_and_raises_a_disk_failure_as_a_project_erro
         api.collect([filled], inputs=inputs, outputs=sample_report.parent)
     assert str(inputs) in str(raised.value) and raised.value.exit_code == 6
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_preview_to_no_address_is_refused_before_anything_is_sent(sample_report, tmp_path):
+    with pytest.raises(UsageError, match="「checker@example.com\\r\\nBcc: x@example.com」不是有效的邮箱地址"):
+        api.preview("2025-10", "ceo@example.com", "checker@example.com\r\nBcc: x@example.com",
+                    inputs=SAMPLE_INPUTS, outputs=sample_report.parent)
+    assert not (sample_report.parent / "outbox").exists()
