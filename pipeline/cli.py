@@ -202,11 +202,6 @@ class _Command(click.Command):
         return option
 
 
-def _settings(config_path: Path | None) -> config.Options:
-    """salesreport.toml (or --config) under the environment, loaded once; ConfigError (exit 2) for a bad value."""
-    return config.load(os.environ, config_path)
-
-
 def _rerun_command() -> str:
     """The command as it was given, with the month it ran for when it was left to the default."""
     args = list(_run.args)
@@ -220,9 +215,9 @@ def _alert(exit_code: int) -> None:
     from pipeline.delivery import alert
 
     try:
-        env = _settings(_run.config)
+        env = config.load(os.environ, _run.config)
     except SalesReportError:  # the file is what failed: the environment alone may still say where to alert
-        env = config.Environment({k: v for k, v in os.environ.items() if k.startswith(config.PREFIX)}, {})
+        env = config.variables(os.environ)
     line = alert.send(env, _run.outputs, _run.command, _run.month, exit_code, "\n".join(_run.printed),
                       _rerun_command())
     if line:
@@ -748,7 +743,7 @@ def collect(paths, inputs_dir, outputs_dir, months, listing):
     say(f"共 {len(result.judged)} 份文档：收取 {taken}，拒收 {len(result.refused)}；"
         + (f"已写入 {result.path}" if result.written else f"{result.path} 没有变化"))
     if result.refused:
-        sys.exit(2)
+        sys.exit(InputError.exit_code)
 
 
 @main.command(short_help="建立一个可直接修改的工作文件夹：示例数据、模板和配置文件。")
