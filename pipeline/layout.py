@@ -5,6 +5,7 @@
     outputs/deliveries.sqlite   the ledger of distribute (what went to whom, approvals)
     outputs/outbox/KEY/         mails written as .eml files when no SMTP server is set
     outputs/archive/            the copies of what each recipient received
+    outputs/.fields.key         the key that signs the documents' fill-in fields (collect checks them)
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ PIPELINE = "pipeline.csv"  # pipeline coverage, only with an opportunity export 
 LEDGER = "deliveries.sqlite"
 OUTBOX = "outbox"
 ARCHIVE = "archive"
+FIELDS_KEY = ".fields.key"  # never mailed or listed
 _MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 
 
@@ -64,3 +66,7 @@ class Layout:
     @property
     def archive(self) -> Path:
         return self.root / ARCHIVE
+
+    @property
+    def fields_key(self) -> Path:
+        return self.root / FIELDS_KEY

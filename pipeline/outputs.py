@@ -7,6 +7,7 @@ and makes the month appear whole.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import secrets
@@ -80,8 +81,12 @@ def write_metrics_csv(path: Path, rows: pd.DataFrame, columns: list[str] = METRI
 
 def read_metrics_csv(path: Path) -> list[dict[str, str]]:
     """metrics.csv's rows as written: text, `'`-guarded cells and empty figures included."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return metrics_csv_rows(path.read_bytes())
+
+
+def metrics_csv_rows(data: bytes) -> list[dict[str, str]]:
+    """The rows of metrics.csv's bytes (see `read_metrics_csv`)."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def unguarded(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -108,18 +113,20 @@ def read_manifest(outputs_dir: Path, month: str) -> dict:
     """outputs/MONTH/manifest.json; a UsageError saying to run `report` first when there is none."""
     path = Layout(outputs_dir).manifest(month)
     if not path.is_file():
-        raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
+        raise no_report(month, path)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-FIELDS_KEY = ".fields.key"  # under outputs/: signs the fill-in fields' tags; never mailed or listed
+def no_report(month: str, manifest_path: Path) -> UsageError:
+    """A month without a report: the manifest it lacks, and to run `report` first."""
+    return UsageError(f"找不到 {month} 的报告（{manifest_path}），请先运行 salesreport report --month {month}")
 
 
 def fields_key(outputs_dir: Path, create: bool = True) -> bytes | None:
     """The key that signs the fill-in fields of the documents under `outputs_dir`
     (documents.fields): read from `outputs_dir/.fields.key`, or created there once (32 random
     bytes as hex, readable by the owner only); None when there is none and `create` is false."""
-    path = outputs_dir / FIELDS_KEY
+    path = Layout(outputs_dir).fields_key
     if not path.exists() and not create:
         return None
     if not path.exists():
