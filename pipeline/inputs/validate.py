@@ -51,6 +51,17 @@ class _Rows:
             self.problem(key, "不能为空")
         return value
 
+    def rep(self, key: str, org: pd.DataFrame) -> str | None:
+        """The rep_id the cell names (a rep_id or a unique rep_name, see `resolve_rep`); None, with a
+        problem recorded, when it is blank or names no one (or several)."""
+        text = self.text(key)
+        if not text:
+            return None
+        rep, why = resolve_rep(text, org)
+        if why:
+            self.problem(key, why, text)
+        return rep
+
     def parse(self, key: str, parser, *args):
         """`parser(cell, *args)`, or None with a problem recorded (blank is a problem too)."""
         raw = self.record.get(key)
@@ -431,11 +442,7 @@ def validate_tasks(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
         month = rows.parse("month", parse_month)
         metric = _metric(rows, catalog)
         task = rows.text("task")
-        owner_text, owner = rows.text("owner"), None
-        if owner_text:
-            owner, why = resolve_rep(owner_text, org)
-            if why:
-                rows.problem("owner", why, owner_text)
+        owner = rows.rep("owner", org)
         due = rows.parse("due", parse_date, month) if month else None
         if None in (month, metric, owner, due) or not task:
             continue
