@@ -333,7 +333,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     """Approves each month's current documents for distribute (when approval is required):
     their sha256, who (`by`, default the login name) and when. In the cycle a month without a
     report is left out; a named month without one is a UsageError."""
-    from pipeline.delivery.distribute import plan_month
+    from pipeline.delivery.planning import plan_month
     from pipeline.delivery.approval import approve as approve_month, approver_problem
     from pipeline.layout import Layout
 

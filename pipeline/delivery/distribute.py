@@ -22,11 +22,10 @@ from pipeline.delivery.headlines import headlines, rows_by_unit
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, Marks, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
-from pipeline.delivery.planning import Mail, Month, plan_month, plan_run  # noqa: F401 (importable from here)
+from pipeline.delivery.planning import Mail, Month, plan_month, plan_run
 from pipeline.delivery.retries import Breaker, send_with_retries
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
-from pipeline.errors import EnvironmentFailure, LedgerError, SalesReportError, ServerDown, UsageError
-from pipeline.errors import DeliveryError  # noqa: F401 (the exit code `distribute` ends with; importable from here)
+from pipeline.errors import DeliveryError, EnvironmentFailure, LedgerError, SalesReportError, ServerDown, UsageError
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.layout import Layout
 from pipeline.months import range_key

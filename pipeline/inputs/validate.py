@@ -19,7 +19,7 @@ from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
 from pipeline.inputs.values import (MAX_AMOUNT, PLAIN_NUMBER, SEMICOLON_AMBIGUOUS, clean_text, is_blank,
                                      parse_amount, parse_date, parse_month, parse_number)
 
-from pipeline.inputs.address import address_problem, is_email  # noqa: F401  (importable from here as before)
+from pipeline.inputs.address import address_problem
 
 
 class _Rows:
