@@ -332,7 +332,8 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
             config_file: Path | None = None, on_month: Callable[[Approval], None] | None = None) -> list[Approval]:
     """Approves each month's current documents for distribute (when approval is required):
     their sha256, who (`by`, default the login name) and when. In the cycle a month without a
-    report is left out; a named month without one is a UsageError."""
+    report is left out; a named month without one is a UsageError, and so is a `by` that is
+    blank or not printable text of at most 100 characters."""
     from pipeline.delivery.planning import plan_month
     from pipeline.delivery.approval import approve as approve_month, approver_problem
     from pipeline.layout import Layout
@@ -340,7 +341,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     chosen, layout = months(month), Layout(Path(outputs))
     _settings(config_file)
     _some_reported(chosen, layout.root)
-    by = (by or "").strip() or login_name()
+    by = login_name() if by is None else by.strip()
     if why := approver_problem(by):
         raise UsageError(f"--by：审批人{why}")
     reported = [each for each in chosen if layout.is_reported(each)]

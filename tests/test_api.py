@@ -172,3 +172,9 @@ def test_a_preview_to_no_address_is_refused_before_anything_is_sent(sample_repor
         api.preview("2025-10", "ceo@example.com", "checker@example.com\r\nBcc: x@example.com",
                     inputs=SAMPLE_INPUTS, outputs=sample_report.parent)
     assert not (sample_report.parent / "outbox").exists()
+
+
+def test_a_blank_approver_is_refused_not_replaced_by_the_login_name(tmp_path):
+    with pytest.raises(UsageError, match="审批人不能为空"):
+        api.approve("2025-10", inputs=SAMPLE_INPUTS, outputs=tmp_path, by="  ")
+    assert not (tmp_path / "deliveries.sqlite").exists()
