@@ -83,3 +83,21 @@ def test_the_manual_is_moved_not_repeated():
     assert crontabs == ["DISTRIBUTION.md"] and "```cron" not in readme  # one crontab
     for heading in ("## Speed", "## Layout", "## Choices made", "## When things go wrong"):
         assert heading not in readme
+
+
+def test_every_input_file_and_column_is_documented_and_the_readme_lists_the_files():
+    from pipeline.inputs import schema
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in (ROOT / "docs" / "INPUTS.md").read_text(encoding="utf-8")
+            .splitlines() if line.startswith("| `")}
+    for spec in schema.ALL:
+        file = f"`{spec.label()}`"
+        assert file in readme, file
+        row = rows[file]
+        for column in spec.columns:
+            assert f"`{column.key}`·{'/'.join(column.aliases)}" in row, (file, column.key)
+        if spec.name.startswith("opportunit"):  # the README names the export in brief
+            continue
+        [readme_row] = [line for line in readme.splitlines() if line.startswith(f"| {file}")]
+        assert all(column.key in readme_row for column in spec.columns), readme_row
