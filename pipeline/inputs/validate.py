@@ -51,16 +51,20 @@ class _Rows:
             self.problem(key, "不能为空")
         return value
 
-    def rep(self, key: str, org: pd.DataFrame) -> str | None:
-        """The rep_id the cell names (a rep_id or a unique rep_name, see `resolve_rep`); None, with a
-        problem recorded, when it is blank or names no one (or several)."""
+    def resolved(self, key: str, resolve):
+        """What the cell names, by `resolve(text)` → (found, why not); None, with a problem
+        recorded, when the cell is blank or `resolve` says why not."""
         text = self.text(key)
         if not text:
             return None
-        rep, why = resolve_rep(text, org)
+        found, why = resolve(text)
         if why:
             self.problem(key, why, text)
-        return rep
+        return found
+
+    def rep(self, key: str, org: pd.DataFrame) -> str | None:
+        """The rep_id the cell names: a rep_id or a unique rep_name (`resolve_rep`)."""
+        return self.resolved(key, lambda text: resolve_rep(text, org))
 
     def parse(self, key: str, parser, *args):
         """`parser(cell, *args)`, or None with a problem recorded (blank is a problem too)."""
@@ -130,13 +134,7 @@ def _known_metric(text: str, catalog: Catalog) -> tuple[Metric | None, str | Non
 
 
 def _metric(rows: _Rows, catalog: Catalog, key: str = "metric") -> Metric | None:
-    text = rows.text(key)
-    if not text:
-        return None
-    metric, why = _known_metric(text, catalog)
-    if why:
-        rows.problem(key, why, text)
-    return metric
+    return rows.resolved(key, lambda text: _known_metric(text, catalog))
 
 
 # Targets and actuals may hold a million rows: they are checked column by column, each distinct
