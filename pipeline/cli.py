@@ -279,8 +279,7 @@ def _noting(function):
     """Notes the command's month, outputs folder and configuration, for its alert."""
     @functools.wraps(function)
     def noted(**params):
-        months = params.get("months") or [None]
-        _run.month = params.get("month") or (months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}")
+        _run.month = params["months"].key if params.get("months") else None
         _run.outputs = params.get("outputs_dir") or _run.outputs
         _run.config = params.get("config_path")
         return function(**params)
