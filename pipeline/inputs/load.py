@@ -363,7 +363,7 @@ def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem],
     """One file's header (key → header as written) and rows (recognised columns as the cells
     hold them, `_line`), read row by row; None, with a problem added, when the file is empty or
     lacks a required column. `too_many` is the refusal past `limit` rows."""
-    header, positions, body = {}, None, {}
+    header, positions, body, width = {}, None, {}, 0
     for number, row in rows:
         if number > limit:
             raise too_many()
@@ -375,7 +375,12 @@ def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem],
                 return None
             positions, header = found
             body = {key: [] for key in [*positions.values(), "_line"]}
+            width = max(position for position, cell in enumerate(row) if not is_blank(cell)) + 1
             continue
+        beyond = next((position for position in range(width, len(row)) if not is_blank(row[position])), None)
+        if beyond is not None:  # a CSV's rows are held to the header's width as they are read
+            raise Refused(number, f"这一行在表头之外的第{beyond + 1}列还有值「{str(row[beyond])[:40]}」，而表头只有 "
+                                  f"{width} 列：多出的单元格不知属于哪一列，请检查这一行的值是否错位")
         for position, key in positions.items():
             cell = row[position] if position < len(row) else None
             if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
