@@ -101,3 +101,10 @@ def test_every_input_file_and_column_is_documented_and_the_readme_lists_the_file
             continue
         [readme_row] = [line for line in readme.splitlines() if line.startswith(f"| {file}")]
         assert all(column.key in readme_row for column in spec.columns), readme_row
+
+
+def test_the_design_page_names_every_module_of_the_package():
+    text = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    layout = text[text.index("```\npipeline/"):text.index("```", text.index("```\npipeline/") + 3)]
+    modules = {path.stem for path in (ROOT / "pipeline").rglob("*.py") if not path.stem.startswith("__")}
+    assert {name for name in modules if not re.search(rf"\b{name}\b", layout)} == set()
