@@ -82,7 +82,7 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path,
     with contextlib.ExitStack() as locks:
         for each in months:
             locks.enter_context(exclusive(month_lock(outputs_dir, each), month_busy(each)))
-        locks.enter_context(exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY))
+        locks.enter_context(exclusive(Layout(outputs_dir).deliveries_lock, DELIVERIES_BUSY))
         planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
         if planned.month != range_key(months):  # a default month was left out
             transport = from_settings(options.smtp, Layout(outputs_dir).outbox(planned.month))
