@@ -137,7 +137,7 @@ def test_november_targets_against_octobers_actuals_and_last_novembers():
                ("2025-10", "A", "new_customers", 10, 8), ("2025-11", "A", "new_customers", 8, None)]
     data = compute_month(make(figures), "2025-11")
     asks = plan_context(data, unit(data, "company", "公司"))["target_asks"]
-    assert asks == ["销售额：目标206.5万元，需较10月实际增长11.6%，需较去年11月实际增长8.7%",
+    assert asks == ["销售额：目标206.5万元，需较10月实际增长11.6%，较去年11月实际增长8.7%",
                     "新客户开发数量：目标8家，与10月实际持平"]
 
 
