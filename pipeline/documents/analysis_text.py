@@ -352,14 +352,22 @@ def causes_text(causes: list[tuple[str, str, str]]) -> list[str]:
     """A unit's own variance reasons and those of the units inside it, `(source, text, cause)`,
     one line per group: `主观：…；华东二组：…`, `客观：…`, untagged ones last as `其他：…`; a group of
     MANY_CAUSES or more says how many (`主观（3条）：…`). Where none is tagged, one line per cause."""
+    return [line for lines in cause_groups(causes).values() for line in lines]
+
+
+def cause_groups(causes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """causes_text's lines by group, 主观, 客观 and 其他 in this order (a group nobody gave is left
+    out); where none is tagged, all under 其他, one plain line per cause."""
     if not any(cause for _, _, cause in causes):
-        return [f"{source}：{text}" if source else text for source, text, _ in causes]
+        lines = [f"{source}：{text}" if source else text for source, text, _ in causes]
+        return {OTHER_CAUSE: lines} if lines else {}
     groups = {name: [] for name in (*CAUSES.values(), OTHER_CAUSE)}
     for source, text, cause in causes:
         text = text.rstrip("。；;")  # the group's items are joined by `；` and end with one `。`
         groups[CAUSES.get(cause, OTHER_CAUSE)].append(f"{source}：{text}" if source else text)
-    return [f"{name}{f'（{len(texts)}条）' if len(texts) >= MANY_CAUSES else ''}：" + "；".join(texts) + "。"
-            for name, texts in groups.items() if texts]
+    return {name: [f"{name}{f'（{len(texts)}条）' if len(texts) >= MANY_CAUSES else ''}：" + "；".join(texts) + "。"]
+            for name, texts in groups.items() if texts}
+
 
 UNRANKED_TEXT = {STATUS_NO_ACTUAL: "未报", STATUS_NO_TARGET: "无目标"}
 

@@ -270,13 +270,21 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
                                         "\n".join(analysis.causes_text(causes)))
 
-    def reason_asks(row) -> tuple[str, ...]:
-        """The causes (主观, 客观) that the reasons of a metric short of target do not give yet:
-        each becomes a field to fill (fill_in), as the original asks 未达目标 to tell them apart."""
+    def reason_asks(row, text: str) -> tuple:
+        """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
+        asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
+        (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 and the data's
+        sentence. () where nothing is asked."""
         if row.status not in (STATUS_MISSED, STATUS_NEAR):
             return ()
-        given = {CAUSES.get(cause) for _, _, cause in data.causes.get((unit.level, unit.unit, row.metric), [])}
-        return tuple(cause for cause in CAUSES.values() if cause not in given)
+        causes = data.causes.get((unit.level, unit.unit, row.metric), [])
+        groups = analysis.cause_groups(causes)
+        if all(cause in groups for cause in CAUSES.values()):
+            return ()
+        written = "\n".join(analysis.causes_text(causes))
+        generated = text[len(written) + 1:] if written else text  # variance_reason: the causes, then the data's
+        given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
+        return (*given, *groups.get(analysis.OTHER_CAUSE, []), *([generated] if generated else []))
 
     figures, table2 = [], []
     for r in rows:
@@ -294,9 +302,10 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
+        why = reason(r)
         table2.append({**shown, "key": r.metric,
-                       "reason": reason(r),
-                       "reason_asks": reason_asks(r),
+                       "reason": why,
+                       "reason_asks": reason_asks(r, why),
                        "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
                                                                                        segments.get(r.metric, []))),
                        "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
