@@ -355,10 +355,11 @@ def causes_text(causes: list[tuple[str, str, str]]) -> list[str]:
     return [line for lines in cause_groups(causes).values() for line in lines]
 
 
-def cause_groups(causes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+def cause_groups(causes: list[tuple[str, str, str]], labelled: bool = False) -> dict[str, list[str]]:
     """causes_text's lines by group, 主观, 客观 and 其他 in this order (a group nobody gave is left
-    out); where none is tagged, all under 其他, one plain line per cause."""
-    if not any(cause for _, _, cause in causes):
+    out); where none is tagged, all under 其他, one plain line per cause — or, `labelled` (a cell
+    that asks for 主观 and 客观 beside them), one `其他：…` line as where some are tagged."""
+    if not labelled and not any(cause for _, _, cause in causes):
         lines = [f"{source}：{text}" if source else text for source, text, _ in causes]
         return {OTHER_CAUSE: lines} if lines else {}
     groups = {name: [] for name in (*CAUSES.values(), OTHER_CAUSE)}

@@ -273,8 +273,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     def reason_asks(row, text: str) -> tuple:
         """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
         asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
-        (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 and the data's
-        sentence. () where nothing is asked."""
+        (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 (untagged notes,
+        labelled so beside the others) and the data's sentence. () where nothing is asked."""
         if row.status not in (STATUS_MISSED, STATUS_NEAR):
             return ()
         causes = data.causes.get((unit.level, unit.unit, row.metric), [])
@@ -284,7 +284,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         written = "\n".join(analysis.causes_text(causes))
         generated = text[len(written) + 1:] if written else text  # variance_reason: the causes, then the data's
         given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
-        return (*given, *groups.get(analysis.OTHER_CAUSE, []), *([generated] if generated else []))
+        other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
+        return (*given, *other, *([generated] if generated else []))
 
     figures, table2 = [], []
     for r in rows:
