@@ -96,13 +96,18 @@ def data_gaps(row, labels: dict[str, str]) -> list[str]:
 
 def _result(row, metric: Metric) -> str:
     """`达成150%（+50万元）`, `达成100%` (no change of 0 beside it), or, when nothing was achieved,
-    `实际完成0家（目标1家）` rather than a `0%` achievement."""
+    `实际完成0家（目标1家）` rather than a `0%` achievement. Where lower is better, the difference
+    says its way: `仅达成66.7%（比目标高1个百分点）`."""
     rate = formats.achievement(row.achievement)
     if rate == "0%":
         return f"实际完成{formats.figure(row.actual, metric)}（目标{formats.figure(row.target, metric)}）"
     variance = formats.change(row.variance, metric)
     head = "达成目标" if rate == formats.MISSING else f"达成{rate}"  # a `lower` metric met at 0
-    return head + ("" if formats.is_zero(variance) or variance == formats.MISSING else f"（{variance}）")
+    if formats.is_zero(variance) or variance == formats.MISSING:
+        return head
+    if metric.direction == "lower":  # `（+1个百分点）` beside a shortfall reads as a gain: say which way
+        return head + f"（比目标{'高' if row.variance > 0 else '低'}{_size(row.variance, metric)}）"
+    return head + f"（{variance}）"
 
 
 def _shortfall(row, metric: Metric) -> str:
