@@ -174,4 +174,3 @@ def test_an_untagged_reason_beside_the_asked_causes_is_labelled_other(sample_rep
     # 华南区: only 广州组's untagged note; 主观 and 客观 asked, the note under 其他, not a bare line after 客观
     region = rows_of_cells(document(sample_report, "region", "华南区", "summary"), TABLE2)["新客户开发数量"][4]
     assert region.text.split("\n")[:3] == ["主观：", "客观：", "其他：广州组：两家意向客户转由华东区对接。"]
-
