@@ -344,5 +344,16 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                                                         (unit.level, unit.unit, "next_step", key), []))),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
+        "next_untargeted": _untargeted(rows, prepared.next_rows, catalog),
     })
+
+
+def _untargeted(rows: list, next_rows: list, catalog: Catalog) -> str:
+    """The month's metrics that next month's targets leave out (`拜访次数、跟进次数`), so that the
+    shorter table of 四（二） is not read as metrics dropped; '' where none is left out, or where
+    next month has no targets at all (the template says so then)."""
+    targeted = {r.metric for r in next_rows if not formats.is_missing(r.target)}
+    if not targeted:
+        return ""
+    return "、".join(catalog[r.metric].name for r in rows if r.metric not in targeted)
 
