@@ -249,6 +249,12 @@ def bullets(doc, items: str) -> None:
     doc.add_paragraph("{%p endfor %}")
 
 
+def lead(doc, text: str) -> None:
+    """A line that introduces what follows (`数据说明：` before its bullets): kept on the page of
+    its first item, never left alone at a page's foot."""
+    doc.add_paragraph(text).paragraph_format.keep_with_next = True
+
+
 def chart(doc, variable: str) -> None:
     """A centred paragraph whose tag becomes a native Word chart (nothing when there is no data)."""
     doc.add_paragraph(f"{{{{ {variable} }}}}").alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -423,7 +429,7 @@ def pipeline_plan_block(doc) -> None:
 def pipeline_summary_block(doc) -> None:
     """Step 一 (issue 26): what was won by the month's end against the forecast at its start."""
     doc.add_paragraph("{%p if pipeline_outcome|default([]) %}")
-    doc.add_paragraph("商机兑现（月末导出的商机数据对比月初加权预测）：")
+    lead(doc, "商机兑现（月末导出的商机数据对比月初加权预测）：")
     bullets(doc, "pipeline_outcome")
     doc.add_paragraph("{%p endif %}")
 
@@ -438,13 +444,13 @@ def build_plan(path: Path) -> None:
         ("核心指标", "metric", 3.6), ("月度目标", "target", 3.0), ("上月目标", "prev_target", 3.0),
         ("上月实际", "prev_actual", 3.0), ("上月达成率", "prev_achievement", 2.4)])
     doc.add_paragraph("{%p if target_asks %}")
-    doc.add_paragraph("目标要求（本月目标较上月实际、去年同期实际的变化）：")
+    lead(doc, "目标要求（本月目标较上月实际、去年同期实际的变化）：")
     bullets(doc, "target_asks")
     doc.add_paragraph("{%p endif %}")
     chart(doc, "chart_targets")
     pipeline_plan_block(doc)
     doc.add_paragraph("{%p if prev_next_steps %}")
-    doc.add_paragraph("{{ prev_month_label }}总结提出的改进措施（本月落实）：")
+    lead(doc, "{{ prev_month_label }}总结提出的改进措施（本月落实）：")
     bullets(doc, "prev_next_steps")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if segment_targets %}")
@@ -478,17 +484,18 @@ def build_plan(path: Path) -> None:
     bullets(doc, "resources")
 
     doc.add_heading("四、时间节点", level=1)
-    doc.add_paragraph("以周为单位拆分任务（按计划完成时间归入各周），保证进度可控：")
+    lead(doc, "以周为单位拆分任务（按计划完成时间归入各周），保证进度可控：")
     doc.add_paragraph("{%p for week in weeks %}")
     week = doc.add_paragraph()
     week.add_run("{{ week.label }}").bold = True
+    week.paragraph_format.keep_with_next = True  # a week's label stays with its first line
     doc.add_paragraph("{%p for item in week.tasks %}")
     doc.add_paragraph("{{ item }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p endfor %}")
 
     doc.add_heading("五、风险预判与应对", level=1)
-    doc.add_paragraph("提前识别可能影响目标达成的风险，并逐项制定应对措施：")
+    lead(doc, "提前识别可能影响目标达成的风险，并逐项制定应对措施：")
     loop_table(doc, "row in risk_pairs", [("风险", "risk", 8.0), ("应对措施", "response", 9.0)])
     method_notes(doc)
     save(doc, "月度工作计划", path)
@@ -549,7 +556,7 @@ def build_summary(path: Path) -> None:
     doc.add_paragraph("{%p endif %}")
     trend_block(doc)
     pipeline_summary_block(doc)
-    doc.add_paragraph("数据说明：")
+    lead(doc, "数据说明：")
     bullets(doc, "data_notes")
 
     doc.add_heading("二、目标达成分析", level=1)
@@ -562,7 +569,7 @@ def build_summary(path: Path) -> None:
         ("达成率", "achievement", 2.5, "fill"), ("差异原因分析", "reason", 4.2), ("成功经验/亮点", "highlight", 4.1),
         ("存在问题与挑战", "problem", 4.1), ("下月改进措施", "next_step", 4.1)], split_rows=True)
     doc.add_paragraph("{%p if reasons %}")
-    doc.add_paragraph("整体差异原因：")
+    lead(doc, "整体差异原因：")
     bullets(doc, "reasons")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if ranking %}")
@@ -588,6 +595,9 @@ def build_summary(path: Path) -> None:
     doc.add_heading("（二）{{ next_month_label }}目标", level=2)
     doc.add_paragraph("{%p if next_targets %}")
     loop_table(doc, "row in next_targets", [("核心指标", "metric", 4.0), ("月度目标", "target", 4.0)])
+    doc.add_paragraph("{%p if next_untargeted|default('') %}")
+    doc.add_paragraph("{{ next_untargeted }}：输入数据中尚无{{ next_month_label }}的目标。")
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("输入数据中尚无{{ next_month_label }}的目标。")
     doc.add_paragraph("{%p endif %}")

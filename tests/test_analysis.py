@@ -62,8 +62,9 @@ def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_w
                    ("2025-10", "team", "一组", "sales", "problem", "客户预算收紧。"),
                    ("2025-10", "team", "一组", "", "problem", "人手不足。")])
     context = team_summary(data)
+    # an untagged reason beside the fields asking 主观 and 客观 (a near metric) is labelled 其他
     assert written(context["table2"][0]["reason"]) == \
-        "乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
+        "其他：乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
     # a person's words first, the data's beside them
     assert written(context["table2"][0]["problem"]) == "客户预算收紧。\n【数据】缺口的92.3%来自乙（\u221260万元）。"
     assert written(context["problems"]) == ["人手不足。", "【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]

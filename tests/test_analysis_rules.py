@@ -111,10 +111,10 @@ def test_many_causes_in_a_group_are_counted():
     notes = [note("2025-10", "rep", "A", "sales", "variance_reason", f"原因{i}。", "objective") for i in range(3)]
     data = compute_month(make(figures, notes), "2025-10")
     reason = summary_context(data, unit(data, "team", "一组"))["table2"][0]["reason"]
-    written, *asked = reason.items
-    assert written.startswith("客观（3条）：甲：原因0；甲：原因1；甲：原因2。\n")
-    # the cause nobody gave is a field to fill, as the original asks (主观 and 客观 apart)
-    assert [(f.label, f.identity.cause, f.identity.section) for f in asked] == [("主观：", "主观", "variance_reason")]
+    asked, written, generated = reason.items
+    assert written == "客观（3条）：甲：原因0；甲：原因1；甲：原因2。" and generated.startswith("【数据】")
+    # the cause nobody gave is a field to fill in its place, as the original asks (主观 and 客观 apart)
+    assert (asked.label, asked.identity.cause, asked.identity.section) == ("主观：", "主观", "variance_reason")
 
 
 # 3. 存在问题: every missed or near metric once, notes beside it ----------------------------------
@@ -137,7 +137,7 @@ def test_november_targets_against_octobers_actuals_and_last_novembers():
                ("2025-10", "A", "new_customers", 10, 8), ("2025-11", "A", "new_customers", 8, None)]
     data = compute_month(make(figures), "2025-11")
     asks = plan_context(data, unit(data, "company", "公司"))["target_asks"]
-    assert asks == ["销售额：目标206.5万元，需较10月实际增长11.6%，需较去年11月实际增长8.7%",
+    assert asks == ["销售额：目标206.5万元，需较10月实际增长11.6%，较去年11月实际增长8.7%",
                     "新客户开发数量：目标8家，与10月实际持平"]
 
 

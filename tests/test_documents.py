@@ -202,3 +202,22 @@ def test_title_block_says_which_unit_and_where_it_sits(sample_report):
     assert text.startswith("上海一组 2025年10月 月度工作计划\n层级：团队    范围：华东区 · 上海一组（3名销售代表）")
     rep = body_text(document(sample_report, "rep", "S1001", "summary"))
     assert rep.startswith("张伟 2025年10月 月度工作总结\n层级：个人    范围：华东区 · 上海一组 · 张伟（工号 S1001）")
+
+
+def test_a_shortfall_where_lower_is_better_says_which_way_it_missed(sample_report):
+    # 孙浩's 投诉率 3% against 2%: 66.7%, and `（+1个百分点）` beside it read as a gain
+    text = body_text(document(sample_report, "rep", "S1012", "summary"))
+    assert "【数据】投诉率仅达成66.7%（比目标高1个百分点），连续2个月未达成。" in text
+    team = rows_of_cells(document(sample_report, "team", "深圳组", "summary"), TABLE2)["投诉率"][6]
+    assert "孙浩仅达成66.7%（比目标高1个百分点）" in team.text
+
+
+def test_next_months_targets_name_the_metrics_they_leave_out(sample_report):
+    # targets_2025-11.csv holds no 拜访次数 or 跟进次数: the shorter table says so rather than drop them
+    path = document(sample_report, "company", "公司", "summary")
+    assert [row[0] for row in table_with_header(path, ["核心指标", "月度目标"])[1:]] == [
+        "销售额", "新客户开发数量", "老客户复购率", "回款金额", "活动参与量", "客户满意度", "投诉率"]
+    assert "拜访次数、跟进次数：输入数据中尚无2025年11月的目标。" in body_text(path)
+    # and a rep's: 刘洋's November targets leave out the same two
+    rep = body_text(document(sample_report, "rep", "S1004", "summary"))
+    assert "拜访次数、跟进次数：输入数据中尚无2025年11月的目标。" in rep

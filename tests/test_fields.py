@@ -22,6 +22,7 @@ from pipeline.run import check
 
 from .conftest import SAMPLE_INPUTS, TEMPLATES, invoke
 from .docx_reading import controls, document_controls, rows_of_cells
+from .test_documents import document
 
 KEY = bytes(range(32))
 TABLE2 = ["核心指标", "月度目标", "实际完成", "达成率", "差异原因分析", "成功经验/亮点", "存在问题与挑战", "下月改进措施"]
@@ -151,3 +152,26 @@ def test_a_damaged_key_is_an_error_not_a_new_key(tmp_path):
     result = invoke("report", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", tmp_path, "-q")
     assert result.exit_code == 2 and FIELDS_KEY in result.output + result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "2025-10").exists()
+
+
+def test_a_cause_nobody_gave_is_asked_in_its_place_before_the_others_and_the_data(sample_report):
+    """差异原因分析 reads 主观, 客观, 其他, then the data's sentence: the field for a cause not given
+    stands where that cause would, not after the data's sentence."""
+    company = rows_of_cells(document(sample_report, "company", "公司", "summary"), TABLE2)
+    cell = company["新客户开发数量"][4]
+    lines = cell.text.split("\n")
+    assert lines[0] == "主观：" and lines[1].startswith("客观：展会意向客户转化率低于预期")
+    assert lines[2].startswith("其他：广州组：") and lines[3].startswith("【数据】较目标差3家")
+    assert [c["title"] for c in controls(cell._tc)] == ["新客户开发数量·差异原因（主观）"]
+    rep = rows_of_cells(document(sample_report, "rep", "S1012", "summary"), TABLE2)["销售额"][4]
+    assert rep.text.split("\n")[:2] == ["主观：", "客观：深圳电子厂预算收紧，订单推迟到12月。"]
+    assert rep.text.split("\n")[2].startswith("【数据】")
+    # nothing written: 主观 and 客观 asked, then the data's sentence
+    untold = rows_of_cells(document(sample_report, "rep", "S1004", "summary"), TABLE2)["销售额"][4]
+    assert untold.text.split("\n")[:2] == ["主观：", "客观："] and untold.text.split("\n")[2].startswith("【数据】")
+
+
+def test_an_untagged_reason_beside_the_asked_causes_is_labelled_other(sample_report):
+    # 华南区: only 广州组's untagged note; 主观 and 客观 asked, the note under 其他, not a bare line after 客观
+    region = rows_of_cells(document(sample_report, "region", "华南区", "summary"), TABLE2)["新客户开发数量"][4]
+    assert region.text.split("\n")[:3] == ["主观：", "客观：", "其他：广州组：两家意向客户转由华东区对接。"]

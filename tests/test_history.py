@@ -78,7 +78,10 @@ def test_summary_shows_year_to_date_and_last_year_beside_the_month(sample_report
     assert summed("actuals", "actual", "new_customers", ["2024-10"]) == 13
     assert rows["新客户开发数量"][5:] == ["13家", "\u22121家（\u22127.7%）"]  # minus sign U+2212  # 12 this October
     assert rows["老客户复购率"][5:] == ["—", "—"]  # the inputs hold no October 2024 rate
-    assert "本年累计（2025年1–10月）与去年同期（2024年10月）：" in "\n".join(p.text for p in Document(path).paragraphs)
+    # sales runs from January, the rates from September: the caption claims no span for all of them
+    captions = "\n".join(p.text for p in Document(path).paragraphs)
+    assert "本年累计（2025年，各项所含月份见“累计月份”列）与去年同期（2024年10月）：" in captions
+    assert "2025年1–10月" not in captions
 
 
 def test_missing_months_of_the_year_are_named(sample_report):

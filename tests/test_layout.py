@@ -294,7 +294,8 @@ def test_the_sentences_that_used_to_read_wrong(sample_report):
     flat = table_with_header(document(sample_report, "team", "广州组", "summary"), TABLE2)
     reason = next(row for row in flat if row[0] == "新客户开发数量")[4].split("\n")
     assert next(line for line in reason if line.startswith("【数据】")).endswith("与上月持平。")  # not 环比0家
-    assert reason[-2:] == ["主观：", "客观："]  # 75%, nobody gave either cause: a field for each
+    # 75%, nobody gave either cause: a field for each, in its place before 广州组's untagged note (其他)
+    assert reason[:3] == ["主观：", "客观：", "其他：两家意向客户转由华东区对接。"]
     text = "\n".join(p.text for p in Document(document(sample_report, "company", "公司", "summary")).paragraphs)
     assert "业绩数据（实际完成与月度目标对比；环比变化是与2025年9月实际完成相比的增减）：" in text
 
@@ -434,3 +435,20 @@ def test_table1s_owners_are_whole_names_one_a_line(company_pdfs):
     text = "\n".join(line for lines in plan for line in lines)
     # 拜访次数 has no task: its row names the regions carrying its target, each whole
     assert "华东区" in text and "华南区" in text and "华东\n区" not in text and "华\n南区" not in text
+
+
+def _keeps_with_next(paragraph) -> bool:
+    """Whether Word keeps `paragraph` on the page of the next one (its own setting, else its style's)."""
+    own = paragraph.paragraph_format.keep_with_next
+    return own if own is not None else bool(paragraph.style.paragraph_format.keep_with_next)
+
+
+def test_a_line_introducing_a_list_or_a_table_is_never_left_at_a_pages_foot(sample_report):
+    # the company summary of the sample left `数据说明：` alone at the foot of page 3
+    for kind, leads in (("summary", ["数据说明：", "商机兑现（"]),
+                        ("plan", ["目标要求（", "2025年9月总结提出的改进措施", "以周为单位拆分任务", "提前识别可能影响",
+                                  "第1周（", "第4周（"])):
+        paragraphs = Document(document(sample_report, "company", "公司", kind)).paragraphs
+        for lead in leads:
+            found = [p for p in paragraphs if p.text.startswith(lead)]
+            assert found and all(_keeps_with_next(p) for p in found), (kind, lead)

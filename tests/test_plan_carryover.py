@@ -48,3 +48,17 @@ def test_a_written_strategy_replaces_the_data_lines(sample_report):
     text = body_text(document(october / "2025-10", "team", "上海一组", "plan"))
     strategy = text[text.index("（一）销售策略"):text.index("（二）资源需求")]
     assert "【数据】" not in strategy and "公司：" in strategy
+
+
+def test_what_a_target_asks_reads_as_a_manager_writes_it(november):
+    # 张伟: November's 21万元 against October's 22.35万元 asks nothing (no `需…下降`), against last
+    # November's 18.4万元 +14.1%; 2场 against October's 3场 is one less, not `−33.3%`
+    text = body_text(document(november, "rep", "S1001", "plan"))
+    assert "销售额：目标21万元，较10月实际低6%，需较去年11月实际增长14.1%" in text
+    assert "活动参与量：目标2场，较10月实际少1场" in text
+    company = body_text(document(november, "company", "公司", "plan"))
+    # one 需 a line: `需较10月…，较去年11月…`
+    assert "销售额：目标206.5万元，需较10月实际增长11.6%，较去年11月实际增长21.6%" in company
+    for level, unit in [("rep", "S1001"), ("rep", "S1003"), ("team", "杭州组"), ("region", "华东区"), ("company", "公司")]:
+        plan = body_text(document(november, level, unit, "plan"))
+        assert "下降" not in plan[plan.index("目标要求"):plan.index("二、任务分解与责任")], unit

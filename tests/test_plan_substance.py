@@ -193,7 +193,8 @@ def test_a_region_summary_shows_its_teams_notes_attributed(sample_report):
                                "杭州组：物流园项目11月第2周前推进到法务审核，资质材料月初备齐。")
     assert rows["新客户开发数量"][5] == "上海一组：展会现场预约次日拜访，意向客户两周内转化3家。"
     # a variance reason of a rep inside, tagged 客观 (inputs/notes.csv), grouped and attributed
-    assert rows["回款金额"][4].startswith("客观：李娜：一家客户资金紧张，5万元回款推迟到11月上旬。")
+    # (主观, which nobody gave, is a field in its place before it)
+    assert rows["回款金额"][4].startswith("主观：\n客观：李娜：一家客户资金紧张，5万元回款推迟到11月上旬。")
     text = body_text(summary(sample_report, "region", "华东区"))
     lessons = text[text.index("（一）成功经验"):text.index("（二）存在问题")]
     assert "上海一组：张伟单月签约22.35万元，超额完成个人目标。" in lessons
@@ -208,7 +209,7 @@ def test_a_unit_with_its_own_note_shows_only_its_own(sample_report):
     assert rows["销售额"][7] == "优化客户分级管理，重点客户每日跟进。"
     region = {row[0]: row for row in table_with_header(summary(sample_report, "region", "华东区"), TABLE2)[1:]}
     # 差异原因分析 shows a unit's own causes and those of every unit inside it; here only its own
-    assert region["销售额"][4].startswith("客观：杭州组两个项目签约延期至11月。\n【数据】")
+    assert region["销售额"][4].startswith("主观：\n客观：杭州组两个项目签约延期至11月。\n【数据】")
 
 
 def test_a_team_metric_without_tasks_names_who_carries_its_target_one_name_a_line(sample_report):

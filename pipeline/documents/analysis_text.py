@@ -96,13 +96,18 @@ def data_gaps(row, labels: dict[str, str]) -> list[str]:
 
 def _result(row, metric: Metric) -> str:
     """`达成150%（+50万元）`, `达成100%` (no change of 0 beside it), or, when nothing was achieved,
-    `实际完成0家（目标1家）` rather than a `0%` achievement."""
+    `实际完成0家（目标1家）` rather than a `0%` achievement. Where lower is better, the difference
+    says its way: `仅达成66.7%（比目标高1个百分点）`."""
     rate = formats.achievement(row.achievement)
     if rate == "0%":
         return f"实际完成{formats.figure(row.actual, metric)}（目标{formats.figure(row.target, metric)}）"
     variance = formats.change(row.variance, metric)
     head = "达成目标" if rate == formats.MISSING else f"达成{rate}"  # a `lower` metric met at 0
-    return head + ("" if formats.is_zero(variance) or variance == formats.MISSING else f"（{variance}）")
+    if formats.is_zero(variance) or variance == formats.MISSING:
+        return head
+    if metric.direction == "lower":  # `（+1个百分点）` beside a shortfall reads as a gain: say which way
+        return head + f"（比目标{'高' if row.variance > 0 else '低'}{_size(row.variance, metric)}）"
+    return head + f"（{variance}）"
 
 
 def _shortfall(row, metric: Metric) -> str:
@@ -352,14 +357,23 @@ def causes_text(causes: list[tuple[str, str, str]]) -> list[str]:
     """A unit's own variance reasons and those of the units inside it, `(source, text, cause)`,
     one line per group: `主观：…；华东二组：…`, `客观：…`, untagged ones last as `其他：…`; a group of
     MANY_CAUSES or more says how many (`主观（3条）：…`). Where none is tagged, one line per cause."""
-    if not any(cause for _, _, cause in causes):
-        return [f"{source}：{text}" if source else text for source, text, _ in causes]
+    return [line for lines in cause_groups(causes).values() for line in lines]
+
+
+def cause_groups(causes: list[tuple[str, str, str]], labelled: bool = False) -> dict[str, list[str]]:
+    """causes_text's lines by group, 主观, 客观 and 其他 in this order (a group nobody gave is left
+    out); where none is tagged, all under 其他, one plain line per cause — or, `labelled` (a cell
+    that asks for 主观 and 客观 beside them), one `其他：…` line as where some are tagged."""
+    if not labelled and not any(cause for _, _, cause in causes):
+        lines = [f"{source}：{text}" if source else text for source, text, _ in causes]
+        return {OTHER_CAUSE: lines} if lines else {}
     groups = {name: [] for name in (*CAUSES.values(), OTHER_CAUSE)}
     for source, text, cause in causes:
         text = text.rstrip("。；;")  # the group's items are joined by `；` and end with one `。`
         groups[CAUSES.get(cause, OTHER_CAUSE)].append(f"{source}：{text}" if source else text)
-    return [f"{name}{f'（{len(texts)}条）' if len(texts) >= MANY_CAUSES else ''}：" + "；".join(texts) + "。"
-            for name, texts in groups.items() if texts]
+    return {name: [f"{name}{f'（{len(texts)}条）' if len(texts) >= MANY_CAUSES else ''}：" + "；".join(texts) + "。"]
+            for name, texts in groups.items() if texts}
+
 
 UNRANKED_TEXT = {STATUS_NO_ACTUAL: "未报", STATUS_NO_TARGET: "无目标"}
 

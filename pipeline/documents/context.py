@@ -270,13 +270,22 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
                                         "\n".join(analysis.causes_text(causes)))
 
-    def reason_asks(row) -> tuple[str, ...]:
-        """The causes (主观, 客观) that the reasons of a metric short of target do not give yet:
-        each becomes a field to fill (fill_in), as the original asks 未达目标 to tell them apart."""
+    def reason_asks(row, text: str) -> tuple:
+        """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
+        asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
+        (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 (untagged notes,
+        labelled so beside the others) and the data's sentence. () where nothing is asked."""
         if row.status not in (STATUS_MISSED, STATUS_NEAR):
             return ()
-        given = {CAUSES.get(cause) for _, _, cause in data.causes.get((unit.level, unit.unit, row.metric), [])}
-        return tuple(cause for cause in CAUSES.values() if cause not in given)
+        causes = data.causes.get((unit.level, unit.unit, row.metric), [])
+        groups = analysis.cause_groups(causes)
+        if all(cause in groups for cause in CAUSES.values()):
+            return ()
+        written = "\n".join(analysis.causes_text(causes))
+        generated = text[len(written) + 1:] if written else text  # variance_reason: the causes, then the data's
+        given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
+        other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
+        return (*given, *other, *([generated] if generated else []))
 
     figures, table2 = [], []
     for r in rows:
@@ -294,9 +303,10 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
+        why = reason(r)
         table2.append({**shown, "key": r.metric,
-                       "reason": reason(r),
-                       "reason_asks": reason_asks(r),
+                       "reason": why,
+                       "reason_asks": reason_asks(r, why),
                        "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
                                                                                        segments.get(r.metric, []))),
                        "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
@@ -334,5 +344,16 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                                                         (unit.level, unit.unit, "next_step", key), []))),
         "next_targets": [{"metric": catalog[r.metric].name, "target": formats.figure(r.target, catalog[r.metric])}
                          for r in prepared.next_rows if not formats.is_missing(r.target)],
+        "next_untargeted": _untargeted(rows, prepared.next_rows, catalog),
     })
+
+
+def _untargeted(rows: list, next_rows: list, catalog: Catalog) -> str:
+    """The month's metrics that next month's targets leave out (`拜访次数、跟进次数`), so that the
+    shorter table of 四（二） is not read as metrics dropped; '' where none is left out, or where
+    next month has no targets at all (the template says so then)."""
+    targeted = {r.metric for r in next_rows if not formats.is_missing(r.target)}
+    if not targeted:
+        return ""
+    return "、".join(catalog[r.metric].name for r in rows if r.metric not in targeted)
 

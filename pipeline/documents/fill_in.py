@@ -6,6 +6,8 @@ Empty is "", `—`, an empty list, or (for a cell built by older code) `（本�
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipeline.documents import formats
 from pipeline.documents.fields import CAUSES, Field, Fields, Identity
 
@@ -33,6 +35,13 @@ RISK = ("risk", "风险", "填写可能影响目标的风险")
 RESPONSE = ("response", "应对措施", "填写对应的应对措施")
 
 
+@dataclass(frozen=True)
+class Ask:
+    """In a cell's lines (context.reason_asks): a cause (主观/客观) nobody gave, a field in its place."""
+
+    cause: str
+
+
 def is_empty(value) -> bool:
     """Whether a narrative value holds nothing a reader could use."""
     if isinstance(value, (list, tuple)):
@@ -53,12 +62,13 @@ def summary_fields(context: dict) -> dict:
     for row in context["table2"]:
         key, name = row["key"], row["metric"]
         row = dict(row)
-        asks = CAUSES if is_empty(row["reason"]) else row.pop("reason_asks", ())
-        if asks:  # what was written (and the data's sentence) first, then a field per cause not given
-            written = () if is_empty(row["reason"]) else (row["reason"],)
-            row["reason"] = Fields((*written, *(
-                _field(context, "summary", "variance_reason", f"差异原因（{cause}）", CAUSE_HINTS[cause], key, name,
-                       cause, label=f"{cause}：") for cause in asks)))
+        # the cell's lines in reading order, a field where a cause is asked (context.reason_asks)
+        lines = tuple(Ask(cause) for cause in CAUSES) if is_empty(row["reason"]) else row.get("reason_asks", ())
+        if lines:
+            row["reason"] = Fields(tuple(
+                _field(context, "summary", "variance_reason", f"差异原因（{line.cause}）", CAUSE_HINTS[line.cause],
+                       key, name, line.cause, label=f"{line.cause}：") if isinstance(line, Ask) else line
+                for line in lines))
         row.pop("reason_asks", None)
         for column, section, title, hint in SUMMARY_CELLS:
             if is_empty(row[column]):

@@ -113,8 +113,12 @@ def trend_rows(trend: Trend | None, keys: list[str], catalog: Catalog) -> list[d
 
 
 def ytd_label(rows: list, year: int, number: int) -> str:
-    """The months the year to date covers, from the first with an actual of any metric: `2025年7–10月`."""
-    firsts = [first_month(int(r.ytd_months)) for r in rows if int(r.ytd_months)]
+    """The months the year to date covers, where every metric's starts in the same month:
+    `2025年7–10月`; where they start in different months, the caption claims no span longer than a
+    row's and points to the 累计月份 column (`2025年，各项所含月份见“累计月份”列`)."""
+    firsts = {first_month(int(r.ytd_months)) for r in rows if int(r.ytd_months)}
+    if len(firsts) > 1:
+        return f"{year}年，各项所含月份见“累计月份”列"
     first = min(firsts) if firsts else 1
     return f"{year}年{first}–{number}月" if number > first else f"{year}年{number}月"
 

@@ -11,6 +11,7 @@ from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
 from pipeline.compute.org import CHILD_LEVEL, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import formats, tables
+from pipeline.documents.analysis_text import FEW
 from pipeline.compute.model import MonthData
 from pipeline.months import Month
 
@@ -68,21 +69,28 @@ def plan_notes(data: MonthData, unit: Unit) -> dict:
     }
 
 
-def _growth(target: float, base: float, label: str) -> str:
-    """`需较10月实际增长11.6%` (or 下降, 持平) of `target` over `base`; '' where `base` is missing or 0."""
+def _growth(target: float, base: float, label: str, metric) -> str:
+    """What `target` asks over `base`: `需较10月实际增长11.6%`; a target below it asks nothing,
+    it is `较10月实际低6%`; `与10月实际持平`. A count below FEW (家, 场) in its units, not in
+    percent (1家 against 2 is no `下降50%`): `需较去年11月实际多1家`. '' where `base` is missing or 0."""
     if formats.is_missing(base) or base == 0:
         return ""
     change = (target - base) / abs(base)
-    size = formats.percent(abs(change))
+    if not metric.is_money and abs(base) < FEW:
+        size = formats.change(abs(target - base), metric).lstrip("+")
+        words = ("多", "少")
+    else:
+        size = formats.percent(abs(change))
+        words = ("增长", "低")
     if formats.is_zero(size):
         return f"与{label}持平"
-    return f"需较{label}{'增长' if change > 0 else '下降'}{size}"
+    return f"需较{label}{words[0]}{size}" if change > 0 else f"较{label}{words[1]}{size}"
 
 
 def target_asks(data: MonthData, unit: Unit) -> list[str]:
     """Step 一's 目标要求: per summed metric with a target, the change it asks over last month's
     actual and, where the inputs hold it, over the same month last year
-    (`销售额：目标206.5万元，需较10月实际增长11.6%，需较去年11月实际增长8%`)."""
+    (`销售额：目标206.5万元，需较10月实际增长11.6%、较去年11月实际增长8%`; one 需 a line)."""
     catalog, lines = data.inputs.catalog, []
     month = Month(data.month)
     before, number = month.previous.number, month.number
@@ -90,8 +98,11 @@ def target_asks(data: MonthData, unit: Unit) -> list[str]:
         metric = catalog[r.metric]
         if metric.kind != "sum" or formats.is_missing(r.target):
             continue
-        asks = [text for text in (_growth(r.target, r.prev_actual, f"{before}月实际"),
-                                  _growth(r.target, getattr(r, "yoy_actual", None), f"去年{number}月实际")) if text]
+        asks = [text for text in (_growth(r.target, r.prev_actual, f"{before}月实际", metric),
+                                  _growth(r.target, getattr(r, "yoy_actual", None), f"去年{number}月实际", metric))
+                if text]
+        if len(asks) == 2 and asks[0].startswith("需") and asks[1].startswith("需"):
+            asks = [asks[0], asks[1][1:]]  # `需较10月…增长11.6%，较去年11月…增长8%`
         if asks:
             lines.append(f"{metric.name}：目标{formats.figure(r.target, metric)}，" + "，".join(asks))
     return lines
