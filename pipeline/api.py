@@ -21,11 +21,12 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from pipeline import config, resources, run
+from pipeline.inputs.address import address_problem
 from pipeline.errors import EnvironmentFailure, InputError, Problem, SalesReportError, UsageError
 from pipeline.months import Month, cycle, months_of, range_key
 
 __all__ = ["Months", "months", "validate", "check", "report", "distribute", "preview", "status", "approve",
-           "check_templates", "Written", "MonthOutcome", "Checked", "ReportResult", "Statuses", "Approval",
+           "collect", "collected", "check_templates", "Written", "MonthOutcome", "Checked", "ReportResult", "Statuses", "Approval",
            "NoTargets", "PLANS_ONLY_NOTICE", "Month", "login_name"]
 
 NoTargets = run.NoTargets
@@ -61,6 +62,18 @@ def _python_text(function):
     def wrapped(*args, **kwargs):
         with pd.option_context("mode.string_storage", "python"):
             return function(*args, **kwargs)
+    return wrapped
+
+
+def _project_errors(function):
+    """Runs `function`, a file system error (a full or read-only disk, a folder that is a file)
+    raised as EnvironmentFailure naming the path, like every other failure a project error."""
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except OSError as error:
+            raise EnvironmentFailure.from_os_error(error) from None
     return wrapped
 
 
@@ -125,6 +138,7 @@ class Checked:
         return [w for o in self.months if o.data is not None for w in o.data.warnings]
 
 
+@_project_errors
 @_python_text
 def check(month=None, inputs: Path | str = "inputs", strict: bool = False, config_file: Path | None = None,
           on_month: Callable[[MonthOutcome], None] | None = None) -> Checked:
@@ -182,6 +196,7 @@ class ReportResult:
                 for o in self.months if o.report is not None for d in o.report.documents]
 
 
+@_project_errors
 @_python_text
 def report(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
            templates: Path | str | None = None, workers: int | None = None, pdf: bool = False,
@@ -215,6 +230,7 @@ def report(month=None, inputs: Path | str = "inputs", outputs: Path | str = "out
     return _settled(chosen, outcomes, ReportResult(outcomes))
 
 
+@_project_errors
 def distribute(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
                dry_run: bool = False, resend: bool = False, config_file: Path | None = None,
                on_mail: Callable | None = None):
@@ -241,12 +257,16 @@ def _some_reported(chosen: Months, outputs: Path) -> None:
                             else f"{outputs} 中还没有任何报告，请先为有目标数据的月份运行 report"))
 
 
+@_project_errors
 def preview(month: str, recipient: str, to: str, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
             config_file: Path | None = None):
     """Sends `recipient`'s mail of one month, marked 【预览】, to `to`; recorded nowhere.
-    (mail, number of messages, transport); UsageError for a range or an unknown recipient."""
+    (mail, number of messages, transport); UsageError for a range, an unknown recipient or a `to`
+    that is no address salesreport sends to."""
     from pipeline.delivery import distribute as delivery
 
+    if why := address_problem(to):
+        raise UsageError(f"--to：「{to}」不是有效的邮箱地址：{why}")
     chosen = months(month)
     if len(chosen) > 1:
         raise UsageError("预览只用于单个月份，如 2025-10")
@@ -266,6 +286,7 @@ class Statuses:
         return all(found.complete for found in self.months)
 
 
+@_project_errors
 def status(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs",
            config_file: Path | None = None, on_month: Callable | None = None) -> Statuses:
     """What each recipient of each month has of its current documents; `on_month` sees each
@@ -306,18 +327,21 @@ def login_name() -> str:
         return "unknown"
 
 
+@_project_errors
 def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs", by: str | None = None,
             config_file: Path | None = None, on_month: Callable[[Approval], None] | None = None) -> list[Approval]:
     """Approves each month's current documents for distribute (when approval is required):
     their sha256, who (`by`, default the login name) and when. In the cycle a month without a
-    report is left out; a named month without one is a UsageError."""
-    from pipeline.delivery.distribute import plan_month
+    report is left out; a named month without one is a UsageError, and so is a `by` that is
+    blank or not printable text of at most 100 characters."""
+    from pipeline.delivery.planning import plan_month
     from pipeline.delivery.approval import approve as approve_month, approver_problem
     from pipeline.layout import Layout
 
     chosen, layout = months(month), Layout(Path(outputs))
+    _settings(config_file)
     _some_reported(chosen, layout.root)
-    by = (by or "").strip() or login_name()
+    by = login_name() if by is None else by.strip()
     if why := approver_problem(by):
         raise UsageError(f"--by：审批人{why}")
     reported = [each for each in chosen if layout.is_reported(each)]
@@ -325,7 +349,6 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     for each in chosen:
         if chosen.default and reported and each not in reported:
             continue
-        _settings(config_file)
         mails = plan_month(each, Path(inputs), Path(outputs)).mails
         documents, added, made_at = approve_month(each, Path(outputs), by)
         approved.append(Approval(each, by, documents, added, made_at, len(mails)))
@@ -334,6 +357,7 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     return approved
 
 
+@_project_errors
 def collect(paths: Iterable[Path | str], month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs"):
     """Reads the filled-in fields of returned documents (.docx files, .eml mails with .docx
     attached, folders of them) issued by `report` into outputs, into inputs/notes_collected.csv,
@@ -346,6 +370,7 @@ def collect(paths: Iterable[Path | str], month=None, inputs: Path | str = "input
     return collecting.collect([Path(path) for path in paths], Path(inputs), Path(outputs), chosen)
 
 
+@_project_errors
 def collected(month=None, inputs: Path | str = "inputs") -> list[dict]:
     """The texts collected so far (rows of inputs/notes_collected.csv), of `month` when given."""
     from pipeline import collect as collecting
@@ -353,6 +378,7 @@ def collected(month=None, inputs: Path | str = "inputs") -> list[dict]:
     return collecting.held(Path(inputs), None if month is None else [str(each) for each in months_of(month)])
 
 
+@_project_errors
 @_python_text
 def check_templates(templates: Path | str | None = None) -> list[str]:
     """Every problem of the Word templates, found by rendering them with the bundled sample."""

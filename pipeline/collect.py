@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline import outputs
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.inputs import collected, returned
+from pipeline.layout import Layout
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _issued(outputs_dir: Path):
 def _key(outputs_dir: Path) -> bytes:
     key = outputs.fields_key(outputs_dir, create=False)
     if key is None:
-        raise InputError([Problem(str(outputs_dir / outputs.FIELDS_KEY), None, None, None,
+        raise InputError([Problem(str(Layout(outputs_dir).fields_key), None, None, None,
                                   "没有签名密钥：这个输出文件夹没有发出过带填写栏的文档；"
                                   "请用生成这些文档时的 --outputs")])
     return key

@@ -85,11 +85,15 @@ def load(environ: Mapping[str, str], path: Path | None = None, folder: Path = Pa
     host or not); ConfigError listing every bad value. Passed as they are to what needs them."""
     file = path if path is not None else folder / FILE_NAME
     values, origins = _read(file) if path is not None or file.is_file() else ({}, {})
-    for name, value in environ.items():
-        if name.startswith(PREFIX) and value.strip():
-            values[name] = value
-            origins.pop(name, None)
-    return options(Environment(values, origins))
+    given = variables(environ)
+    values.update(given)
+    return options(Environment(values, {name: at for name, at in origins.items() if name not in given}))
+
+
+def variables(environ: Mapping[str, str]) -> Environment:
+    """The SALESREPORT_* variables of `environ` set to a non-empty value: the settings without
+    the file (where the file is what failed, an alert may still go where they say)."""
+    return Environment({name: value for name, value in environ.items() if name.startswith(PREFIX) and value.strip()}, {})
 
 
 def settings(given: Options | Mapping[str, str]) -> Options:

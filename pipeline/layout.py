@@ -5,6 +5,8 @@
     outputs/deliveries.sqlite   the ledger of distribute (what went to whom, approvals)
     outputs/outbox/KEY/         mails written as .eml files when no SMTP server is set
     outputs/archive/            the copies of what each recipient received
+    outputs/.fields.key         the key that signs the documents' fill-in fields (collect checks them)
+    outputs/.2025-10.lock       held by report and distribute of a month; .deliveries.lock by distribute
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ PIPELINE = "pipeline.csv"  # pipeline coverage, only with an opportunity export 
 LEDGER = "deliveries.sqlite"
 OUTBOX = "outbox"
 ARCHIVE = "archive"
+FIELDS_KEY = ".fields.key"  # never mailed or listed
+DELIVERIES_LOCK = ".deliveries.lock"
 _MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")
 
 
@@ -64,3 +68,16 @@ class Layout:
     @property
     def archive(self) -> Path:
         return self.root / ARCHIVE
+
+    @property
+    def fields_key(self) -> Path:
+        return self.root / FIELDS_KEY
+
+    def month_lock(self, month: str) -> Path:
+        """The lock both `report` and `distribute` of `month` hold from start to end."""
+        return self.root / f".{month}.lock"
+
+    @property
+    def deliveries_lock(self) -> Path:
+        """The lock every `distribute` holds while it sends."""
+        return self.root / DELIVERIES_LOCK

@@ -68,6 +68,10 @@ class Month(str):
         """1 for January … 12 for December."""
         return int(self[5:])
 
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.number, 1)
+
     def shift(self, by: int) -> "Month":
         """The month `by` months after this one (negative for earlier)."""
         index = self.year * 12 + self.number - 1 + by

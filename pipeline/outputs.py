@@ -7,6 +7,7 @@ and makes the month appear whole.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import secrets
@@ -18,6 +19,7 @@ from pipeline.compute import pipeline as sales_pipeline
 from pipeline.compute.model import MonthData
 from pipeline.documents.history_context import ytd_period
 from pipeline.errors import InputError, Problem, UsageError
+from pipeline.inputs.values import formula_guarded, formula_unguarded
 from pipeline.layout import Layout
 
 METRICS_COLUMNS = ["month", "level", "unit", "metric", "metric_name", "target", "actual", "variance",
@@ -67,31 +69,29 @@ def _raw(value) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _guarded(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading `'` (contract §4)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def write_metrics_csv(path: Path, rows: pd.DataFrame, columns: list[str] = METRICS_COLUMNS) -> None:
     """`rows` (the contract's columns, or `columns`) as UTF-8 with BOM, so Excel opens it directly."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for record in rows[columns].to_dict("records"):
-            writer.writerow([_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
+            writer.writerow([formula_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
                              for c in columns])
 
 
 def read_metrics_csv(path: Path) -> list[dict[str, str]]:
     """metrics.csv's rows as written: text, `'`-guarded cells and empty figures included."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return metrics_csv_rows(path.read_bytes())
+
+
+def metrics_csv_rows(data: bytes) -> list[dict[str, str]]:
+    """The rows of metrics.csv's bytes (see `read_metrics_csv`)."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def unguarded(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """metrics.csv rows with text as the inputs had it: the `'` that guards a formula-like cell removed."""
-    return [{c: v[1:] if c in _TEXT_COLUMNS and v[:1] == "'" and v[1:2] in ("=", "+", "-", "@") else v
-             for c, v in row.items()} for row in rows]
+    return [{c: formula_unguarded(v) if c in _TEXT_COLUMNS else v for c, v in row.items()} for row in rows]
 
 
 def manifest(data: MonthData, documents: list[dict]) -> dict:
@@ -113,18 +113,20 @@ def read_manifest(outputs_dir: Path, month: str) -> dict:
     """outputs/MONTH/manifest.json; a UsageError saying to run `report` first when there is none."""
     path = Layout(outputs_dir).manifest(month)
     if not path.is_file():
-        raise UsageError(f"找不到 {month} 的报告（{path}），请先运行 salesreport report --month {month}")
+        raise no_report(month, path)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-FIELDS_KEY = ".fields.key"  # under outputs/: signs the fill-in fields' tags; never mailed or listed
+def no_report(month: str, manifest_path: Path) -> UsageError:
+    """A month without a report: the manifest it lacks, and to run `report` first."""
+    return UsageError(f"找不到 {month} 的报告（{manifest_path}），请先运行 salesreport report --month {month}")
 
 
 def fields_key(outputs_dir: Path, create: bool = True) -> bytes | None:
     """The key that signs the fill-in fields of the documents under `outputs_dir`
     (documents.fields): read from `outputs_dir/.fields.key`, or created there once (32 random
     bytes as hex, readable by the owner only); None when there is none and `create` is false."""
-    path = outputs_dir / FIELDS_KEY
+    path = Layout(outputs_dir).fields_key
     if not path.exists() and not create:
         return None
     if not path.exists():

@@ -21,8 +21,7 @@ from pathlib import Path
 import filelock
 
 from pipeline.errors import LockedError
-# What metrics.csv and manifest.json hold lives in `outputs`; importable from here as before.
-from pipeline.outputs import METRICS_COLUMNS, write_json, write_metrics_csv  # noqa: F401
+from pipeline.layout import Layout
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u2028\u2029]')  # C0, DEL, C1 (U+0085 …), LS, PS
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -152,7 +151,7 @@ def exclusive(lock_path: Path, busy_message: str):
 
 def month_lock(outputs: Path, month: str) -> Path:
     """The lock both `report` and `distribute` of `month` hold from start to end."""
-    return outputs / f".{month}.lock"
+    return Layout(outputs).month_lock(month)
 
 
 def month_busy(month: str) -> str:

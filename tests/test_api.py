@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -148,3 +147,34 @@ def test_collect_reads_filled_fields_back_without_printing(sample_report, tmp_pa
         [("rep", "S1003", "sales", "next_step", "宝钢项目11月第2周签约")]
     with pytest.raises(UsageError):
         api.collect([filled], "2025-13", inputs=inputs, outputs=sample_report.parent)
+
+
+def test_the_api_lists_every_command_and_raises_a_disk_failure_as_a_project_error(sample_report, tmp_path, capsys):
+    from pipeline.errors import EnvironmentFailure
+
+    from .filling import fill
+
+    for command in ("validate", "report", "distribute", "preview", "status", "approve", "collect", "collected",
+                    "check_templates"):
+        assert command in api.__all__ and callable(getattr(api, command)), command
+    inputs = tmp_path / "inputs"
+    inputs.write_text("a file where the inputs folder should be\n", encoding="utf-8")
+    source = sample_report / "rep" / "2025-10_李娜(S1003)_月度工作总结.docx"
+    filled = fill(source, {"销售额·下月改进措施": "宝钢项目11月第2周签约"}, out=tmp_path / "李娜.docx")
+    with pytest.raises(EnvironmentFailure) as raised:  # not the OSError of writing notes_collected.csv
+        api.collect([filled], inputs=inputs, outputs=sample_report.parent)
+    assert str(inputs) in str(raised.value) and raised.value.exit_code == 6
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_preview_to_no_address_is_refused_before_anything_is_sent(sample_report, tmp_path):
+    with pytest.raises(UsageError, match="「checker@example.com\\r\\nBcc: x@example.com」不是有效的邮箱地址"):
+        api.preview("2025-10", "ceo@example.com", "checker@example.com\r\nBcc: x@example.com",
+                    inputs=SAMPLE_INPUTS, outputs=sample_report.parent)
+    assert not (sample_report.parent / "outbox").exists()
+
+
+def test_a_blank_approver_is_refused_not_replaced_by_the_login_name(tmp_path):
+    with pytest.raises(UsageError, match="审批人不能为空"):
+        api.approve("2025-10", inputs=SAMPLE_INPUTS, outputs=tmp_path, by="  ")
+    assert not (tmp_path / "deliveries.sqlite").exists()

@@ -15,7 +15,8 @@ PURE = ["inputs.catalog", "documents.formats", "inputs.values", "inputs.validate
         "inputs.model", "compute.model", "status", "months", "numbers", "layout", "compute.history", "documents.history_context", "compute.segments",
         "documents.segment_context", "compute.notes", "documents.plan_context", "documents.rollup_context",
         "compute.plan", "compute.month", "documents.tables", "inputs.opportunities", "compute.pipeline",
-        "documents.pipeline_context", "fieldtag", "documents.fields", "documents.fill_in"]
+        "documents.pipeline_context", "fieldtag", "documents.fields", "documents.fill_in", "inputs.address",
+        "inputs.toml_errors", "delivery.retries"]
 # The stages in order; a module may import its own stage and earlier ones. The ground (0) is below
 # every stage: what they all share (errors, status words, the month, the rounding core, the
 # output layout, the worker pool); it imports no stage. The top (5) may import anything.

@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from pipeline.cli import main
 from pipeline.months import cycle
 
 from .conftest import ROOT, SAMPLE_INPUTS, entries, invoke

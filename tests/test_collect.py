@@ -380,3 +380,38 @@ def test_collect_without_the_outputs_key_says_so(tmp_path):
     assert result.exit_code == 2
     assert "没有签名密钥" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "none").exists()
+
+
+def test_a_text_a_spreadsheet_would_run_is_guarded_in_the_file_and_literal_everywhere_else(sample_report, inputs_copy,
+                                                                                          tmp_path):
+    text = "=1+1，拜访集中在月末"
+    path = fill(summary(sample_report.parent, "2025-10", "team", "上海一组"), {"拜访次数·存在问题与挑战": text},
+                out=tmp_path / "team.docx")
+    assert _collect(inputs_copy, sample_report, path).exit_code == 0
+    [row] = collected(inputs_copy)
+    assert row["text"] == "'" + text  # Excel shows it as text rather than running it
+    assert "已收过 1" in _collect(inputs_copy, sample_report, path).output  # read back as it was written
+    report = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "outputs", "-q")
+    assert report.exit_code == 0, report.output
+    team = rows_of_cells(summary(tmp_path / "outputs", "2025-10", "team", "上海一组"), TABLE2)
+    assert team["拜访次数"][PROBLEM].text == text
+
+
+@pytest.mark.parametrize("row, said", [
+    ('2025-10,team,上海一组,visits,problem,拜访集中在月末,,,张伟,2025-11-03T09:00:00Z,team.docx,多出的一格',
+     "第2行：这一行有 12 个单元格，而表头有 11 列"),
+    ('2025-10,team,上海一组,visits,problem,"拜访集中在月末,,,张伟,2025-11-03T09:00:00Z,team.docx\r\n'
+     '2025-10,team,上海一组,visits,highlight,另一条,,,张伟,2025-11-03T09:00:00Z,team.docx', "第2行"),
+])
+def test_a_damaged_collected_file_is_named_and_never_rewritten(sample_report, tmp_path, row, said):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    damaged = ("month,level,unit,metric,section,text,response,cause,author,modified,file\r\n" + row + "\r\n").encode()
+    (inputs / "notes_collected.csv").write_bytes(damaged)
+    listed = invoke("collect", "--list", "--inputs", inputs)
+    assert listed.exit_code == 2 and "notes_collected.csv" in listed.stderr and said in listed.stderr, listed.output
+    path = fill(summary(sample_report.parent, "2025-10", "rep", LI_NA), {"改进措施": "整理A类客户名单"},
+                out=tmp_path / "rep.docx")
+    result = _collect(inputs, sample_report, path)
+    assert result.exit_code == 2 and said in result.stderr
+    assert (inputs / "notes_collected.csv").read_bytes() == damaged

@@ -42,6 +42,13 @@ def test_every_relative_link_resolves_inside_the_repository(page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_page_links_to_a_web_address(page):
+    text = INLINE_CODE.sub("", CODE_BLOCK.sub("", page.read_text(encoding="utf-8")))
+    assert [target for target in LINK.findall(text) if re.match(r"[a-z]+:", target)] == []
+    assert not re.findall(r"<https?://[^>]+>", text)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_path_written_in_a_page_points_outside_the_repository(page):
     text = page.read_text(encoding="utf-8")
     for code in INLINE_CODE.findall(text):
@@ -76,3 +83,28 @@ def test_the_manual_is_moved_not_repeated():
     assert crontabs == ["DISTRIBUTION.md"] and "```cron" not in readme  # one crontab
     for heading in ("## Speed", "## Layout", "## Choices made", "## When things go wrong"):
         assert heading not in readme
+
+
+def test_every_input_file_and_column_is_documented_and_the_readme_lists_the_files():
+    from pipeline.inputs import schema
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in (ROOT / "docs" / "INPUTS.md").read_text(encoding="utf-8")
+            .splitlines() if line.startswith("| `")}
+    for spec in schema.ALL:
+        file = f"`{spec.label()}`"
+        assert file in readme, file
+        row = rows[file]
+        for column in spec.columns:
+            assert f"`{column.key}`·{'/'.join(column.aliases)}" in row, (file, column.key)
+        if spec.name.startswith("opportunit"):  # the README names the export in brief
+            continue
+        [readme_row] = [line for line in readme.splitlines() if line.startswith(f"| {file}")]
+        assert all(column.key in readme_row for column in spec.columns), readme_row
+
+
+def test_the_design_page_names_every_module_of_the_package():
+    text = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    layout = text[text.index("```\npipeline/"):text.index("```", text.index("```\npipeline/") + 3)]
+    modules = {path.stem for path in (ROOT / "pipeline").rglob("*.py") if not path.stem.startswith("__")}
+    assert {name for name in modules if not re.search(rf"\b{name}\b", layout)} == set()

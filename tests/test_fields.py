@@ -16,7 +16,8 @@ from docx import Document
 from pipeline.documents import fields, fill_in
 from pipeline.documents.context import contexts
 from pipeline.documents.render import render_bytes
-from pipeline.outputs import FIELDS_KEY, fields_key
+from pipeline.layout import FIELDS_KEY
+from pipeline.outputs import fields_key
 from pipeline.run import check
 
 from .conftest import SAMPLE_INPUTS, TEMPLATES, invoke

@@ -324,3 +324,15 @@ def test_a_malformed_recipients_csv_does_not_block_report(inputs_copy, tmp_path)
     result = invoke("report", "--month", "2025-10", "--inputs", inputs_copy, "--outputs", tmp_path / "out", "-q")
     assert result.exit_code == 0, result.stderr
     assert "引号" in problem_line(validate(inputs_copy), "recipients.csv 第2行")
+
+
+def test_an_xlsx_row_with_a_value_beyond_its_header_is_refused_as_a_csv_one_is(inputs_copy):
+    with (inputs_copy / "tasks.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    (inputs_copy / "tasks.csv").unlink()
+    workbook = Workbook()
+    for number, row in enumerate(rows):
+        workbook.active.append(row + ["张伟负责"] if number == 2 else row)  # a value pasted one column too far
+    workbook.save(inputs_copy / "tasks.xlsx")
+    message = problem_line(validate(inputs_copy), "tasks.xlsx 第3行")
+    assert f"第{len(rows[0]) + 1}列还有值「张伟负责」" in message and f"表头只有 {len(rows[0])} 列" in message

@@ -5,7 +5,6 @@ import json
 import re
 import tomllib
 
-import pytest
 from docx import Document
 
 from .conftest import SAMPLE_INPUTS, TEMPLATES, invoke

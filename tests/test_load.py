@@ -1,7 +1,6 @@
 """Real exports in: encodings, Excel, Chinese headers, messy numbers and months give the same figures."""
 import csv
 import datetime as dt
-import hashlib
 import json
 import random
 import shutil

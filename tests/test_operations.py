@@ -286,6 +286,18 @@ def test_without_smtp_the_alert_is_written_to_the_outbox(outputs, monkeypatch):
     assert "找不到 2031-01 的报告" in alert.get_content()
 
 
+def test_a_bad_settings_file_still_alerts_where_the_environment_says(outputs, tmp_path, monkeypatch):
+    monkeypatch.setenv("SALESREPORT_ALERT_TO", "ops@example.com")
+    monkeypatch.setenv("SALESREPORT_SMTP_HOST", "")  # set but empty: as if not set
+    settings = tmp_path / "salesreport.toml"
+    settings.write_text('max_mail_mb = "lots"\n', encoding="utf-8")
+    result = invoke("distribute", "--month", "2025-10", "--inputs", SAMPLE_INPUTS, "--outputs", outputs,
+                    "--config", settings)
+    assert result.exit_code == 2 and "max_mail_mb" in result.stderr
+    [path] = (outputs / "outbox" / "alerts").iterdir()
+    assert "max_mail_mb" in BytesParser(policy=policy.default).parsebytes(path.read_bytes()).get_content()
+
+
 def test_a_run_that_succeeds_sends_no_alert(smtp, outputs, monkeypatch):
     monkeypatch.setenv("SALESREPORT_ALERT_TO", "ops@example.com")
     assert cli("distribute", outputs).exit_code == 0

@@ -128,3 +128,12 @@ def test_a_day_that_does_not_exist_is_not_a_month(text):
                                             ("2025-10-31 00:00:00", "2025-10"), ("2025年10月1", "2025-10")])
 def test_a_month_with_a_real_day_is_its_month(text, expected):
     assert parse_month(text) == expected
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+86 138", "-5%", "@sum", "'=1", "''-2", "'plain", "'", "plain", ""])
+def test_a_formula_guarded_cell_reads_back_exactly_and_never_as_a_formula(text):
+    from pipeline.inputs.values import FORMULA_STARTS, formula_guarded, formula_unguarded
+
+    cell = formula_guarded(text)
+    assert formula_unguarded(cell) == text
+    assert not cell.startswith(FORMULA_STARTS)

@@ -14,8 +14,6 @@ first) with that forecast. Pure.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
@@ -30,16 +28,11 @@ COLUMNS = ["level", "unit", "metric", "target", "won", "open", "weighted", "coun
 NO_TARGET, TARGET_WON = "no_target", "target_won"  # why a coverage is undefined (coverage_note)
 
 
-def first_day(month: str) -> dt.date:
-    year, number = (int(part) for part in month.split("-"))
-    return dt.date(year, number, 1)
-
-
 def plan_export(opportunities: pd.DataFrame, month: str) -> pd.DataFrame:
     """The rows of the export a plan of `month` stands on: the latest taken on or before the
     month's first day, else the undated one(s); no rows where there is neither."""
     dated = opportunities["export"].notna()
-    before = opportunities.loc[dated & (opportunities["export"] <= first_day(month)), "export"]
+    before = opportunities.loc[dated & (opportunities["export"] <= Month(month).first_day), "export"]
     if len(before):
         return opportunities[opportunities["export"] == before.max()]
     return opportunities[~dated]
@@ -49,14 +42,15 @@ def end_export(opportunities: pd.DataFrame, month: str) -> pd.DataFrame:
     """The rows of the export taken at the end of `month`: the latest dated after its first day,
     up to and including the next month's first day; no rows where none was."""
     dates = opportunities["export"]
-    inside = dates.notna() & (dates > first_day(month)) & (dates <= first_day(Month(month).next))
+    inside = dates.notna() & (dates > Month(month).first_day) & (dates <= Month(month).next.first_day)
     if not inside.any():
         return opportunities.iloc[:0]
     return opportunities[dates == dates[inside].max()]
 
 
 def _closing(deals: pd.DataFrame, month: str) -> np.ndarray:
-    return np.array([f"{d.year:04d}-{d.month:02d}" == month for d in deals["close_date"]], dtype=bool)
+    start, end = Month(month).first_day, Month(month).next.first_day
+    return np.array([start <= d < end for d in deals["close_date"]], dtype=bool)
 
 
 def rep_figures(deals: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -64,7 +58,7 @@ def rep_figures(deals: pd.DataFrame, month: str) -> pd.DataFrame:
     closing, status = _closing(deals, month), deals["status"].to_numpy()
     amount = deals["amount"].to_numpy(dtype=float)
     is_open = (status == "open") & closing
-    overdue = (status == "open") & np.array([d < first_day(month) for d in deals["close_date"]], dtype=bool)
+    overdue = (status == "open") & np.array([d < Month(month).first_day for d in deals["close_date"]], dtype=bool)
     probability = deals["probability"].to_numpy(dtype=float)
     frame = pd.DataFrame({
         "rep_id": deals["rep_id"].to_numpy(), "metric": deals["metric"].to_numpy(),
@@ -115,7 +109,7 @@ def pipeline_data(opportunities: pd.DataFrame | None, org: Org, month: str, cata
     is_open = (deals["status"] == "open").to_numpy()
     closing = deals[is_open & _closing(deals, month)].sort_values(["amount", "opportunity_id"],
                                                                   ascending=[False, True], kind="stable")
-    late = np.array([d < first_day(month) for d in deals["close_date"]], dtype=bool)
+    late = np.array([d < Month(month).first_day for d in deals["close_date"]], dtype=bool)
     overdue = deals[is_open & late].sort_values(["close_date", "opportunity_id"], kind="stable")
     rows: dict[tuple[str, str], list] = {}
     for row in figures.itertuples(index=False, name="Pipeline"):

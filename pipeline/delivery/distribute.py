@@ -22,14 +22,13 @@ from pipeline.delivery.headlines import headlines, rows_by_unit
 from pipeline.delivery.ledger import FAILED, PENDING, SENDING, SENT, Delivered, Entry, Ledger
 from pipeline.delivery.mail import Attachment, Marks, attached, compose, message_id
 from pipeline.delivery.parts import TooLarge, split
-from pipeline.delivery.planning import Mail, Month, plan_month, plan_run  # noqa: F401 (importable from here)
+from pipeline.delivery.planning import Mail, Month, plan_month, plan_run
 from pipeline.delivery.retries import Breaker, send_with_retries
 from pipeline.delivery.transport import Outbox, Smtp, from_settings
-from pipeline.errors import EnvironmentFailure, LedgerError, SalesReportError, ServerDown, UsageError
-from pipeline.errors import DeliveryError  # noqa: F401 (the exit code `distribute` ends with; importable from here)
+from pipeline.errors import DeliveryError, EnvironmentFailure, LedgerError, SalesReportError, ServerDown, UsageError
 from pipeline.publish import exclusive, month_busy, month_lock
 from pipeline.layout import Layout
-from pipeline.months import is_range, range_key
+from pipeline.months import range_key
 
 DELIVERIES_BUSY = "另一个 distribute 正在运行，请等它结束后再运行（重叠的两次运行可能重复发送）"
 
@@ -83,7 +82,7 @@ def distribute(month: str | list[str], inputs_dir: Path, outputs_dir: Path,
     with contextlib.ExitStack() as locks:
         for each in months:
             locks.enter_context(exclusive(month_lock(outputs_dir, each), month_busy(each)))
-        locks.enter_context(exclusive(outputs_dir / ".deliveries.lock", DELIVERIES_BUSY))
+        locks.enter_context(exclusive(Layout(outputs_dir).deliveries_lock, DELIVERIES_BUSY))
         planned = plan_run(months, inputs_dir, outputs_dir, skip_unreported)
         if planned.month != range_key(months):  # a default month was left out
             transport = from_settings(options.smtp, Layout(outputs_dir).outbox(planned.month))

@@ -11,18 +11,17 @@ component is checked for a link just before each read or write instead.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import errno
-import io
 import json
 import os
 import secrets
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pipeline.errors import UsageError, EnvironmentFailure, InputError, Problem
+from pipeline.errors import EnvironmentFailure
 from pipeline.layout import MANIFEST, METRICS
+from pipeline.outputs import metrics_csv_rows, no_report
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -41,8 +40,8 @@ def parts_of(relative: str, folder: Path) -> list[str]:
     posix = PurePosixPath(relative.replace("\\", "/"))
     parts = list(posix.parts)
     if not parts or posix.is_absolute() or PureWindowsPath(relative).drive or any(p in ("..", ".") for p in parts):
-        raise EnvironmentFailure(f"{folder / 'manifest.json'}：文档路径「{relative}」不在 {folder} 之内"
-                                 "（绝对路径或含 ..），拒绝读取；manifest.json 被改动过，请重新运行 report")
+        raise EnvironmentFailure(f"{folder / MANIFEST}：文档路径「{relative}」不在 {folder} 之内"
+                                 f"（绝对路径或含 ..），拒绝读取；{MANIFEST} 被改动过，请重新运行 report")
     return parts
 
 
@@ -149,15 +148,13 @@ class MonthFolder:
         return read_bytes(self.outputs_dir, [self.month, *parts_of(relative, self.path)])[0]
 
     def manifest(self) -> tuple[dict, dt.datetime]:
-        """manifest.json and when the report wrote it; InputError saying to run `report` when there is none."""
+        """manifest.json and when the report wrote it; UsageError saying to run `report` when there is none."""
         try:
             data, modified = read_bytes(self.outputs_dir, [self.month, MANIFEST])
         except FileNotFoundError:
-            raise UsageError(f"找不到 {self.month} 的报告（{self.path / MANIFEST}），"
-                             f"请先运行 salesreport report --month {self.month}") from None
+            raise no_report(self.month, self.path / MANIFEST) from None
         return json.loads(data.decode("utf-8")), dt.datetime.fromtimestamp(modified).astimezone()
 
     def metrics_rows(self) -> list[dict[str, str]]:
         """metrics.csv's rows as written (see outputs.read_metrics_csv)."""
-        text = self.read(METRICS).decode("utf-8-sig")
-        return list(csv.DictReader(io.StringIO(text, newline="")))
+        return metrics_csv_rows(self.read(METRICS))

@@ -13,7 +13,6 @@ from typing import Mapping
 
 from pipeline import config
 from pipeline.delivery import archive
-from pipeline.delivery.approval import approve, approver_problem  # noqa: F401 (importable from here as before)
 from pipeline.delivery.attachments import Item
 from pipeline.delivery.ledger import FAILED, SENDING, Approval, Delivered, Entry, Ledger, Received, approval_key
 from pipeline.delivery.month_folder import MonthFolder

@@ -5,23 +5,29 @@ The columns of notes*.csv (so `report` reads it as one of them), then `cause` (�
 came from). One row per field: a field is (month, level, unit, metric, section, cause). A
 field collected again replaces its row when its document is newer (by `modified`; the same
 time: the one collected later) and its text differs; otherwise nothing changes, and the file
-is not rewritten.
+is not rewritten. A cell a spreadsheet would read as a formula (`=…`, `+…`, `-…`, `@…`) is
+written with a leading `'`, as metrics.csv's are, and read back without it.
 """
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputError, Problem
-from pipeline.inputs import load
+from pipeline.inputs import load, schema
+from pipeline.inputs.values import formula_guarded, is_blank
 
-FILE_NAME = "notes_collected.csv"
+FILE_NAME = schema.COLLECTED_NOTES
 COLUMNS = ["month", "level", "unit", "metric", "section", "text", "response", "cause", "author", "modified", "file"]
 KEY = ("month", "level", "unit", "metric", "section", "cause")
+# Read as the input files are (inputs.load: its limits, rows as wide as the header, line breaks
+# only in free text); a field's key and text are required columns.
+SPEC = schema.FileSpec(FILE_NAME.removesuffix(".csv"), tuple(
+    schema.Column(name, (), required=name in KEY + ("text",), free_text=name in ("text", "response", "author", "file"))
+    for name in COLUMNS), family=False)
 
 
 def _key(row: dict) -> tuple[str, ...]:
@@ -29,19 +35,18 @@ def _key(row: dict) -> tuple[str, ...]:
 
 
 def read(inputs_dir: Path) -> list[dict]:
-    """The rows of notes_collected.csv ([] when there is none), every column as text."""
-    path = inputs_dir / FILE_NAME
-    if not path.is_file():
+    """The rows of notes_collected.csv ([] when there is none), every column as text; InputError
+    naming the file, line and column of what is wrong in it."""
+    if not (inputs_dir / FILE_NAME).is_file():
         return []
-    data = path.read_bytes()
-    if len(data) > load.MAX_FILE_BYTES:
-        raise InputError([Problem(str(path), None, None, None, "文件过大，未读取")])
-    reader = csv.DictReader(io.StringIO(load.decode(data), newline=""))
-    missing = [name for name in KEY + ("text",) if name not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError([Problem(str(path), 1, None, None,
-                                  f"缺少列 {'、'.join(missing)}：这个文件由 salesreport collect 写出，请不要改动它的表头")])
-    return [{name: (row.get(name) or "") for name in COLUMNS} for row in reader]
+    problems: list[Problem] = []
+    table = load.read_table(inputs_dir, SPEC, problems, [])
+    if problems:
+        raise InputError(problems)
+    if table is None:
+        return []
+    return [{name: "" if is_blank(row[name]) else str(row[name]) for name in COLUMNS}
+            for row in table.frame[COLUMNS].to_dict("records")]
 
 
 @dataclass
@@ -92,7 +97,7 @@ def write(inputs_dir: Path, rows: list[dict]) -> Path:
         with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as file:
             writer = csv.DictWriter(file, COLUMNS, lineterminator="\r\n")
             writer.writeheader()
-            writer.writerows({name: row.get(name, "") for name in COLUMNS} for row in rows)
+            writer.writerows({name: formula_guarded(row.get(name, "")) for name in COLUMNS} for row in rows)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -31,7 +31,7 @@ import pyarrow.csv as pa_csv
 from pipeline.inputs import schema
 from pipeline.inputs.schema import InputFile, RawTable
 from pipeline.errors import Problem, Refused
-from pipeline.inputs.values import is_blank
+from pipeline.inputs.values import formula_unguarded, is_blank
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -320,10 +320,16 @@ def read_table(folder: Path, spec: schema.FileSpec, problems: list[Problem],
         if read is None:
             continue
         headers[name], body = read
+        if name.casefold() == schema.COLLECTED_NOTES:  # written by collect, its cells formula-guarded
+            body = body.apply(lambda cells: cells.map(_unguarded_cell) if cells.name != "_line" else cells)
         files.append(InputFile(name, hashlib.sha256(data).hexdigest(), len(body)))
         bodies.append(body.reindex(columns=[*keys, "_line"]))  # a missing optional column: blank cells
         names.append(name)
     return RawTable(spec, _joined(bodies, names, keys), headers, delimiters)
+
+
+def _unguarded_cell(cell):
+    return formula_unguarded(cell) if isinstance(cell, str) else cell
 
 
 def _joined(bodies: list[pd.DataFrame], names: list[str], keys: list[str]) -> pd.DataFrame:
@@ -342,8 +348,8 @@ def _header(name: str, spec: schema.FileSpec, number: int, row: list, problems: 
     positions = _header_map(spec, row)
     missing = [c for c in spec.columns if c.required and c.key not in positions.values()]
     for column in missing:
-        problems.append(Problem(name, number, column.key, None,
-                                f"缺少必需的列「{column.key}」（也可写作：{'、'.join(column.aliases)}）"))
+        also = f"（也可写作：{'、'.join(column.aliases)}）" if column.aliases else ""
+        problems.append(Problem(name, number, column.key, None, f"缺少必需的列「{column.key}」{also}"))
     if missing:
         return None
     return positions, {key: str(row[pos]).strip() for pos, key in positions.items()}
@@ -357,7 +363,7 @@ def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem],
     """One file's header (key → header as written) and rows (recognised columns as the cells
     hold them, `_line`), read row by row; None, with a problem added, when the file is empty or
     lacks a required column. `too_many` is the refusal past `limit` rows."""
-    header, positions, body = {}, None, {}
+    header, positions, body, width = {}, None, {}, 0
     for number, row in rows:
         if number > limit:
             raise too_many()
@@ -369,7 +375,12 @@ def _file_table(name: str, spec: schema.FileSpec, rows, problems: list[Problem],
                 return None
             positions, header = found
             body = {key: [] for key in [*positions.values(), "_line"]}
+            width = max(position for position, cell in enumerate(row) if not is_blank(cell)) + 1
             continue
+        beyond = next((position for position in range(width, len(row)) if not is_blank(row[position])), None)
+        if beyond is not None:  # a CSV's rows are held to the header's width as they are read
+            raise Refused(number, f"这一行在表头之外的第{beyond + 1}列还有值「{str(row[beyond])[:40]}」，而表头只有 "
+                                  f"{width} 列：多出的单元格不知属于哪一列，请检查这一行的值是否错位")
         for position, key in positions.items():
             cell = row[position] if position < len(row) else None
             if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:

@@ -15,7 +15,7 @@ from pipeline.errors import Problem
 from pipeline.inputs import schema
 from pipeline.inputs.catalog import RATE, Catalog, Metric
 from pipeline.inputs.schema import RawTable
-from pipeline.inputs.validate import _frame, _known_metric, _Rows, resolve_rep
+from pipeline.inputs.validate import _frame, _known_metric, _Rows
 from pipeline.inputs.values import clean_text, parse_amount, parse_date, parse_number
 
 COLUMNS = ["opportunity_id", "rep_id", "amount", "stage", "probability", "close_date", "status", "metric", "export"]
@@ -110,11 +110,7 @@ def validate_opportunities(table: RawTable | None, stages: dict[str, float], cat
                 exports[file] = None
         export = exports[file]
         identifier = rows.text("opportunity_id")
-        owner_text, owner = rows.text("rep_id"), None
-        if owner_text:
-            owner, why = resolve_rep(owner_text, org)
-            if why:
-                rows.problem("rep_id", why, owner_text)
+        owner = rows.rep("rep_id", org)
         amount = rows.parse("amount", parse_number, rows.semicolon)
         if amount is not None and amount < 0:
             rows.problem("amount", "金额不能为负数", clean_text(record.get("amount")))

@@ -33,13 +33,13 @@ from lxml import etree
 from pipeline import fieldtag
 from pipeline.inputs import load
 from pipeline.inputs.schema import LEVEL_NAMES
+from pipeline.layout import KIND_NAMES
 
 SUFFIXES = (".docx", ".eml")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_FIELD_CHARS = 2_000
 MAX_DEPTH = 128  # elements nested in a part: a Word body with tables in tables stays far below
 RATIO_FROM = 2**20  # a part smaller than this may compress better than load.MAX_RATIO
-KIND_NAMES = {"plan": "月度工作计划", "summary": "月度工作总结"}
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = {"cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
          "dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/"}

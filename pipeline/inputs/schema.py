@@ -79,6 +79,10 @@ NOTES = FileSpec("notes", (
     _c("applies_to", "适用范围", "适用单位", required=False),  # the units a note concerns, blank: its own and all inside
 ))
 
+# What `collect` takes back from returned documents (inputs.collected): one of the notes files,
+# written with every cell that a spreadsheet would read as a formula guarded by a leading `'`.
+COLLECTED_NOTES = "notes_collected.csv"
+
 RECIPIENTS = FileSpec("recipients", (
     _c("level", "层级"),
     _c("unit", "对象"),

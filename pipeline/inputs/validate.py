@@ -19,7 +19,7 @@ from pipeline.inputs.schema import COMPANY_UNIT, InputFile, RawTable
 from pipeline.inputs.values import (MAX_AMOUNT, PLAIN_NUMBER, SEMICOLON_AMBIGUOUS, clean_text, is_blank,
                                      parse_amount, parse_date, parse_month, parse_number)
 
-from pipeline.inputs.address import address_problem, is_email  # noqa: F401  (importable from here as before)
+from pipeline.inputs.address import address_problem
 
 
 class _Rows:
@@ -50,6 +50,21 @@ class _Rows:
         if required and not value:
             self.problem(key, "不能为空")
         return value
+
+    def resolved(self, key: str, resolve):
+        """What the cell names, by `resolve(text)` → (found, why not); None, with a problem
+        recorded, when the cell is blank or `resolve` says why not."""
+        text = self.text(key)
+        if not text:
+            return None
+        found, why = resolve(text)
+        if why:
+            self.problem(key, why, text)
+        return found
+
+    def rep(self, key: str, org: pd.DataFrame) -> str | None:
+        """The rep_id the cell names: a rep_id or a unique rep_name (`resolve_rep`)."""
+        return self.resolved(key, lambda text: resolve_rep(text, org))
 
     def parse(self, key: str, parser, *args):
         """`parser(cell, *args)`, or None with a problem recorded (blank is a problem too)."""
@@ -119,13 +134,7 @@ def _known_metric(text: str, catalog: Catalog) -> tuple[Metric | None, str | Non
 
 
 def _metric(rows: _Rows, catalog: Catalog, key: str = "metric") -> Metric | None:
-    text = rows.text(key)
-    if not text:
-        return None
-    metric, why = _known_metric(text, catalog)
-    if why:
-        rows.problem(key, why, text)
-    return metric
+    return rows.resolved(key, lambda text: _known_metric(text, catalog))
 
 
 # Targets and actuals may hold a million rows: they are checked column by column, each distinct
@@ -431,11 +440,7 @@ def validate_tasks(table: RawTable | None, catalog: Catalog, org: pd.DataFrame,
         month = rows.parse("month", parse_month)
         metric = _metric(rows, catalog)
         task = rows.text("task")
-        owner_text, owner = rows.text("owner"), None
-        if owner_text:
-            owner, why = resolve_rep(owner_text, org)
-            if why:
-                rows.problem("owner", why, owner_text)
+        owner = rows.rep("owner", org)
         due = rows.parse("due", parse_date, month) if month else None
         if None in (month, metric, owner, due) or not task:
             continue

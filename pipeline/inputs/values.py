@@ -18,6 +18,25 @@ _DATE = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")  # what makes a spreadsheet read a cell's text as a formula
+
+
+def _reads_as_formula(text: str) -> bool:
+    """Text a spreadsheet would run (`=1+1`), or such text already guarded (`'=1+1`)."""
+    return text[:1] in FORMULA_STARTS or (text[:1] == "'" and _reads_as_formula(text[1:]))
+
+
+def formula_guarded(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: with a leading `'` when it would read as a
+    formula (contract §4); `formula_unguarded` gives back exactly `text`."""
+    return "'" + text if _reads_as_formula(text) else text
+
+
+def formula_unguarded(cell: str) -> str:
+    """The text of a cell `formula_guarded` wrote: its guarding `'` removed."""
+    return cell[1:] if cell[:1] == "'" and _reads_as_formula(cell[1:]) else cell
+
+
 def is_blank(value) -> bool:
     if value is None:
         return True
