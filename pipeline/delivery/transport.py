@@ -71,6 +71,9 @@ class Outbox:
                   outbox_file_name(recipient, label), bytes(message))
 
 
+SOCKET_SLACK_SECONDS = 0.05  # a socket timeout this close to the deadline is the deadline
+
+
 class _Deadline:
     """The end of one SMTP conversation: when it passes, the connection is shut down under whatever
     is waiting on it (a server sending its greeting a byte at a time defeats any per-read timeout)."""
@@ -85,6 +88,11 @@ class _Deadline:
 
     def left(self, at_most: float) -> float:
         return max(min(at_most, self.end - time.monotonic()), 0.001)
+
+    def passed(self) -> bool:
+        """Whether the deadline has come: the timer fired, or a socket timed out at it first (a
+        socket's timeout is the time left, so on a loaded machine it may beat the timer thread)."""
+        return self.expired or time.monotonic() >= self.end - SOCKET_SLACK_SECONDS
 
     def watch(self, sock: socket.socket) -> None:
         """Shut `sock` down at the deadline; a duplicate handle, so TLS wrapping it later changes nothing."""
@@ -172,7 +180,7 @@ class Smtp:
         except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timeout, TLS
             if connection is not None:
                 connection.close()
-            if deadline.expired:
+            if deadline.passed():
                 raise self._stalled(None) from None
             raise ConnectionFailure(f"无法连接 {self.host}:{self.port}：{type(error).__name__}: {error}") from None
 
@@ -198,7 +206,7 @@ class Smtp:
         except smtplib.SMTPNotSupportedError as error:
             raise PermanentFailure(f"服务器不支持：{error}") from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:  # OSError: refused, reset, timeout
-            if deadline.expired:
+            if deadline.passed():
                 raise self._stalled(connection) from None
             raise TemporaryFailure(f"连接失败：{type(error).__name__}: {error}") from None
 
