@@ -7,6 +7,7 @@ Below every stage: imports no stage.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import os
 import re
@@ -71,6 +72,15 @@ class Month(str):
     @property
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.number, 1)
+
+    @property
+    def days(self) -> int:
+        """How many days the month has (28 … 31)."""
+        return calendar.monthrange(self.year, self.number)[1]
+
+    def holds(self, day: dt.date) -> bool:
+        """Whether `day` falls in this month."""
+        return (day.year, day.month) == (self.year, self.number)
 
     def shift(self, by: int) -> "Month":
         """The month `by` months after this one (negative for earlier)."""

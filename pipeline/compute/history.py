@@ -44,8 +44,7 @@ def window(month: str) -> list[str]:
 
 def year_months(month: str) -> list[str]:
     """January to `month` of `month`'s year."""
-    year, number = month.split("-")
-    return [f"{year}-{m:02d}" for m in range(1, int(number) + 1)]
+    return [Month(month).shift(-by) for by in range(Month(month).number - 1, -1, -1)]
 
 
 def unit_history(targets: pd.DataFrame, actuals: pd.DataFrame, org: Org, month: str, catalog: Catalog) -> History:

@@ -5,7 +5,6 @@ that the Word template renders. All figures are formatted here (contract §3).
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import Counter
 
@@ -69,15 +68,14 @@ def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[
 
 def _week(due: dt.date, month: str) -> int | None:
     """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
-    if f"{due.year:04d}-{due.month:02d}" != month:
+    if not Month(month).holds(due):
         return None
     return next(number for number, (first, last) in enumerate(WEEKS, start=1) if first <= due.day <= last)
 
 
 def _week_label(number: int, month: str) -> str:
-    year, month_number = (int(part) for part in month.split("-"))
     first, last = WEEKS[number - 1]
-    last = min(last, calendar.monthrange(year, month_number)[1])
+    month_number, last = Month(month).number, min(last, Month(month).days)
     return f"第{number}周（{month_number}月{first}日—{month_number}月{last}日）"
 
 

@@ -4,7 +4,6 @@ its target split by member. Pure, like context.py.
 """
 from __future__ import annotations
 
-import calendar
 import math
 
 from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
@@ -180,8 +179,7 @@ UPCOMING_SHOWN = 3
 
 
 def _days(month: str) -> int:
-    year, number = (int(part) for part in month.split("-"))
-    return calendar.monthrange(year, number)[1]
+    return Month(month).days
 
 
 def _pace(data: MonthData, unit: Unit, progress: float) -> str:
@@ -225,7 +223,7 @@ def _coming(data: MonthData, unit: Unit, week: int) -> list[str]:
     month, names = data.month, data.org.display
     end, following = _week_end(month, week), _week_end(month, week + 1)
     coming = [t for t in data.of(unit).tasks
-              if f"{t.due.year:04d}-{t.due.month:02d}" == month and end < t.due.day <= following]
+              if Month(month).holds(t.due) and end < t.due.day <= following]
     return [f"提前准备：{t.task}（{names[t.owner]}，{t.due.month}月{t.due.day}日到期）" for t in coming[:UPCOMING_SHOWN]]
 
 
