@@ -200,6 +200,25 @@ class _Layout:
 class _Engine(DocxTemplate):
     """docxtpl's steps, skipping the listing pass and the table fix where they have nothing to do."""
 
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):
+        # docxtpl's own steps, with the source's line split and the Jinja compile done once per
+        # part (the source of a compiled template's part is the same text every time).
+        template = _prepared_part(src_xml, jinja_env)
+        if template is None:
+            return super().render_xml_part(src_xml, part, context, jinja_env)
+        try:
+            self.current_rendering_part = part
+            dst_xml = template.render(context)
+        except jinja2.TemplateError as exc:
+            if getattr(exc, "lineno", None) is not None:
+                line_number = max(exc.lineno - 4, 0)
+                lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml).splitlines()
+                exc.docx_context = [re.sub(r"<[^>]+>", "", x) for x in lines[line_number: line_number + 7]]
+            raise
+        dst_xml = _NEWLINE_PARAGRAPH.sub(r"<w:p\1", dst_xml)
+        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.resolve_listing(dst_xml)
+
     def resolve_listing(self, xml):
         # It only turns \t \a \n \f inside text into runs, breaks and paragraphs.
         return super().resolve_listing(xml) if _LISTING.search(xml) else xml
@@ -223,6 +242,16 @@ _NESTED, _SPANS = f".//{_TBL}", f".//{qn('w:gridSpan')}"
 
 
 _LISTING = re.compile("[\t\a\n\f]")
+_NEWLINE_PARAGRAPH = re.compile(r"\n<w:p([ >])")
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared_part(src_xml: str, jinja_env) -> "jinja2.Template | None":
+    """The Jinja template of a part's source with one paragraph per line, as docxtpl's
+    render_xml_part makes it (None without an environment: docxtpl's own path)."""
+    if jinja_env is None:
+        return None
+    return jinja_env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml))
 
 
 class _Compiled:
@@ -291,11 +320,12 @@ class _Compiled:
         tree = self.engine.fix_tables(self.engine.render_xml_part(self.body, None, values, _ENVIRONMENT))
         self.engine.docx_ids_index = 1000
         self.engine.fix_docpr_ids(tree)
-        root = copy.deepcopy(self.skeleton)
-        root.replace(root.find(qn("w:body")), tree)
+        # Fixed while the body is still plain lxml (faster than python-docx's element classes).
         _order_cell_properties(tree)
         _dress_controls(tree)
         layout.hold_layout(tree)
+        root = copy.deepcopy(self.skeleton)
+        root.replace(root.find(qn("w:body")), tree)
         return serialize_part_xml(root)
 
     def _properties(self, values: dict) -> bytes:
@@ -364,26 +394,30 @@ def _order_cell_properties(body) -> None:
             properties.append(child)
 
 
+_P, _R, _T, _RPR, _SDT = (qn(f"w:{tag}") for tag in ("p", "r", "t", "rPr", "sdt"))
+_PLACEHOLDER_RPR = f"{_SDT}/{qn('w:sdtContent')}/{_R}/{_RPR}"
+_NOT_COPIED = (qn("w:rStyle"), qn("w:color"))
+
+
 def _dress_controls(body) -> None:
     """The runs of a paragraph holding fill-in fields in the look of its template run (a table
     cell's 9 pt): the label runs and each placeholder run (which keeps its placeholder style);
     the empty runs the template tag leaves around a control dropped."""
-    paragraphs = {id(p): p for p in (control.getparent() for control in body.iter(qn("w:sdt")))
-                  if p.tag == qn("w:p")}
+    paragraphs = {id(p): p for p in (control.getparent() for control in body.iter(_SDT)) if p.tag == _P}
     for paragraph in paragraphs.values():
-        runs = paragraph.findall(qn("w:r"))
-        source = runs[0].find(qn("w:rPr")) if runs else None
+        runs = list(paragraph.iterchildren(_R))
+        source = layout.first_child(runs[0], _RPR) if runs else None
         for run in runs:
-            texts = run.findall(qn("w:t"))
-            if len(run) == len(texts) + (run.find(qn("w:rPr")) is not None) and not "".join(t.text or "" for t in texts):
+            properties = layout.first_child(run, _RPR)
+            texts = list(run.iterchildren(_T))
+            if len(run) == len(texts) + (properties is not None) and not "".join(t.text or "" for t in texts):
                 paragraph.remove(run)  # nothing but empty text
-            elif source is not None and run.find(qn("w:rPr")) is None:
+            elif source is not None and properties is None:
                 run.insert(0, copy.deepcopy(source))
         if source is None:
             continue
-        for placeholder in paragraph.iterfind(f"{qn('w:sdt')}/{qn('w:sdtContent')}/{qn('w:r')}/{qn('w:rPr')}"):
-            placeholder.extend(copy.deepcopy(child) for child in source
-                               if child.tag not in (qn("w:rStyle"), qn("w:color")))
+        for placeholder in paragraph.iterfind(_PLACEHOLDER_RPR):
+            placeholder.extend(copy.deepcopy(child) for child in source if child.tag not in _NOT_COPIED)
 
 
 # The header row each kind of document must keep, as the original document's tables.
