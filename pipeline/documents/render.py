@@ -35,6 +35,9 @@ from pipeline.errors import TemplateError
 from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
 
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
+# zlib level of the parts each document fills (body, charts, …): 3 deflates XML ≈3× faster than
+# the default 6 for ≈12% more bytes; the parts every document shares keep the default.
+PART_LEVEL = 3
 CHART_WIDTH_CM = 16.0
 
 
@@ -134,7 +137,9 @@ def _template_errors(template: Path):
 
 def render_bytes_reference(template: Path, context: dict, key: bytes | None = None) -> bytes:
     """The .docx rendered by docxtpl the straightforward way (load, render, save): the
-    yardstick that `render_bytes` must match byte for byte. Fill-in fields are signed with `key`."""
+    yardstick that `render_bytes` must match part for part (the same members in the same order,
+    each the same bytes once inflated; only the compression of the filled parts differs).
+    Fill-in fields are signed with `key`."""
     with _template_errors(template):
         document = DocxTemplate(template)
         document.init_docx()
@@ -156,7 +161,8 @@ def render_bytes(template: Path, context: dict, key: bytes | None = None) -> byt
     """The .docx rendered from `template` with `context`, as deterministic bytes; its fill-in
     fields signed with `key` (pipeline.outputs.fields_key).
 
-    The same document as `render_bytes_reference`, from the template compiled once per process.
+    The same document as `render_bytes_reference` (every part the same bytes), from the template
+    compiled once per process; the parts it fills deflated at PART_LEVEL.
     """
     with _template_errors(template):
         compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
@@ -312,7 +318,7 @@ class _Compiled:
         for number, (spec, parts) in enumerate(zip(charts, layout.charts)):
             xml, content[("book", number)] = wordchart.chart_xml(spec)
             content[("chart", number)] = wordchart.with_workbook_link(xml, parts.book_rid)
-        return write_zip(member if isinstance(member, Member) else deflated(member.name, content[member.key])
+        return write_zip(member if isinstance(member, Member) else deflated(member.name, content[member.key], PART_LEVEL)
                          for member in layout.members)
 
     def _document(self, values: dict) -> bytes:

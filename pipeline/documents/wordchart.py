@@ -52,9 +52,8 @@ def _el(tag: str, **attributes) -> etree._Element:
 
 
 def _sub(parent, tag: str, **attributes) -> etree._Element:
-    element = _el(tag, **attributes)
-    parent.append(element)
-    return element
+    prefix, name = tag.split(":")
+    return etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", {key: str(value) for key, value in attributes.items()})
 
 
 def _fill(colour: str, line: bool = False) -> etree._Element:
@@ -344,6 +343,11 @@ def _stable_workbook(blob: bytes) -> bytes:
 
 def with_workbook_link(xml: bytes, book_rid: str) -> bytes:
     """The chart part's XML pointing at its embedded workbook (Word's "Edit Data")."""
+    end = b"</c:chartSpace>"
+    if xml.endswith(end) and b' xmlns:r="' + R.encode() + b'"' in xml[:xml.index(b">", xml.index(b"<c:chartSpace"))]:
+        # what the tree below serializes to, written directly (the root declares c: and r:)
+        return xml[:-len(end)] + (f'<c:externalData r:id="{escape(book_rid)}"><c:autoUpdate val="0"/>'
+                                  f'</c:externalData>').encode() + end
     root = etree.fromstring(xml)
     external = _el("c:externalData")
     external.set(f"{{{R}}}id", book_rid)
