@@ -276,14 +276,6 @@ class _Compiled:
         body = self.skeleton.find(qn("w:body"))
         for child in list(body):
             body.remove(child)
-        # document.xml before and after the body, serialized once: where the body moved into
-        # the document serializes as it does alone (it declares its own namespaces), a document
-        # is these around the body (else the body is put into a copy of the document each time).
-        self.around_body = None
-        whole = serialize_part_xml(self.skeleton)
-        empty = etree.tostring(body, encoding="UTF-8", xml_declaration=False)
-        if whole.count(empty) == 1:
-            self.around_body = tuple(whole.split(empty))
         self.headers = {}  # partname → patched source, headers then footers as docxtpl renders them
         for uri in (docx.HEADER_URI, docx.FOOTER_URI):
             for _, part in docx.get_headers_footers(uri):
@@ -337,12 +329,9 @@ class _Compiled:
         _order_cell_properties(tree)
         _dress_controls(tree)
         layout.hold_layout(tree)
-        if self.around_body is None:
-            root = copy.deepcopy(self.skeleton)
-            root.replace(root.find(qn("w:body")), tree)
-            return serialize_part_xml(root)
-        head, tail = self.around_body
-        return head + etree.tostring(tree, encoding="UTF-8", xml_declaration=False) + tail
+        root = copy.deepcopy(self.skeleton)
+        root.replace(root.find(qn("w:body")), tree)
+        return serialize_part_xml(root)
 
     def _properties(self, values: dict) -> bytes:
         element = copy.deepcopy(self.properties)
