@@ -207,22 +207,21 @@ class _Engine(DocxTemplate):
     """docxtpl's steps, skipping the listing pass and the table fix where they have nothing to do."""
 
     def render_xml_part(self, src_xml, part, context, jinja_env=None):
-        # docxtpl's own steps, with the source's line split and the Jinja compile done once per
-        # part (the source of a compiled template's part is the same text every time).
+        # docxtpl's own steps, with the Jinja compile done once per part (the source of a compiled
+        # template's part is the same text every time). docxtpl puts each paragraph on a line of
+        # its own (for the line an error names) and takes the line breaks out again afterwards;
+        # in a source without line breaks the output is the same without them, and an error is
+        # raised again by docxtpl's own steps, with the text near it.
         template = _prepared_part(src_xml, jinja_env)
         if template is None:
             return super().render_xml_part(src_xml, part, context, jinja_env)
         try:
             self.current_rendering_part = part
             dst_xml = template.render(context)
-        except jinja2.TemplateError as exc:
-            if getattr(exc, "lineno", None) is not None:
-                line_number = max(exc.lineno - 4, 0)
-                lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml).splitlines()
-                exc.docx_context = [re.sub(r"<[^>]+>", "", x) for x in lines[line_number: line_number + 7]]
-            raise
-        dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # docxtpl's re.sub, unrolled
-        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        except jinja2.TemplateError:
+            return super().render_xml_part(src_xml, part, context, jinja_env)
+        if "{_" in dst_xml or "_}" in dst_xml:
+            dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         return self.resolve_listing(dst_xml)
 
     def resolve_listing(self, xml):
@@ -252,11 +251,11 @@ _LISTING = re.compile("[\t\a\n\f]")
 
 @functools.lru_cache(maxsize=64)
 def _prepared_part(src_xml: str, jinja_env) -> "jinja2.Template | None":
-    """The Jinja template of a part's source with one paragraph per line, as docxtpl's
-    render_xml_part makes it (None without an environment: docxtpl's own path)."""
-    if jinja_env is None:
+    """The Jinja template of a part's source without line breaks (None for one with them, or
+    without an environment: docxtpl's own steps then)."""
+    if jinja_env is None or "\n" in src_xml:
         return None
-    return jinja_env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml))
+    return jinja_env.from_string(src_xml)
 
 
 class _Compiled:
