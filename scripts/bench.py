@@ -123,6 +123,7 @@ def report(inputs: Path, out: Path, workers: int, pdf: bool, before_yardstick: f
     (tables, files), read, read_cpu = cpu_timed(read_inputs, inputs, [])
     _, validated, validated_cpu = cpu_timed(validate_inputs, tables, files, [])
     checked, checking, checking_cpu = cpu_timed(check, "2025-10", inputs)
+    del tables, files  # read again by check(); `salesreport report` holds them no longer either
     memory, before = TreeMemory(), os.times()
     memory.start()
     result, writing = timed(write_report, checked, out, TEMPLATES, None, pdf, workers)
