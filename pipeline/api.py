@@ -334,6 +334,25 @@ def approve(month=None, inputs: Path | str = "inputs", outputs: Path | str = "ou
     return approved
 
 
+def collect(paths: Iterable[Path | str], month=None, inputs: Path | str = "inputs", outputs: Path | str = "outputs"):
+    """Reads the filled-in fields of returned documents (.docx files, .eml mails with .docx
+    attached, folders of them) issued by `report` into outputs, into inputs/notes_collected.csv,
+    which the next `report` reads like any notes file. Only documents of `month` (a month or a
+    range), when given. The result names what became of each document (`.judged`; `.refused`
+    those refused whole, with the reason); nothing of a refused document is taken."""
+    from pipeline import collect as collecting
+
+    chosen = None if month is None else [str(each) for each in months_of(month)]
+    return collecting.collect([Path(path) for path in paths], Path(inputs), Path(outputs), chosen)
+
+
+def collected(month=None, inputs: Path | str = "inputs") -> list[dict]:
+    """The texts collected so far (rows of inputs/notes_collected.csv), of `month` when given."""
+    from pipeline import collect as collecting
+
+    return collecting.held(Path(inputs), None if month is None else [str(each) for each in months_of(month)])
+
+
 @_python_text
 def check_templates(templates: Path | str | None = None) -> list[str]:
     """Every problem of the Word templates, found by rendering them with the bundled sample."""

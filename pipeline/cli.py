@@ -695,7 +695,12 @@ def approve(months, inputs_dir, outputs_dir, config_path, by):
 
 def _some_months(ctx, param, value):
     """--month of collect: a month or a range; left out, every month."""
-    return None if value is None else _months(ctx, param, value)
+    if value is None:
+        return None
+    try:
+        return parse_range(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @main.command(short_help="收回填写过的文档：把填写栏中的文字收进 inputs/notes_collected.csv。")
@@ -717,12 +722,11 @@ def collect(paths, inputs_dir, outputs_dir, months, listing):
       salesreport collect 交回/李娜_总结.docx 邮件/回复.eml --month 2025-10
       salesreport collect --list
     """
-    from pipeline import collect as collecting
     from pipeline.inputs.returned import describe
 
     with _failing_clearly():
         if listing:
-            rows = collecting.held(inputs_dir, months)
+            rows = api.collected(months, inputs_dir)
             units: dict[tuple, list[dict]] = {}
             for row in rows:
                 units.setdefault((row["month"], row["level"], row["unit"]), []).append(row)
@@ -733,7 +737,7 @@ def collect(paths, inputs_dir, outputs_dir, months, listing):
             return
         if not paths:
             raise click.UsageError("请给出交回的文档或文件夹，如 salesreport collect 交回/")
-        result = collecting.collect(list(paths), inputs_dir, outputs_dir, months)
+        result = api.collect(paths, months, inputs_dir, outputs_dir)
     for judged, count in zip(result.judged, result.merged.counts):
         if judged.status == "refused":
             say(f"拒收 {judged.source}：{judged.reason}", err=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import outputs
-from pipeline.errors import InputError, Problem
+from pipeline.errors import InputError, Problem, UsageError
 from pipeline.inputs import collected, returned
 
 
@@ -38,7 +38,7 @@ def _issued(outputs_dir: Path):
     def month_documents(month: str) -> frozenset:
         try:
             manifest = outputs.read_manifest(outputs_dir, month)
-        except (InputError, ValueError, OSError):
+        except (InputError, UsageError, ValueError, OSError):  # no report of that month: nothing issued
             return frozenset()
         return frozenset((d.get("level"), d.get("unit"), d.get("kind")) for d in manifest.get("documents", []))
 

@@ -86,3 +86,15 @@ def rows_of_cells(path: Path, header: list[str]) -> dict[str, list]:
 def document_controls(path: Path) -> list[dict]:
     """Every content control of the document's body."""
     return controls(Document(path).element.body)
+
+
+def written(value):
+    """What a context value prints as text, its fill-in fields left out: a cell's text, a
+    Fields' text items joined by line breaks, a field "" (a list: the texts, fields dropped)."""
+    from pipeline.documents.fields import Field, Fields
+
+    if isinstance(value, list):
+        return [written(item) for item in value if not isinstance(item, Field)]
+    if isinstance(value, Fields):
+        return "\n".join(item for item in value.items if isinstance(item, str))
+    return "" if isinstance(value, Field) else value

@@ -10,6 +10,7 @@ from pipeline.inputs.catalog import Catalog, Metric
 from pipeline.inputs.model import Inputs
 
 from .conftest import org_frame
+from .docx_reading import written
 
 CATALOG = Catalog()
 ORG = org_frame([("A", "甲", "一组", "东区"), ("B", "乙", "一组", "东区"), ("C", "丙", "一组", "东区"),
@@ -39,8 +40,8 @@ def test_a_ratio_not_in_percent_names_members_above_or_below_not_a_gaps_sources(
                   pd.concat([data.actuals, pd.DataFrame(rows, columns=["month", "rep_id", "metric", "actual", "base"])]),
                   data.tasks, data.notes)
     row = next(r for r in team_summary(data)["table2"] if r["metric"] == "销售周期")
-    assert "未达目标：甲\u00a0+10天、乙\u00a0+5天。优于目标：丙\u00a0\u22122天。" in row["reason"]
-    assert "缺口主要来自" not in row["reason"] and "超额贡献" not in row["reason"]
+    assert "未达目标：甲\u00a0+10天、乙\u00a0+5天。优于目标：丙\u00a0\u22122天。" in written(row["reason"])
+    assert "缺口主要来自" not in written(row["reason"]) and "超额贡献" not in written(row["reason"])
 
 
 def team_summary(data):
@@ -50,10 +51,10 @@ def team_summary(data):
 def test_the_largest_shortfall_and_overachiever_are_named_with_amounts():
     row = team_summary(inputs())["table2"][0]
     # 一组: target 300万元, actual 285万元 (丁 is in 二组); 乙 is 60万元 short, 丙 5万元, 甲 50万元 ahead
-    assert row["reason"] == "【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
+    assert written(row["reason"]) == "【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
     # 甲's 150% is in the ranking already: a bare result is no highlight; 乙 carries most of the gap
-    assert row["highlight"] == ""
-    assert row["problem"] == "【数据】缺口的92.3%来自乙（\u221260万元）。"
+    assert written(row["highlight"]) == ""
+    assert written(row["problem"]) == "【数据】缺口的92.3%来自乙（\u221260万元）。"
 
 
 def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_which_shows_both():
@@ -61,19 +62,19 @@ def test_a_person_note_overrides_the_generated_text_except_the_variance_reason_w
                    ("2025-10", "team", "一组", "sales", "problem", "客户预算收紧。"),
                    ("2025-10", "team", "一组", "", "problem", "人手不足。")])
     context = team_summary(data)
-    assert context["table2"][0]["reason"] == \
+    assert written(context["table2"][0]["reason"]) == \
         "乙休假两周。\n【数据】较目标差15万元（达成95%）。缺口主要来自：乙\u00a0\u221260万元、丙\u00a0\u22125万元。超额贡献：甲\u00a0+50万元。"
     # a person's words first, the data's beside them
-    assert context["table2"][0]["problem"] == "客户预算收紧。\n【数据】缺口的92.3%来自乙（\u221260万元）。"
-    assert context["problems"] == ["人手不足。", "【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
+    assert written(context["table2"][0]["problem"]) == "客户预算收紧。\n【数据】缺口的92.3%来自乙（\u221260万元）。"
+    assert written(context["problems"]) == ["人手不足。", "【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
 
 
 def test_section_items_come_from_data_when_nobody_wrote_any():
     context = team_summary(inputs())
     # nothing beyond the table to say of a good result: left for a person
-    assert context["highlights"] == []
+    assert written(context["highlights"]) == []
     # 一组 285 of 300万元 = 95%: near the target yet short of it, named once with who made the gap
-    assert context["problems"] == ["【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
+    assert written(context["problems"]) == ["【数据】销售额达成95%（\u221215万元），接近但未达目标，缺口的92.3%来自乙（\u221260万元）。"]
 
 
 def test_ranking_orders_members_by_achievement_and_leaves_silent_members_unranked():
@@ -101,7 +102,7 @@ def test_the_amount_a_note_states_is_read_only_when_unambiguous(note, key, amoun
 
 def test_a_note_stating_less_than_the_gap_gets_the_rest_named():
     data = inputs([("2025-10", "team", "一组", "sales", "variance_reason", "乙的大客户约10万元延期。")])
-    assert team_summary(data)["table2"][0]["reason"].split("\n")[1].startswith(
+    assert written(team_summary(data)["table2"][0]["reason"]).split("\n")[1].startswith(
         "【数据】较目标差15万元（达成95%）。说明涉及10万元，其余5万元的缺口尚未说明原因。")
 
 
@@ -117,7 +118,7 @@ def test_members_tied_on_achievement_are_named_in_org_order():
     no_notes = pd.DataFrame(columns=["month", "level", "unit", "metric", "section", "text"])
     data = compute_month(Inputs(CATALOG, org_frame(reps), targets, actuals, empty_tasks, no_notes), "2025-10")
     context = summary_context(data, Unit("team", "大组", "大组"))
-    assert context["table2"][0]["highlight"] == ""  # no member carries half the surplus: nothing to add
+    assert written(context["table2"][0]["highlight"]) == ""  # no member carries half the surplus: nothing to add
     # the team is above target: 代表6 is behind its own target, not the source of a team gap
-    assert context["table2"][0]["reason"].endswith("未达目标：代表6\u00a0\u22125万元。超额贡献：代表1\u00a0+20万元、代表4\u00a0+20万元。")
+    assert written(context["table2"][0]["reason"]).endswith("未达目标：代表6\u00a0\u22125万元。超额贡献：代表1\u00a0+20万元、代表4\u00a0+20万元。")
     assert [entry["name"] for entry in context["ranking"]] == ["代表1", "代表4", "代表5", "代表0", "代表2", "代表3", "代表6"]

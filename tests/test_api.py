@@ -133,3 +133,18 @@ def test_a_cycle_without_any_report_names_the_months_that_have_one(tmp_path, mon
     (tmp_path / "2025-10").symlink_to(sample_report, target_is_directory=True)
     with pytest.raises(UsageError, match="已有报告的月份：2025-10，请指定其中一个月"):
         api.approve(inputs=SAMPLE_INPUTS, outputs=tmp_path, by="王经理")
+
+
+def test_collect_reads_filled_fields_back_without_printing(sample_report, tmp_path, capsys):
+    from .filling import fill
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    source = sample_report / "rep" / "2025-10_李娜(S1003)_月度工作总结.docx"
+    filled = fill(source, {"销售额·下月改进措施": "宝钢项目11月第2周签约"}, out=tmp_path / "李娜.docx")
+    result = api.collect([filled], "2025-10", inputs=inputs, outputs=sample_report.parent)
+    assert not result.refused and capsys.readouterr() == ("", "")
+    assert [(r["level"], r["unit"], r["metric"], r["section"], r["text"]) for r in api.collected(inputs=inputs)] == \
+        [("rep", "S1003", "sales", "next_step", "宝钢项目11月第2周签约")]
+    with pytest.raises(UsageError):
+        api.collect([filled], "2025-13", inputs=inputs, outputs=sample_report.parent)

@@ -104,7 +104,7 @@ def test_the_texts_roll_up_as_notes_do(round_trip):
     team = rows_of_cells(summary(outputs, "2025-10", "team", "上海一组"), TABLE2)
     assert "\n李娜：宝钢项目11月第2周签约\n" in team["销售额"][NEXT_STEP].text  # after 张伟's, from notes.csv
     region = rows_of_cells(summary(outputs, "2025-10", "region", "华东区"), TABLE2)
-    assert region["拜访次数"][PROBLEM].text == "上海一组：拜访集中在月末，前两周空档"
+    assert region["拜访次数"][PROBLEM].text.split("\n")[0] == "上海一组：拜访集中在月末，前两周空档"  # the data's after it
     assert "上海一组·李娜：宝钢项目11月第2周签约" in region["销售额"][NEXT_STEP].text
     company = rows_of_cells(summary(outputs, "2025-10", "company", "公司"), TABLE2)
     assert company["回款金额"][HIGHLIGHT].text == "华东区：回款周会逐单跟进，逾期款清零"
