@@ -47,7 +47,7 @@ check-templates: $(STAMP)  ## check docx_templates/ for broken tags, unknown var
 test: $(STAMP)  ## run the test suite
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## time a report of a synthetic org stage by stage, renderers side by side (REPS=2000 MONTHS=13 WORKERS=n PDF=1 SEGMENTS=n)
+bench: $(STAMP)  ## time a report of a synthetic org stage by stage (wall, CPU, the yardstick and the goal scaled by it), renderers side by side (REPS=2000 MONTHS=13 WORKERS=n PDF=1 SEGMENTS=n)
 	$(BIN)/python scripts/bench.py --reps $(REPS) --months $(MONTHS) $(if $(WORKERS),--workers $(WORKERS),) $(PDF_ARG) $(if $(SEGMENTS),--segments $(SEGMENTS),)
 
 templates: $(STAMP)  ## rebuild docx_templates/ from scripts/build_templates.py (overwrites Word edits)

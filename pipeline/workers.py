@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -79,6 +80,9 @@ def mapped(function: Callable[[Any, Any], Any], state: Any, items: Sequence, wor
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start, initargs=(os.getpid(), function, state))
+    # The run's objects (the month's figures) moved out of the collector's reach before the
+    # fork: a worker's garbage collections then never write to, and so copy, their pages.
+    gc.freeze()
     try:
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns on fork once numpy's threads exist; they hold no lock the worker needs.
@@ -87,6 +91,7 @@ def mapped(function: Callable[[Any, Any], Any], state: Any, items: Sequence, wor
         yield _checked(results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _checked(results: Iterator) -> Iterator:

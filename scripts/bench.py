@@ -6,6 +6,11 @@ Builds the org in a temporary folder and runs the report as `salesreport report`
 renders `--compare` of the same documents three ways in this one process: docxtpl's plain
 load-render-save, the compiled render, and the zip-rewrite floor (compress the parts that
 change, copy the others, no templating at all). Numbers, not assertions.
+
+The machine's speed is measured before and after the report by scripts/yardstick.py (naive
+docxtpl, ms/document; a copy of the shared yardstick) and the goal — 2,000 reps (4,442
+documents) in GOAL_SECONDS at 26 ms/document of the yardstick, beyond that the same cost per
+document within GROWTH — scaled by their median.
 """
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ import argparse
 import io
 import os
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +46,21 @@ pd.set_option("mode.string_storage", "python")  # as pipeline.api runs the stage
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "docx_templates"
 MB = 1024 * 1024
+YARDSTICK = Path(__file__).resolve().parent / "yardstick.py"
+GOAL_SECONDS, GOAL_DOCUMENTS, GOAL_YARDSTICK = 8.0, 4442, 26.0  # issue 25: 2,000 reps in 8 s at 26 ms/document
+GROWTH = 1.35  # a larger org may cost this much more per document
+
+
+def yardstick() -> float:
+    """The machine's speed now: naive docxtpl's ms/document, in a process of its own."""
+    result = subprocess.run([sys.executable, str(YARDSTICK)], capture_output=True, text=True, check=True)
+    return float(result.stdout.split()[-1])
+
+
+def goal(documents: int, measured: float) -> float:
+    """The goal's seconds for `documents` on a machine whose yardstick is `measured` ms/document."""
+    growth = GROWTH if documents > GOAL_DOCUMENTS else 1.0
+    return GOAL_SECONDS * documents / GOAL_DOCUMENTS * growth * measured / GOAL_YARDSTICK
 
 
 class TreeMemory(threading.Thread):
@@ -88,11 +111,19 @@ def timed(function, *arguments):
     return result, time.perf_counter() - started
 
 
-def report(inputs: Path, out: Path, workers: int, pdf: bool) -> MonthData:
+def cpu_timed(function, *arguments):
+    """`function`'s result, wall seconds and CPU seconds of this process."""
+    started = time.process_time()
+    result, wall = timed(function, *arguments)
+    return result, wall, time.process_time() - started
+
+
+def report(inputs: Path, out: Path, workers: int, pdf: bool, before_yardstick: float | None) -> MonthData:
     """Runs the report and prints its stages; the checked month, for `compare`."""
-    (tables, files), read = timed(read_inputs, inputs, [])
-    _, validated = timed(validate_inputs, tables, files, [])
-    checked, checking = timed(check, "2025-10", inputs)
+    (tables, files), read, read_cpu = cpu_timed(read_inputs, inputs, [])
+    _, validated, validated_cpu = cpu_timed(validate_inputs, tables, files, [])
+    checked, checking, checking_cpu = cpu_timed(check, "2025-10", inputs)
+    del tables, files  # read again by check(); `salesreport report` holds them no longer either
     memory, before = TreeMemory(), os.times()
     memory.start()
     result, writing = timed(write_report, checked, out, TEMPLATES, None, pdf, workers)
@@ -104,11 +135,14 @@ def report(inputs: Path, out: Path, workers: int, pdf: bool) -> MonthData:
     print(f"synthetic org: {len(checked.inputs.org)} reps, {count // 2} units → {count} documents, "
           f"{checked.inputs.targets['month'].nunique()} month(s) of data, {workers} worker(s); "
           f"{len(checked.segments)} segment rows")
-    print(f"  read        {read:7.2f} s")
-    print(f"  validate    {validated:7.2f} s")
-    print(f"  compute     {checking - read - validated:7.2f} s   (check() less the two above)")
-    print(f"  documents   {spent['documents']:7.2f} s wall; CPU summed over the workers: contexts {spent['contexts']:.2f} s, "
-          f"render {spent['render']:.2f} s, write {spent['write']:.2f} s")
+    print("  stage          wall      CPU")
+    print(f"  read        {read:7.2f} s {read_cpu:7.2f} s")
+    print(f"  validate    {validated:7.2f} s {validated_cpu:7.2f} s")
+    print(f"  compute     {checking - read - validated:7.2f} s {checking_cpu - read_cpu - validated_cpu:7.2f} s"
+          f"   (check() less the two above)")
+    print(f"  documents   {spent['documents']:7.2f} s {spent['contexts'] + spent['render'] + spent['write']:7.2f} s"
+          f"   (CPU summed over the workers: contexts {spent['contexts']:.2f} s, "
+          f"render {spent['render']:.2f} s, write {spent['write']:.2f} s)")
     print(f"              render {spent['render'] / count * 1000:.2f} ms/document, "
           f"contexts {spent['contexts'] / count * 1000:.2f} ms/document (CPU)")
     if pdf:
@@ -119,6 +153,14 @@ def report(inputs: Path, out: Path, workers: int, pdf: bool) -> MonthData:
           f"(a wall far above CPU / workers means other processes took the CPUs)")
     print(f"  peak memory of the process tree: {memory.peak_pss / MB:.0f} MB PSS "
           f"({memory.peak_rss / MB:.0f} MB RSS summed over the processes)")
+    if before_yardstick is not None:
+        after_yardstick = yardstick()
+        measured = statistics.median([before_yardstick, after_yardstick])
+        print(f"  yardstick (naive docxtpl) {before_yardstick:.1f} ms/document before, {after_yardstick:.1f} after: "
+              f"goal {GOAL_SECONDS:g} s per {GOAL_DOCUMENTS:,} documents at {GOAL_YARDSTICK:g} ms"
+              f"{f', ×{GROWTH} per document beyond' if count > GOAL_DOCUMENTS else ''} → "
+              f"{goal(count, measured):.1f} s here; the run took {total:.2f} s "
+              f"({total / goal(count, measured):.2f} × the goal)")
     return checked
 
 
@@ -180,11 +222,14 @@ def main() -> None:
     parser.add_argument("--pdf", action="store_true")
     parser.add_argument("--segments", type=int, default=0, help="product lines every rep's sales is split into")
     parser.add_argument("--compare", type=int, default=200, help="documents rendered three ways")
+    parser.add_argument("--no-yardstick", dest="yardstick", action="store_false",
+                        help="skip measuring the machine's speed (≈10 s)")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="salesreport-bench-"))
     try:
         inputs = synthetic_inputs(work / "in", options.reps, options.segments, options.months)
-        checked = report(inputs, work / "out", options.workers, options.pdf)
+        before = yardstick() if options.yardstick else None
+        checked = report(inputs, work / "out", options.workers, options.pdf, before)
         if options.compare:
             compare(checked, options.compare)
     finally:

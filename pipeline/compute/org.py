@@ -6,6 +6,7 @@ is its name, and the company's one unit is COMPANY_UNIT.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,7 +23,7 @@ def display_names(frame: pd.DataFrame) -> dict[str, str]:
     """rep_id → what a management document calls the rep: the name, or where two reps of the org
     share it, the name with the id (`张伟（S007）`)."""
     ids, names = frame["rep_id"].astype(str).tolist(), frame["rep_name"].astype(str).tolist()
-    shared = {name for name in names if names.count(name) > 1}
+    shared = {name for name, count in Counter(names).items() if count > 1}
     return {rep: f"{name}（{rep}）" if name in shared else name for rep, name in zip(ids, names)}
 
 

@@ -13,6 +13,7 @@ body (lxml, w:body), where the number of rows and what follows what are known.
 from __future__ import annotations
 
 from docx.oxml.ns import qn
+from lxml.etree import SubElement
 
 KEEP_WHOLE = 14  # rows, the header included: the trend's 12 months and a header fit any page
 LEAD_IN = 80  # characters: a paragraph after a heading this short is a lead-in, kept with what follows
@@ -25,21 +26,30 @@ _ROW_WHOLE = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
 _BEFORE_KEEP = {qn("w:pStyle")}
 
 
+def first_child(element, tag: str):
+    """`element`'s first child `tag`, or None (lxml's find, without its path parsing)."""
+    for child in element.iterchildren(tag):
+        return child
+    return None
+
+
 def keep_with_next(paragraph) -> None:
     """Sets w:keepNext on `paragraph` (w:p), in its schema place."""
-    properties = paragraph.find(_PPR)
+    properties = first_child(paragraph, _PPR)
     if properties is None:
         properties = paragraph.makeelement(_PPR, {})
         paragraph.insert(0, properties)
-    if properties.find(_KEEP) is not None:
+    elif first_child(properties, _KEEP) is not None:
         return
+    keep = SubElement(properties, _KEEP)  # made in place: no namespace clean-up on insert
     position = sum(1 for child in properties if child.tag in _BEFORE_KEEP)
-    properties.insert(position, properties.makeelement(_KEEP, {}))
+    if position < len(properties) - 1:
+        properties.insert(position, keep)
 
 
 def _style(paragraph) -> str:
-    properties = paragraph.find(_PPR)
-    style = properties.find(_STYLE) if properties is not None else None
+    properties = first_child(paragraph, _PPR)
+    style = first_child(properties, _STYLE) if properties is not None else None
     return style.get(qn("w:val")) if style is not None else ""
 
 
@@ -47,8 +57,8 @@ def _kept(element) -> bool:
     """Whether `element` keeps with what follows it (a caption by its style or own property, a table)."""
     if element.tag == _TBL:
         return True
-    properties = element.find(_PPR)
-    return _style(element) == "Caption" or (properties is not None and properties.find(_KEEP) is not None)
+    properties = first_child(element, _PPR)
+    return _style(element) == "Caption" or (properties is not None and first_child(properties, _KEEP) is not None)
 
 
 def _keep_rows(rows: list) -> None:
@@ -58,7 +68,7 @@ def _keep_rows(rows: list) -> None:
 
 
 def _table(table) -> None:
-    rows = table.findall(_TR)
+    rows = list(table.iterchildren(_TR))
     whole = len(rows) <= KEEP_WHOLE and all(row.find(_ROW_WHOLE) is not None for row in rows)
     if whole:
         _keep_rows(rows[:-1])
@@ -74,7 +84,7 @@ def hold_layout(body) -> None:
         if element.tag == _TBL:
             _table(element)
         elif element.tag == _P and after is not None:
-            before_chart = after.tag == _P and after.find(f".//{_DRAWING}") is not None
+            before_chart = after.tag == _P and any(True for _ in after.iter(_DRAWING))
             if after.tag == _TBL or before_chart:  # a caption, a lead-in, a chart before its table
                 keep_with_next(element)
             elif index and children[index - 1].tag == _P and _style(children[index - 1]).startswith("Heading") \

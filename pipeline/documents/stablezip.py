@@ -34,9 +34,9 @@ class Member:
     data: bytes
 
 
-def deflated(name: str, content: bytes) -> Member:
-    """`content` deflated as zipfile does (zlib's default level, raw stream)."""
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+def deflated(name: str, content: bytes, level: int = zlib.Z_DEFAULT_COMPRESSION) -> Member:
+    """`content` deflated as zipfile does (zlib's default level unless `level`, raw stream)."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return Member(name, zlib.crc32(content), len(content), compressor.compress(content) + compressor.flush())
 
 

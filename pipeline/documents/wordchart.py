@@ -52,12 +52,16 @@ def _el(tag: str, **attributes) -> etree._Element:
 
 
 def _sub(parent, tag: str, **attributes) -> etree._Element:
-    element = _el(tag, **attributes)
-    parent.append(element)
-    return element
+    prefix, name = tag.split(":")
+    return etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", {key: str(value) for key, value in attributes.items()})
 
 
 def _fill(colour: str, line: bool = False) -> etree._Element:
+    return copy.deepcopy(_fill_made(colour, line))
+
+
+@functools.lru_cache(maxsize=16)
+def _fill_made(colour: str, line: bool) -> etree._Element:
     shape = _el("c:spPr")
     if line:
         outline = _sub(shape, "a:ln", w=22225)
@@ -71,6 +75,11 @@ def _fill(colour: str, line: bool = False) -> etree._Element:
 def _text_properties(size: int = 900, horizontal: bool = False) -> etree._Element:
     """Chart-wide text: the Chinese font on the East Asian slot, 9 pt. `horizontal`: never turned
     (category names wrap under their bar instead of standing at 45° and squeezing the plot)."""
+    return copy.deepcopy(_text_properties_made(size, horizontal))
+
+
+@functools.lru_cache(maxsize=8)
+def _text_properties_made(size: int, horizontal: bool) -> etree._Element:
     text = _el("c:txPr")
     if horizontal:
         _sub(text, "a:bodyPr", rot=0, vert="horz")
@@ -106,6 +115,12 @@ _LABEL_FLAGS = (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("show
 
 def _label_text(text: str) -> etree._Element:
     """A data label's own text (c:tx), e.g. `80%` exactly as the tables write it."""
+    tx = copy.deepcopy(_LABEL_TEXT)
+    tx[0][2][0][1].text = text  # c:rich / a:p / a:r / a:t
+    return tx
+
+
+def _label_text_made(text: str) -> etree._Element:
     tx = _el("c:tx")
     rich = _sub(tx, "c:rich")
     _sub(rich, "a:bodyPr")
@@ -115,6 +130,9 @@ def _label_text(text: str) -> etree._Element:
     _sub(properties, "a:ea", typeface=FONT)
     _sub(run, "a:t").text = text
     return tx
+
+
+_LABEL_TEXT = _label_text_made("")
 
 
 def _labels(number_format: str, texts: tuple[str, ...] = (), position: str | None = None) -> etree._Element:
@@ -344,6 +362,11 @@ def _stable_workbook(blob: bytes) -> bytes:
 
 def with_workbook_link(xml: bytes, book_rid: str) -> bytes:
     """The chart part's XML pointing at its embedded workbook (Word's "Edit Data")."""
+    end = b"</c:chartSpace>"
+    if xml.endswith(end) and b' xmlns:r="' + R.encode() + b'"' in xml[:xml.index(b">", xml.index(b"<c:chartSpace"))]:
+        # what the tree below serializes to, written directly (the root declares c: and r:)
+        return xml[:-len(end)] + (f'<c:externalData r:id="{escape(book_rid)}"><c:autoUpdate val="0"/>'
+                                  f'</c:externalData>').encode() + end
     root = etree.fromstring(xml)
     external = _el("c:externalData")
     external.set(f"{{{R}}}id", book_rid)
