@@ -95,8 +95,17 @@ def test_header_rows_repeat_and_only_long_table1_and_table2_rows_may_break(sampl
             assert rows[0].find(qn("w:tblHeader")) is not None and rows[0].find(qn("w:cantSplit")) is not None
             assert all(r.find(qn("w:tblHeader")) is None for r in rows[1:])
             header = [c.text for c in table.rows[0].cells]
-            # a row of Table 1 or Table 2 holds long texts: it may break rather than leave half a page empty
-            assert all((r.find(qn("w:cantSplit")) is None) == (header in (TABLE1, TABLE2)) for r in rows[1:])
+            if header not in (TABLE1, TABLE2):
+                assert all(r.find(qn("w:cantSplit")) is not None for r in rows[1:])
+                continue
+            # a row of Table 1 or Table 2 holding long texts may break rather than leave half a page
+            # empty; a short one never does (no line or two of it alone at the top of a page)
+            for row, properties in zip(table.rows[1:], rows[1:]):
+                texts = [cell.text for cell in row.cells]
+                if max(map(len, texts)) >= 60:
+                    assert properties.find(qn("w:cantSplit")) is None, texts
+                elif max(map(len, texts)) <= 8 and not any("\n" in text for text in texts):
+                    assert properties.find(qn("w:cantSplit")) is not None, texts
 
 
 def test_summary_tables_fit_the_landscape_page(sample_report):
@@ -452,3 +461,22 @@ def test_a_line_introducing_a_list_or_a_table_is_never_left_at_a_pages_foot(samp
         for lead in leads:
             found = [p for p in paragraphs if p.text.startswith(lead)]
             assert found and all(_keeps_with_next(p) for p in found), (kind, lead)
+
+
+def test_a_short_row_of_a_breakable_table_never_breaks_a_long_one_may():
+    # Table 1/2 rows may break (long texts rather than half an empty page), but a row of a line or
+    # two broken across pages leaves `入CRM` alone at the top of the next page
+    from docx import Document as New
+    from docx.shared import Cm
+
+    from pipeline.documents.layout import hold_layout
+
+    document = New()
+    table = document.add_table(rows=4, cols=2)
+    for row, text in zip(table.rows, ["核心指标", "客户信息录入CRM", "长" * 400, "回款跟进\n逐单确认"]):
+        row.cells[0].text, row.cells[1].text = "销售额", text
+        for cell in row.cells:
+            cell.width = Cm(4)
+    hold_layout(document.element.body)
+    cant_split = [row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None for row in table.rows]
+    assert cant_split == [True, True, False, True]
