@@ -13,7 +13,7 @@ from pipeline.compute.org import CHILD_LEVEL, Org, Unit
 from pipeline.compute.segments import UNSPLIT
 from pipeline.documents import fill_in, formats, tables
 from pipeline.documents.pipeline_context import plan_pipeline, summary_pipeline
-from pipeline.documents.plan_context import WEEKS, with_substance
+from pipeline.documents.plan_context import NO_TASK, NO_TASK_THIS_WEEK, WEEKS, with_substance
 from pipeline.documents.rollup_context import members_said
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale, with_labels
 from pipeline.documents.history_context import summary_history
@@ -97,7 +97,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     targets = {r.metric: formats.figure(r.target, catalog[r.metric]) for r in rows}
 
     names = org.display
-    placeholder = {"task": "（暂未分解任务）", "owner": formats.MISSING, "due": formats.MISSING,
+    placeholder = {"task": NO_TASK, "owner": formats.MISSING, "due": formats.MISSING,
                    "done_criteria": formats.MISSING, "notes": formats.MISSING}
     table1 = []
     by_metric = analysis.by_metric(tasks)
@@ -111,7 +111,7 @@ def plan_context(data: MonthData, unit: Unit) -> dict:
     for number in range(1, len(WEEKS) + 1):
         items = [f"{t.task}（{names[t.owner]}，{_due_text(t.due)}）"
                  for t in tasks if _week(t.due, month) == number]
-        weeks.append({"label": _week_label(number, month), "tasks": items or ["（本周无到期任务）"]})
+        weeks.append({"label": _week_label(number, month), "tasks": items or [NO_TASK_THIS_WEEK]})
     outside = [f"{t.task}（{names[t.owner]}，{t.due.year}年{_due_text(t.due)}）"
                for t in tasks if _week(t.due, month) is None]
     if outside:

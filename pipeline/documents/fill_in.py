@@ -2,7 +2,7 @@
 becomes a fill-in field (fields.Field) with its title, hint and identity. The one place that
 decides it, applied to a finished plan or summary context. Pure, like context.py.
 
-Empty is "", `—`, an empty list, or (for a cell built by older code) `（本月未录入）`.
+Empty is "", `—` or an empty list.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pipeline.documents import formats
 from pipeline.documents.fields import CAUSES, Field, Fields, Identity
 
-EMPTY_TEXTS = ("", formats.MISSING, "（本月未录入）")
+EMPTY_TEXTS = ("", formats.MISSING)
 
 # Table columns (key in the row, notes section, column title, hint).
 SUMMARY_CELLS = (

@@ -263,6 +263,7 @@ def read_docx(source: str, data: bytes, fallback_time: str) -> Returned:
             who, when = _core(archive)
     except Unreadable as error:
         return Returned(source, problem=str(error))
+    # zipfile raises NotImplementedError for a compression method it cannot read: a file we refuse
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
         return Returned(source, problem=f"无法解压（{type(error).__name__}），未读取")
     controls = list(root.iter(f"{_W}sdt"))
