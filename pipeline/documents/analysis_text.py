@@ -160,11 +160,13 @@ def variance_reason(row, mine: list, labels: dict[str, str], metric: Metric, not
     For an incomplete roll-up the gap is the like-for-like one, over the members with both figures,
     and who lacks a figure is named; with a note that states less than the gap, the rest is named.
     """
-    data = _data_reason(row, mine, labels, metric, note)
+    data = data_reason(row, mine, labels, metric, note)
     return f"{note}\n{data}" if note else data
 
 
-def _data_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: str) -> str:
+def data_reason(row, mine: list, labels: dict[str, str], metric: Metric, note: str = "") -> str:
+    """What the data says of a metric's result (the 【数据】 sentence of variance_reason), naming the
+    part of the gap that `note` leaves unexplained."""
     if row.status == STATUS_NO_TARGET:
         return MARK + "本月无目标（或目标为0），无法计算达成率。"
     if row.status == STATUS_NO_ACTUAL:

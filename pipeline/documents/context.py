@@ -268,7 +268,7 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
                                         "\n".join(analysis.causes_text(causes)))
 
-    def reason_asks(row, text: str) -> tuple:
+    def reason_asks(row) -> tuple:
         """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
         asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
         (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 (untagged notes,
@@ -279,8 +279,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         groups = analysis.cause_groups(causes)
         if all(cause in groups for cause in CAUSES.values()):
             return ()
-        written = "\n".join(analysis.causes_text(causes))
-        generated = text[len(written) + 1:] if written else text  # variance_reason: the causes, then the data's
+        generated = analysis.data_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
+                                         "\n".join(analysis.causes_text(causes)))
         given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
         other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
         return (*given, *other, *([generated] if generated else []))
@@ -301,10 +301,9 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
-        why = reason(r)
         table2.append({**shown, "key": r.metric,
-                       "reason": why,
-                       "reason_asks": reason_asks(r, why),
+                       "reason": reason(r),
+                       "reason_asks": reason_asks(r),
                        "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
                                                                                        segments.get(r.metric, []))),
                        "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
