@@ -29,7 +29,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.documents import fields, layout, wordchart
+from pipeline.documents import body_text, fields, layout, wordchart
+from pipeline.documents.layout_text import Unexpected
 from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
 from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
@@ -57,15 +58,34 @@ class _Control:
     """A fill-in field (or several, one per line) in a template tag: its content control(s)
     between the runs of the tag's paragraph."""
 
-    def __init__(self, value: fields.Field | fields.Fields, key: bytes | None):
+    def __init__(self, value: fields.Field | fields.Fields, key: bytes | None, text_body: bool = False):
         self.items = value.items if isinstance(value, fields.Fields) else (value,)
         self.key = key
+        self.text_body = text_body  # rendered into a body_text.TextBody, which places it with `dressed`
 
-    def __html__(self) -> str:
-        controls = "<w:r><w:br/></w:r>".join(
+    def _controls(self) -> str:
+        return "<w:r><w:br/></w:r>".join(
             fields.control_xml(item, self.key) if isinstance(item, fields.Field) else _text_runs(item)
             for item in self.items)
-        return f'</w:t></w:r>{controls}<w:r><w:t xml:space="preserve">'
+
+    def __html__(self) -> str:
+        if self.text_body:
+            raise Unexpected("a fill-in field where body_text cannot dress it")
+        return f'</w:t></w:r>{self._controls()}<w:r><w:t xml:space="preserve">'
+
+    def dressed(self, properties: str | None, placeholder: str) -> str:
+        """The controls as the only content of a paragraph whose run had `properties`, dressed
+        as _dress_controls dresses them: empty text runs dropped, the other runs in the run's
+        look, each placeholder with `placeholder` after its style."""
+        xml = self._controls().replace(_EMPTY_RUN, "")
+        if properties is None:
+            return xml
+        return (xml.replace("<w:r><w:t ", f"<w:r>{properties}<w:t ").replace("<w:r><w:br/>", f"<w:r>{properties}<w:br/>")
+                .replace(_PLACEHOLDER_STYLE + "</w:rPr>", _PLACEHOLDER_STYLE + placeholder + "</w:rPr>"))
+
+
+_EMPTY_RUN = '<w:r><w:t xml:space="preserve"></w:t></w:r>'
+_PLACEHOLDER_STYLE = f'<w:rPr><w:rStyle w:val="{fields.PLACEHOLDER_STYLE}"/>'
 
 
 def _text_runs(text: str) -> str:
@@ -74,20 +94,20 @@ def _text_runs(text: str) -> str:
                                       for line in text.split("\n"))
 
 
-def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None):
+def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None, text_body: bool = False):
     """`value` with every string made XML-safe and inert to docxtpl's tag post-processing,
     every ChartSpec made a chart that `place` adds to the document, and every fill-in field a
-    content control whose tag is signed with `key`."""
+    content control whose tag is signed with `key` (for a body_text.TextBody with `text_body`)."""
     if isinstance(value, (fields.Field, fields.Fields)):
-        return _Control(value, key)
+        return _Control(value, key, text_body)
     if isinstance(value, str):
         return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
     if isinstance(value, ChartSpec):
         return _Chart(place, value)
     if isinstance(value, dict):
-        return {name: prepared(item, place, key) for name, item in value.items()}
+        return {name: prepared(item, place, key, text_body) for name, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [prepared(item, place, key) for item in value]
+        return [prepared(item, place, key, text_body) for item in value]
     return value
 
 
@@ -286,6 +306,8 @@ class _Compiled:
         if any(_TAG.search(getattr(core, name) or "") for name in _PROPERTIES):
             self.properties = copy.deepcopy(core._element)
         self.layouts: dict[int, _Layout] = {}
+        self.text_body = body_text.compile_body(self.body, serialize_part_xml(self.skeleton).decode("utf-8"),
+                                                _ENVIRONMENT)
 
     @classmethod
     def prepare(cls, path: Path) -> "_Compiled | None":
@@ -297,6 +319,14 @@ class _Compiled:
         return cls(path, docx)
 
     def render(self, context: dict, key: bytes | None = None) -> bytes:
+        if self.text_body is not None:
+            try:
+                return self._render(context, key, text_body=True)
+            except (Unexpected, jinja2.TemplateError):
+                pass  # rendered the parsed way below, which also names a template's error
+        return self._render(context, key, text_body=False)
+
+    def _render(self, context: dict, key: bytes | None, text_body: bool) -> bytes:
         charts = []
 
         def place(spec: ChartSpec) -> str:
@@ -305,8 +335,11 @@ class _Compiled:
             return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm,
                                        description(spec))
 
-        values = prepared(context, place, key)
-        content = {"document": self._document(values)}
+        values = prepared(context, place, key, text_body)
+        if text_body:
+            content = {"document": self.text_body.render(values, self.engine.resolve_listing)}
+        else:
+            content = {"document": self._document(values)}
         for partname, source in self.headers.items():
             rendered = self.engine.render_xml_part(source, None, values, _ENVIRONMENT)
             content[partname] = serialize_part_xml(parse_xml(rendered.encode("utf-8")))

@@ -1,0 +1,220 @@
+"""The page layout of pipeline.documents.layout, set on a rendered body as text: the same rules,
+applied without parsing the XML (the compiled render writes a document's body as a string).
+
+It reads a body only as the compiled render writes it — paragraphs, tables without nested
+tables and the section properties as the body's children, each paragraph's properties as its
+first child, a row's properties before its first cell — and raises `Unexpected` for anything
+else, so that the caller lays the document out with lxml instead (layout.hold_layout).
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from pipeline.documents.layout import CHAR_TWIPS, KEEP_WHOLE, LEAD_IN, SHORT_ROW_LINES
+
+
+class Unexpected(Exception):
+    """The body holds something this reading of it does not cover."""
+
+
+_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"')
+_KEEP = re.compile(r"<w:keepNext[\s/>]")
+_CANT_SPLIT = re.compile(r"<w:cantSplit[\s/>]")
+_AFTER_CANT_SPLIT = re.compile(r"<w:(?:trHeight|tblHeader|tblCellSpacing|jc|hidden|ins|del|trPrChange)[\s/>]")
+_DRAWING = re.compile(r"<w:drawing[\s/>]")
+_BREAK = re.compile(r"<w:br[\s/>]")
+_WIDTH = re.compile(r'<w:tcW\s[^>]*?w:w="([^"]*)"')
+
+
+def hold_layout(body: str) -> str:
+    """`body` (`<w:body …>…</w:body>`) with layout.hold_layout's keep-with-next and
+    cant-split properties set."""
+    start = body.index(">") + 1
+    end = body.rindex("</w:body>")
+    children = _children(body, start, end)
+    for index, element in enumerate(children):
+        after = children[index + 1] if index + 1 < len(children) else None
+        if element.startswith("<w:tbl>"):
+            children[index] = _table(element)
+        elif _is_paragraph(element) and after is not None:
+            before_chart = _is_paragraph(after) and _DRAWING.search(after) is not None
+            if after.startswith("<w:tbl>") or before_chart:
+                children[index] = keep_with_next(element)
+            elif index and _is_paragraph(children[index - 1]) and _style(children[index - 1]).startswith("Heading") \
+                    and _text_length(element) <= LEAD_IN and _kept(after):
+                children[index] = keep_with_next(element)
+    return body[:start] + "".join(children) + body[end:]
+
+
+def _children(body: str, start: int, end: int) -> list[str]:
+    """The body's child elements between `start` and `end`, as text."""
+    children = []
+    position = start
+    while position < end:
+        if body.startswith("<w:tbl>", position):
+            close = body.find("</w:tbl>", position)
+            if close < 0 or body.find("<w:tbl>", position + 7, close) >= 0:
+                raise Unexpected("nested table")
+            stop = close + len("</w:tbl>")
+        elif body.startswith("<w:p", position) and body[position + 4] in " >/":
+            tag_end = body.index(">", position)
+            stop = tag_end + 1 if body[tag_end - 1] == "/" else body.index("</w:p>", tag_end) + len("</w:p>")
+        elif body.startswith("<w:sectPr", position):
+            stop = end
+        else:
+            raise Unexpected(body[position:position + 40])
+        children.append(body[position:stop])
+        position = stop
+    return children
+
+
+def _is_paragraph(element: str) -> bool:
+    return element.startswith("<w:p") and element[4] in " >/"
+
+
+def _properties(paragraph: str) -> str:
+    """The paragraph's w:pPr as text ('' when it has none)."""
+    start = paragraph.find(">") + 1
+    if paragraph.startswith("<w:pPr>", start):
+        return paragraph[start:paragraph.index("</w:pPr>", start) + len("</w:pPr>")]
+    return "<w:pPr/>" if paragraph.startswith("<w:pPr/>", start) else ""
+
+
+def _style(paragraph: str) -> str:
+    style = _STYLE.search(_properties(paragraph))
+    return style.group(1) if style else ""
+
+
+def _kept(element: str) -> bool:
+    """layout._kept: a table, a caption, a paragraph that keeps with its next."""
+    if element.startswith("<w:tbl>"):
+        return True
+    properties = _properties(element) if _is_paragraph(element) else ""
+    return _style(element) == "Caption" or _KEEP.search(properties) is not None
+
+
+def _text(fragment: str) -> str:
+    """The text of the w:t elements in `fragment`."""
+    text = "".join(_TEXT.findall(fragment))
+    return html.unescape(text) if "&" in text else text
+
+
+def _text_length(paragraph: str) -> int:
+    return len(_text(paragraph))
+
+
+_KEEP_PROPERTIES = "<w:pPr><w:keepNext/></w:pPr>"
+
+
+def keep_with_next(paragraph: str) -> str:
+    """layout.keep_with_next: w:keepNext in the properties of the paragraph `paragraph` begins
+    with, in its schema place (what follows its properties may be cut off)."""
+    tag_end = paragraph.index(">")
+    if paragraph[tag_end - 1] == "/":  # <w:p/>
+        return paragraph[:tag_end - 1] + ">" + _KEEP_PROPERTIES + "</w:p>" + paragraph[tag_end + 1:]
+    start = tag_end + 1
+    if paragraph.startswith("<w:pPr/>", start):
+        return paragraph[:start] + _KEEP_PROPERTIES + paragraph[start + len("<w:pPr/>"):]
+    if not paragraph.startswith("<w:pPr>", start):
+        return paragraph[:start] + _KEEP_PROPERTIES + paragraph[start:]
+    close = paragraph.index("</w:pPr>", start)
+    if _KEEP.search(paragraph, start, close):
+        return paragraph
+    at = start + len("<w:pPr>")
+    if paragraph.startswith("<w:pStyle", at):
+        at = paragraph.index("/>", at) + 2
+    elif paragraph.find("<w:pStyle", at, close) >= 0:
+        raise Unexpected("pStyle not first")
+    return paragraph[:at] + "<w:keepNext/>" + paragraph[at:]
+
+
+_STARTS = {tag: re.compile(tag + "[ >/]") for tag in ("<w:p", "<w:tr", "<w:tc")}
+
+
+def _starts(fragment: str, tag: str) -> list[int]:
+    """Where the elements `tag` (`<w:p`, `<w:tr`, `<w:tc`) begin in `fragment` (not `<w:pPr` …)."""
+    return [match.start() for match in _STARTS[tag].finditer(fragment)]
+
+
+def _pieces(fragment: str, starts: list[int]) -> list[str]:
+    """`fragment` cut at `starts`: what comes before the first, then a piece from each."""
+    bounds = [0, *starts, len(fragment)]
+    return [fragment[begin:end] for begin, end in zip(bounds, bounds[1:])]
+
+
+def _keep_paragraphs(fragment: str) -> str:
+    """keep_with_next on every paragraph in `fragment`."""
+    pieces = _pieces(fragment, _starts(fragment, "<w:p"))
+    return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
+
+
+def _paragraphs(cell: str) -> list[str]:
+    """The paragraphs of a cell (each up to the next; the text after the last is no paragraph's)."""
+    return [piece[:piece.rindex("</w:p>") + len("</w:p>")] if not piece.startswith("<w:p/") else ""
+            for piece in _pieces(cell, _starts(cell, "<w:p"))[1:]]
+
+
+def _row_properties(row: str) -> tuple[int, int]:
+    """Where the row's w:trPr starts and ends in `row` ((-1, -1) without one)."""
+    cells = row.find("<w:tc")
+    head = row if cells < 0 else row[:cells]
+    start = head.find("<w:trPr")
+    if start < 0:
+        return -1, -1
+    if head.startswith("<w:trPr/>", start):
+        return start, start + len("<w:trPr/>")
+    return start, head.index("</w:trPr>", start) + len("</w:trPr>")
+
+
+def _cant_split(row: str) -> bool:
+    start, end = _row_properties(row)
+    return start >= 0 and _CANT_SPLIT.search(row, start, end) is not None
+
+
+def _lines(cell: str) -> int:
+    """layout._lines: the lines a cell needs, from its width and text."""
+    width = _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
+    per_line = max(1, int(width.group(1) or 0) // CHAR_TWIPS) if width else 1
+    return sum(-(-max(1, _text_length(paragraph)) // per_line) + len(_BREAK.findall(paragraph))
+               for paragraph in _paragraphs(cell))
+
+
+def _hold_short_row(row: str) -> str:
+    """layout._hold_short_row: w:cantSplit on a row that may break but is short."""
+    if _cant_split(row):
+        return row
+    if max((_lines(cell) for cell in _pieces(row, _starts(row, "<w:tc"))[1:]), default=0) > SHORT_ROW_LINES:
+        return row
+    start, end = _row_properties(row)
+    if start < 0:
+        at = row.index(">") + 1
+        return row[:at] + "<w:trPr><w:cantSplit/></w:trPr>" + row[at:]
+    if row.startswith("<w:trPr/>", start):
+        return row[:start] + "<w:trPr><w:cantSplit/></w:trPr>" + row[end:]
+    after = _AFTER_CANT_SPLIT.search(row, start + len("<w:trPr>"), end)
+    at = after.start() if after else end - len("</w:trPr>")
+    return row[:at] + "<w:cantSplit/>" + row[at:]
+
+
+def _table(table: str) -> str:
+    """layout._table on a table's text."""
+    starts = _starts(table, "<w:tr")
+    if not starts:
+        raise Unexpected("table without rows")  # docxtpl's table fix then rewrites its grid
+    head, *rows = _pieces(table, starts)
+    rows[-1], tail = _split_after(rows[-1], "</w:tr>")
+    whole = len(rows) <= KEEP_WHOLE and all(_cant_split(row) for row in rows)
+    if whole:
+        rows[:-1] = [_keep_paragraphs(row) for row in rows[:-1]]
+    else:
+        rows = [_hold_short_row(row) for row in rows]
+        if len(rows) > 2:
+            rows[0], rows[-2] = _keep_paragraphs(rows[0]), _keep_paragraphs(rows[-2])
+    return head + "".join(rows) + tail
+
+
+def _split_after(text: str, end: str) -> tuple[str, str]:
+    at = text.rindex(end) + len(end)
+    return text[:at], text[at:]

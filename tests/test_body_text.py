@@ -1,0 +1,113 @@
+"""The compiled render writes a body as text, never parsed: the same document as the parsed way,
+for the sample's templates always, for anything it does not cover by falling back."""
+import io
+
+import pytest
+from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from pipeline.documents import body_text, layout, layout_text, render
+from pipeline.documents.fields import Field, Fields, Identity
+
+from .conftest import TEMPLATES
+from .test_fast_render import assert_same_document, sample_contexts  # noqa: F401 (a fixture)
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def test_every_sample_document_is_written_as_text_without_parsing_its_body(sample_contexts, monkeypatch):
+    def parsed(*_):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(render._Compiled, "_document", parsed)
+    for contexts in sample_contexts:
+        for kind, name in render.TEMPLATE_FILES.items():
+            Document(io.BytesIO(render.render_bytes(TEMPLATES / name, contexts[kind])))
+
+
+def field(title: str, label: str = "") -> Field:
+    return Field(Identity("2025-10", "team", "一组", "summary", "sales", "next_step"), title, "请填写", label)
+
+
+def test_fill_in_fields_anywhere_in_a_users_template_render_as_the_parsed_way_renders_them(tmp_path):
+    document = Document()
+    document.add_paragraph("{{ alone }}")
+    document.add_paragraph("下月：{{ beside }}")  # beside other text: the parsed way dresses it
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "{{ lines }}"
+    table.cell(0, 1).text = "{{ plain }}"
+    template = tmp_path / "own.docx"
+    document.save(template)
+    context = {"alone": field("销售额·下月改进措施", "主观："), "beside": field("客观"),
+               "lines": Fields(("已有一行\n第二行", field("主观", "主观："), field("客观", "客观："))),
+               "plain": "A&B <组>\n第二行"}
+    data = assert_same_document(template, context)
+    text = ["".join(p._p.xpath(".//w:t/text()")) for p in Document(io.BytesIO(data)).paragraphs]
+    assert text[:2] == ["主观：请填写", "下月：请填写"]  # a field's placeholder inside its content control
+
+
+@pytest.mark.parametrize("inside", ["<w:sdt><w:sdtContent><w:p/></w:sdtContent></w:sdt>",
+                                    "<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:tc><w:tbl><w:tblGrid/>"
+                                    "<w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl><w:p/></w:tc></w:tr></w:tbl>",
+                                    "<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr>{% for c in cells %}"
+                                    "<w:tc><w:p/></w:tc>{% endfor %}</w:tr></w:tbl>",
+                                    "<w:p><w:r><w:t>{{ a > b }}</w:t></w:r></w:p>"])
+def test_what_the_text_body_does_not_cover_is_left_to_the_parsed_way(inside):
+    document = f'<w:document xmlns:w="{W}"><w:body/></w:document>'
+    source = f'<w:body xmlns:w="{W}">{inside}<w:sectPr/></w:body>'
+    assert body_text.compile_body(source, document, render._ENVIRONMENT) is None
+
+
+# Bodies of paragraphs and tables such as a template renders: styles, captions, charts, rows
+# that may or may not break, cells of any width and text, properties in every spelling.
+_TEXT = st.text(alphabet=st.sampled_from("销售额 A&<>\"'{}"), max_size=120)
+
+
+@st.composite
+def paragraphs(draw, in_cell: bool = False) -> str:
+    style = draw(st.sampled_from(["", "Heading2", "Caption", "Normal"]))
+    keep = draw(st.booleans())
+    spelling = draw(st.sampled_from(["full", "empty", "none", "selfclosing"]))
+    if spelling == "selfclosing" and not style and not keep:
+        return "<w:p/>"
+    inner = (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep else "") \
+        + ('<w:spacing w:after="0"/>' if spelling == "full" else "")
+    properties = f"<w:pPr>{inner}</w:pPr>" if inner else ("<w:pPr/>" if spelling == "empty" else "")
+    runs = "".join(
+        f'<w:r><w:t xml:space="preserve">{etree_escape(text)}</w:t></w:r>' + ("<w:r><w:br/></w:r>" if brk else "")
+        for text, brk in draw(st.lists(st.tuples(_TEXT, st.booleans()), max_size=3)))
+    if not in_cell and draw(st.integers(0, 5)) == 0:
+        runs += '<w:r><w:drawing><wp:inline xmlns:wp="urn:wp"><wp:docPr id="1" name="c"/></wp:inline></w:drawing></w:r>'
+    return f"<w:p>{properties}{runs}</w:p>"
+
+
+def etree_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@st.composite
+def tables(draw) -> str:
+    widths = draw(st.lists(st.sampled_from([190, 1191, 2098, 3000]), min_size=1, max_size=4))
+    rows = []
+    for _ in range(draw(st.integers(1, 18))):
+        properties = draw(st.sampled_from(["", "<w:trPr/>", "<w:trPr><w:cantSplit/></w:trPr>",
+                                           '<w:trPr><w:trHeight w:val="300"/></w:trPr>',
+                                           '<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>']))
+        cells = "".join(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>'
+                        + "".join(draw(st.lists(paragraphs(in_cell=True), min_size=1, max_size=3))) + "</w:tc>"
+                        for width in widths)
+        rows.append(f"<w:tr>{properties}{cells}</w:tr>")
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
+    return f"<w:tbl><w:tblPr/><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+@given(st.lists(st.one_of(paragraphs(), tables()), max_size=8))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_layout_as_text_sets_what_the_parsed_layout_sets(children):
+    body = f'<w:body xmlns:w="{W}">{"".join(children)}<w:sectPr/></w:body>'
+    parsed = etree.fromstring(body)
+    layout.hold_layout(parsed)
+    as_text = layout_text.hold_layout(body)
+    assert etree.tostring(etree.fromstring(as_text), method="c14n") == etree.tostring(parsed, method="c14n")
