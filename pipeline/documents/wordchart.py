@@ -157,14 +157,20 @@ def _labels(number_format: str, texts: tuple[str, ...] = (), position: str | Non
     return labels
 
 
-def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
-    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
-    data = CategoryChartData(number_format=spec.number_format)
-    data.categories = list(spec.categories)
+def _all_series(spec: ChartSpec) -> list:
+    """The series of `spec`, the reference line last as a series of its value at every category."""
     series = list(spec.series)
     if spec.reference_line:
         name, value = spec.reference_line
         series.append((name, tuple(value for _ in spec.categories)))
+    return series
+
+
+def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
+    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = list(spec.categories)
+    series = _all_series(spec)
     for name, values in series:
         data.add_series(name, list(values))
     return data, series
@@ -188,8 +194,23 @@ def _muted_point(index: int) -> etree._Element:
 
 
 def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
-    """The chart part's XML and its embedded workbook for `spec`."""
-    data, series = _chart_data(spec)
+    """The chart part's XML and its embedded workbook for `spec`: the bytes of `reference_chart_xml`,
+    written from prepared pieces where the chart's text and numbers are plain (else built as trees)."""
+    series = _all_series(spec)
+    shape = _shape(spec)
+    xml = _filled(_template(shape), spec, series) if shape is not None else None
+    workbook = _fast_workbook(spec.categories, series, spec.number_format)
+    return xml or _tree_xml(spec), workbook or reference_workbook(spec)
+
+
+def reference_chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
+    """The chart part's XML built as trees and its workbook through XlsxWriter: what `chart_xml` must equal."""
+    return _tree_xml(spec), reference_workbook(spec)
+
+
+def _tree_xml(spec: ChartSpec) -> bytes:
+    """The chart part's XML: python-pptx's chart parsed, dressed as lxml trees, serialized."""
+    data, _ = _chart_data(spec)
     root = etree.fromstring(ChartXmlWriter(XL_CHART_TYPE.COLUMN_CLUSTERED, data).xml.encode("utf-8"))
 
     chart = root.find("c:chart", NS)
@@ -221,15 +242,138 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     legend.addnext(_el("c:plotVisOnly", val=1))
     root.replace(root.find("c:txPr", NS), _text_properties())
     root.find("c:date1904", NS).addnext(_el("c:lang", val=LANGUAGE))
-    workbook = _fast_workbook(spec.categories, series, spec.number_format)
-    if workbook is None:
-        workbook = _stable_workbook(_TextOnlyWorkbookWriter(data).xlsx_blob)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), workbook
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def reference_workbook(spec: ChartSpec) -> bytes:
     """The embedded workbook of `spec` as XlsxWriter writes it: what `_fast_workbook` must equal."""
     return _stable_workbook(_TextOnlyWorkbookWriter(_chart_data(spec)[0]).xlsx_blob)
+
+
+_XML_TEXT = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
+def _plain_xml(text) -> bool:
+    """Text that python-pptx's template and lxml's `.text` both give as it is, but for & < > escaped:
+    a non-empty string without control characters (these take the trees' path)."""
+    return type(text) is str and _XML_TEXT.fullmatch(text) is not None
+
+
+def _number(value) -> bool:
+    return type(value) in (float, int)
+
+
+def _shape(spec: ChartSpec) -> tuple | None:
+    """What fixes the chart XML apart from its text and numbers: the series' and labels' lengths,
+    the number format, the reference line, data labels, muted bars. None where text or numbers
+    are not plain (the trees' path, which also raises where the spec cannot be drawn)."""
+    series = spec.series
+    names = [name for name, _ in series]
+    line = spec.reference_line
+    if not spec.categories or not series or not _plain_xml(spec.number_format) or type(spec.muted) is not tuple \
+            or not all(_plain_xml(text) for text in (spec.title, *spec.categories, *names)) \
+            or (line and not (_plain_xml(line[0]) and _number(line[1]))) \
+            or not all(v is None or _number(v) for _, values in series for v in values):
+        return None
+    labels = ()
+    if spec.data_labels:
+        labels = tuple(spec.labels[number] if number < len(spec.labels) else () for number in range(len(series)))
+        if not all(not text or _plain_xml(text) for texts in labels for text in texts):
+            return None
+    return (len(spec.categories), tuple(len(values) for _, values in series), tuple(len(t) for t in labels),
+            spec.number_format, bool(line), bool(spec.data_labels), spec.muted)
+
+
+_TEXT, _VALUE, _LABEL = range(3)
+_VALUE_POINT = '                <c:pt idx="%d">\n                  <c:v>%s</c:v>\n                </c:pt>\n'
+
+
+def _mark(kind: str, number: int) -> str:
+    """A text that stands for a spec's text in a template (private-use characters, never escaped)."""
+    return f"\ue000{kind}{number}\ue001"
+
+
+@functools.lru_cache(maxsize=256)
+def _template(shape: tuple) -> tuple | None:
+    """The chart XML of `shape` as constant pieces between slots, from the trees' path run once on a
+    spec of marks: a text slot (title, category, series name; by number), a value's whole c:pt (left
+    out for None) and a data label's whole c:dLbl (left out for no text), each (kind, number, before,
+    after). None if the marks do not come out one to one (the trees' path is then used)."""
+    count, lengths, label_lengths, number_format, line, data_labels, muted = shape
+    texts = [_mark("t", n) for n in range(1 + count + len(lengths) + line)]  # title, categories, names, line
+    values = [-1e9 - n - 0.125 for n in range(sum(lengths) + line)]  # the line's value last
+    labels = [_mark("l", n) for n in range(sum(label_lengths))]
+    series, start = [], 0
+    for number, length in enumerate(lengths):
+        series.append((texts[1 + count + number], tuple(values[start:start + length])))
+        start += length
+    given, start = [], 0
+    for length in label_lengths:
+        given.append(tuple(labels[start:start + length]))
+        start += length
+    spec = ChartSpec(texts[0], tuple(texts[1:1 + count]), tuple(series), number_format,
+                     (texts[-1], values[-1]) if line else None, labels=tuple(given), data_labels=data_labels,
+                     muted=muted)
+    xml = _tree_xml(spec).decode("utf-8")
+    slots = []  # (start, end, kind, number, before, after)
+    for number, text in enumerate(texts):
+        at = xml.find(text)
+        if at < 0:
+            return None
+        while at >= 0:
+            slots.append((at, at + len(text), _TEXT, number, "", ""))
+            at = xml.find(text, at + 1)
+    points = [(index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)]
+    for number, (index, value) in enumerate(points):
+        point = _VALUE_POINT % (index, value)
+        at = xml.find(point)
+        if at < 0 or xml.find(point, at + 1) >= 0:
+            return None
+        before, after = point.split(f"<c:v>{value}</c:v>")
+        slots.append((at, at + len(point), _VALUE, number, before + "<c:v>", "</c:v>" + after))
+    for number, text in enumerate(labels):
+        at = xml.find(text)
+        if at < 0 or xml.find(text, at + 1) >= 0:
+            return None
+        first, last = xml.rfind("<c:dLbl>", 0, at), xml.find("</c:dLbl>", at) + len("</c:dLbl>")
+        slots.append((first, last, _LABEL, number, xml[first:at], xml[at + len(text):last]))
+    slots.sort()
+    pieces, end = [], 0
+    for first, last, *slot in slots:
+        if first < end:
+            return None
+        pieces.append((xml[end:first], *slot))
+        end = last
+    tail = xml[end:]
+    if any("\ue000" in text for text in (tail, *(text for piece in pieces for text in piece if type(text) is str))):
+        return None
+    return tuple(pieces), tail
+
+
+def _filled(template: tuple | None, spec: ChartSpec, series: list) -> bytes | None:
+    """`template` filled with the text and numbers of `spec` (its `series` with the reference line)."""
+    if template is None:
+        return None
+    pieces, tail = template
+    texts = [escape(text) for text in (spec.title, *spec.categories, *(name for name, _ in series))]
+    values = [value for _, vs in series for value in vs]
+    labels = [text for number in range(len(spec.series)) if spec.data_labels and number < len(spec.labels)
+              for text in spec.labels[number]]
+    out = []
+    for constant, kind, number, before, after in pieces:
+        out.append(constant)
+        if kind == _TEXT:
+            out.append(texts[number])
+        elif kind == _VALUE:
+            value = values[number]
+            if value is not None:
+                out += (before, f"{value}", after)
+        else:
+            text = labels[number]
+            if text:
+                out += (before, escape(text), after)
+    out.append(tail)
+    return "".join(out).encode("utf-8")
 
 
 _SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
