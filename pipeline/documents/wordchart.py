@@ -197,8 +197,7 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     """The chart part's XML and its embedded workbook for `spec`: the bytes of `reference_chart_xml`,
     written from prepared pieces where the chart's text and numbers are plain (else built as trees)."""
     series = _all_series(spec)
-    shape = _shape(spec)
-    xml = _filled(_template(shape), spec, series) if shape is not None else None
+    xml = _filled(spec, series)
     workbook = _fast_workbook(spec.categories, series, spec.number_format)
     return xml or _tree_xml(spec), workbook or reference_workbook(spec)
 
@@ -284,7 +283,6 @@ def _shape(spec: ChartSpec) -> tuple | None:
             spec.number_format, bool(line), bool(spec.data_labels), spec.muted)
 
 
-_TEXT, _VALUE, _LABEL = range(3)
 _VALUE_POINT = '                <c:pt idx="%d">\n                  <c:v>%s</c:v>\n                </c:pt>\n'
 
 
@@ -293,12 +291,32 @@ def _mark(kind: str, number: int) -> str:
     return f"\ue000{kind}{number}\ue001"
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A chart's XML as constant pieces around slots. The slots' fills, in one list, are the texts
+    (title, categories, series names, the reference line's name; escaped), then each value's
+    whole c:pt (empty for None: python-pptx leaves the point out), then each data label's whole
+    c:dLbl (empty for no text: no label); `order` holds which fill each slot takes."""
+
+    constants: tuple[str, ...]  # one more than the slots
+    order: tuple[int, ...]
+    points: tuple[tuple[str, str], ...]  # each value's c:pt before and after the number
+    labels: tuple[tuple[str, str], ...]  # each label's c:dLbl before and after its text
+
+    def filled(self, texts: list[str], values: list, labels: list) -> bytes:
+        fills = [escape(text) for text in texts]
+        fills += ["" if value is None else f"{before}{value}{after}" for value, (before, after) in zip(values, self.points)]
+        fills += [f"{before}{escape(text)}{after}" if text else "" for text, (before, after) in zip(labels, self.labels)]
+        pieces = [""] * (2 * len(self.order) + 1)
+        pieces[::2] = self.constants
+        pieces[1::2] = [fills[number] for number in self.order]
+        return "".join(pieces).encode("utf-8")
+
+
 @functools.lru_cache(maxsize=256)
-def _template(shape: tuple) -> tuple | None:
-    """The chart XML of `shape` as constant pieces between slots, from the trees' path run once on a
-    spec of marks: a text slot (title, category, series name; by number), a value's whole c:pt (left
-    out for None) and a data label's whole c:dLbl (left out for no text), each (kind, number, before,
-    after). None if the marks do not come out one to one (the trees' path is then used)."""
+def _template(shape: tuple) -> _Template | None:
+    """The chart XML of `shape`, from the trees' path run once on a spec whose texts and numbers
+    are marks. None if the marks do not come out one to one (the trees' path is then used)."""
     count, lengths, label_lengths, number_format, line, data_labels, muted = shape
     texts = [_mark("t", n) for n in range(1 + count + len(lengths) + line)]  # title, categories, names, line
     values = [-1e9 - n - 0.125 for n in range(sum(lengths) + line)]  # the line's value last
@@ -315,65 +333,55 @@ def _template(shape: tuple) -> tuple | None:
                      (texts[-1], values[-1]) if line else None, labels=tuple(given), data_labels=data_labels,
                      muted=muted)
     xml = _tree_xml(spec).decode("utf-8")
-    slots = []  # (start, end, kind, number, before, after)
+    slots = []  # (start, end, fill number)
     for number, text in enumerate(texts):
         at = xml.find(text)
         if at < 0:
             return None
         while at >= 0:
-            slots.append((at, at + len(text), _TEXT, number, "", ""))
+            slots.append((at, at + len(text), number))
             at = xml.find(text, at + 1)
-    points = [(index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)]
-    for number, (index, value) in enumerate(points):
+    points, found = [], [(index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)]
+    for index, value in found:
         point = _VALUE_POINT % (index, value)
         at = xml.find(point)
         if at < 0 or xml.find(point, at + 1) >= 0:
             return None
+        slots.append((at, at + len(point), len(texts) + len(points)))
         before, after = point.split(f"<c:v>{value}</c:v>")
-        slots.append((at, at + len(point), _VALUE, number, before + "<c:v>", "</c:v>" + after))
-    for number, text in enumerate(labels):
+        points.append((before + "<c:v>", "</c:v>" + after))
+    label_affixes = []
+    for text in labels:
         at = xml.find(text)
         if at < 0 or xml.find(text, at + 1) >= 0:
             return None
         first, last = xml.rfind("<c:dLbl>", 0, at), xml.find("</c:dLbl>", at) + len("</c:dLbl>")
-        slots.append((first, last, _LABEL, number, xml[first:at], xml[at + len(text):last]))
+        slots.append((first, last, len(texts) + len(points) + len(label_affixes)))
+        label_affixes.append((xml[first:at], xml[at + len(text):last]))
     slots.sort()
-    pieces, end = [], 0
-    for first, last, *slot in slots:
+    constants, end = [], 0
+    for first, last, _ in slots:
         if first < end:
             return None
-        pieces.append((xml[end:first], *slot))
+        constants.append(xml[end:first])
         end = last
-    tail = xml[end:]
-    if any("\ue000" in text for text in (tail, *(text for piece in pieces for text in piece if type(text) is str))):
+    constants.append(xml[end:])
+    if any("\ue000" in text for text in (*constants, *(text for pair in points + label_affixes for text in pair))):
         return None
-    return tuple(pieces), tail
+    return _Template(tuple(constants), tuple(number for *_, number in slots), tuple(points), tuple(label_affixes))
 
 
-def _filled(template: tuple | None, spec: ChartSpec, series: list) -> bytes | None:
-    """`template` filled with the text and numbers of `spec` (its `series` with the reference line)."""
+def _filled(spec: ChartSpec, series: list) -> bytes | None:
+    """The chart XML of `spec` (`series`: with the reference line) from its shape's template; None
+    where the spec's text or numbers are not plain or its shape has no template."""
+    shape = _shape(spec)
+    template = _template(shape) if shape is not None else None
     if template is None:
         return None
-    pieces, tail = template
-    texts = [escape(text) for text in (spec.title, *spec.categories, *(name for name, _ in series))]
-    values = [value for _, vs in series for value in vs]
     labels = [text for number in range(len(spec.series)) if spec.data_labels and number < len(spec.labels)
               for text in spec.labels[number]]
-    out = []
-    for constant, kind, number, before, after in pieces:
-        out.append(constant)
-        if kind == _TEXT:
-            out.append(texts[number])
-        elif kind == _VALUE:
-            value = values[number]
-            if value is not None:
-                out += (before, f"{value}", after)
-        else:
-            text = labels[number]
-            if text:
-                out += (before, escape(text), after)
-    out.append(tail)
-    return "".join(out).encode("utf-8")
+    return template.filled([spec.title, *spec.categories, *(name for name, _ in series)],
+                           [value for _, values in series for value in values], labels)
 
 
 _SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
