@@ -196,10 +196,9 @@ def _muted_point(index: int) -> etree._Element:
 def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     """The chart part's XML and its embedded workbook for `spec`: the bytes of `reference_chart_xml`,
     written from prepared pieces where the chart's text and numbers are plain (else built as trees)."""
-    series = _all_series(spec)
-    xml = _filled(spec, series)
-    workbook = _fast_workbook(spec.categories, series, spec.number_format)
-    return xml or _tree_xml(spec), workbook or reference_workbook(spec)
+    xml = fast_chart_xml(spec) or _tree_xml(spec)
+    workbook = _fast_workbook(spec.categories, _all_series(spec), spec.number_format)
+    return xml, workbook or reference_workbook(spec)
 
 
 def reference_chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
@@ -371,13 +370,14 @@ def _template(shape: tuple) -> _Template | None:
     return _Template(tuple(constants), tuple(number for *_, number in slots), tuple(points), tuple(label_affixes))
 
 
-def _filled(spec: ChartSpec, series: list) -> bytes | None:
-    """The chart XML of `spec` (`series`: with the reference line) from its shape's template; None
-    where the spec's text or numbers are not plain or its shape has no template."""
+def fast_chart_xml(spec: ChartSpec) -> bytes | None:
+    """The chart XML of `spec` filled into its shape's template: the bytes of the trees' path.
+    None where the spec's text or numbers are not plain or its shape has no template."""
     shape = _shape(spec)
     template = _template(shape) if shape is not None else None
     if template is None:
         return None
+    series = _all_series(spec)
     labels = [text for number in range(len(spec.series)) if spec.data_labels and number < len(spec.labels)
               for text in spec.labels[number]]
     return template.filled([spec.title, *spec.categories, *(name for name, _ in series)],
@@ -411,9 +411,11 @@ def _workbook_skeleton(number_format: str) -> tuple[list[Member], str, str, str]
 def _fast_workbook(categories: tuple, series: list, number_format: str) -> bytes | None:
     """The same bytes as XlsxWriter's workbook for a one-level category chart, written directly:
     only the sheet and its shared strings differ from chart to chart. None where the data holds
-    anything but plain text and numbers (XlsxWriter's own path handles that)."""
+    anything but plain text and numbers or a series' values do not match the categories one to one
+    (XlsxWriter's own path handles that)."""
     names = [name for name, _ in series]
     if number_format == "General" or not categories or not series \
+            or any(len(values) != len(categories) for _, values in series) \
             or not all(_plain(text) for text in (*categories, *names)) \
             or not all(v is None or (type(v) in (float, int) and math.isfinite(v)) for _, values in series for v in values):
         return None
@@ -435,7 +437,7 @@ def _fast_workbook(categories: tuple, series: list, number_format: str) -> bytes
         row = offset + 2
         cells = [category]
         for column, (_, values) in zip(columns[1:], series):
-            value = values[offset] if offset < len(values) else None
+            value = values[offset]
             cells.append(f'<c r="{column}{row}" s="2"/>' if value is None
                          else f'<c r="{column}{row}" s="2"><v>{value:.16G}</v></c>')
         rows.append(f'<row r="{row}" spans="{spans}">{"".join(cells)}</row>')
