@@ -80,6 +80,12 @@ def test_unusual_text_takes_the_tree_path_with_the_same_outcome(text):
         assert outcome(chart_xml, spec) == outcome(reference_chart_xml, spec)
 
 
+def test_a_number_format_looking_like_a_template_mark_takes_the_tree_path():
+    spec = ChartSpec("t", ("甲",), (("乙", (1.0,)),), '0"\ue000t0\ue001"')
+    assert fast_chart_xml(spec) is None and chart_xml(spec) == reference_chart_xml(spec)
+    assert b"<a:t>t</a:t>" in chart_xml(spec)[0]
+
+
 @pytest.mark.parametrize("values", [
     (None, 0.925, None), (1, 2, 3), (0, -0.0, -3), (1e-7, 123456789012.5, -3.0), (1e300, 5e-324, 0.1 + 0.2),
     (2 ** 53 + 1, 10 ** 20, -(10 ** 15)), (1 / 3, 2 / 3, 100.0), (None, None, None),

@@ -3,6 +3,10 @@
 The chart XML comes from python-pptx's ChartXmlWriter (the same schema in Word and PowerPoint)
 and the workbook behind Word's "Edit Data" from its XlsxWriter-based writer; this module
 adds the combined bar-and-line form, the Chinese font, labels, and fixed timestamps.
+
+Per document both are written from prepared pieces, the same bytes: the chart XML from a
+template made once per chart shape by the tree-building path (`reference_chart_xml`), the
+workbook from XlsxWriter's parts with only the sheet and its strings written anew.
 """
 from __future__ import annotations
 
@@ -248,7 +252,7 @@ def reference_workbook(spec: ChartSpec) -> bytes:
     return _stable_workbook(_TextOnlyWorkbookWriter(_chart_data(spec)[0]).xlsx_blob)
 
 
-_XML_TEXT = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+_XML_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
 
 
 def _plain_xml(text) -> bool:
@@ -268,7 +272,8 @@ def _shape(spec: ChartSpec) -> tuple | None:
     series = spec.series
     names = [name for name, _ in series]
     line = spec.reference_line
-    if not spec.categories or not series or not _plain_xml(spec.number_format) or type(spec.muted) is not tuple \
+    if not spec.categories or not series or type(spec.muted) is not tuple \
+            or not _plain_xml(spec.number_format) or "\ue000" in spec.number_format \
             or not all(_plain_xml(text) for text in (spec.title, *spec.categories, *names)) \
             or (line and not (_plain_xml(line[0]) and _number(line[1]))) \
             or not all(v is None or _number(v) for _, values in series for v in values):
