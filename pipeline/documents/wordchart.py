@@ -262,6 +262,7 @@ def _plain_xml(text) -> bool:
 
 
 def _number(value) -> bool:
+    """A number python-pptx writes as Python does: an int or a float itself (no bool, no numpy)."""
     return type(value) in (float, int)
 
 
@@ -345,8 +346,8 @@ def _template(shape: tuple) -> _Template | None:
         while at >= 0:
             slots.append((at, at + len(text), number))
             at = xml.find(text, at + 1)
-    points, found = [], [(index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)]
-    for index, value in found:
+    points = []
+    for index, value in ((index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)):
         point = _VALUE_POINT % (index, value)
         at = xml.find(point)
         if at < 0 or xml.find(point, at + 1) >= 0:
