@@ -3,6 +3,10 @@
 The chart XML comes from python-pptx's ChartXmlWriter (the same schema in Word and PowerPoint)
 and the workbook behind Word's "Edit Data" from its XlsxWriter-based writer; this module
 adds the combined bar-and-line form, the Chinese font, labels, and fixed timestamps.
+
+Per document both are written from prepared pieces, the same bytes: the chart XML from a
+template made once per chart shape by the tree-building path (`reference_chart_xml`), the
+workbook from XlsxWriter's parts with only the sheet and its strings written anew.
 """
 from __future__ import annotations
 
@@ -157,14 +161,20 @@ def _labels(number_format: str, texts: tuple[str, ...] = (), position: str | Non
     return labels
 
 
-def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
-    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
-    data = CategoryChartData(number_format=spec.number_format)
-    data.categories = list(spec.categories)
+def _all_series(spec: ChartSpec) -> list:
+    """The series of `spec`, the reference line last as a series of its value at every category."""
     series = list(spec.series)
     if spec.reference_line:
         name, value = spec.reference_line
         series.append((name, tuple(value for _ in spec.categories)))
+    return series
+
+
+def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
+    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = list(spec.categories)
+    series = _all_series(spec)
     for name, values in series:
         data.add_series(name, list(values))
     return data, series
@@ -188,8 +198,21 @@ def _muted_point(index: int) -> etree._Element:
 
 
 def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
-    """The chart part's XML and its embedded workbook for `spec`."""
-    data, series = _chart_data(spec)
+    """The chart part's XML and its embedded workbook for `spec`: the bytes of `reference_chart_xml`,
+    written from prepared pieces where the chart's text and numbers are plain (else built as trees)."""
+    xml = fast_chart_xml(spec) or _tree_xml(spec)
+    workbook = _fast_workbook(spec.categories, _all_series(spec), spec.number_format)
+    return xml, workbook or reference_workbook(spec)
+
+
+def reference_chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
+    """The chart part's XML built as trees and its workbook through XlsxWriter: what `chart_xml` must equal."""
+    return _tree_xml(spec), reference_workbook(spec)
+
+
+def _tree_xml(spec: ChartSpec) -> bytes:
+    """The chart part's XML: python-pptx's chart parsed, dressed as lxml trees, serialized."""
+    data, _ = _chart_data(spec)
     root = etree.fromstring(ChartXmlWriter(XL_CHART_TYPE.COLUMN_CLUSTERED, data).xml.encode("utf-8"))
 
     chart = root.find("c:chart", NS)
@@ -221,15 +244,150 @@ def chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
     legend.addnext(_el("c:plotVisOnly", val=1))
     root.replace(root.find("c:txPr", NS), _text_properties())
     root.find("c:date1904", NS).addnext(_el("c:lang", val=LANGUAGE))
-    workbook = _fast_workbook(spec.categories, series, spec.number_format)
-    if workbook is None:
-        workbook = _stable_workbook(_TextOnlyWorkbookWriter(data).xlsx_blob)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), workbook
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def reference_workbook(spec: ChartSpec) -> bytes:
     """The embedded workbook of `spec` as XlsxWriter writes it: what `_fast_workbook` must equal."""
     return _stable_workbook(_TextOnlyWorkbookWriter(_chart_data(spec)[0]).xlsx_blob)
+
+
+_XML_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
+def _plain_xml(text) -> bool:
+    """Text that python-pptx's template and lxml's `.text` both give as it is, but for & < > escaped:
+    a non-empty string without control characters (these take the trees' path)."""
+    return type(text) is str and _XML_TEXT.fullmatch(text) is not None
+
+
+def _number(value) -> bool:
+    """A number python-pptx writes as Python does: an int or a float itself (no bool, no numpy)."""
+    return type(value) in (float, int)
+
+
+def _shape(spec: ChartSpec) -> tuple | None:
+    """What fixes the chart XML apart from its text and numbers: the series' and labels' lengths,
+    the number format, the reference line, data labels, muted bars. None where text or numbers
+    are not plain (the trees' path, which also raises where the spec cannot be drawn)."""
+    series = spec.series
+    names = [name for name, _ in series]
+    line = spec.reference_line
+    if not spec.categories or not series or type(spec.muted) is not tuple \
+            or not _plain_xml(spec.number_format) or "\ue000" in spec.number_format \
+            or not all(_plain_xml(text) for text in (spec.title, *spec.categories, *names)) \
+            or (line and not (_plain_xml(line[0]) and _number(line[1]))) \
+            or not all(v is None or _number(v) for _, values in series for v in values):
+        return None
+    labels = ()
+    if spec.data_labels:
+        labels = tuple(spec.labels[number] if number < len(spec.labels) else () for number in range(len(series)))
+        if not all(not text or _plain_xml(text) for texts in labels for text in texts):
+            return None
+    return (len(spec.categories), tuple(len(values) for _, values in series), tuple(len(t) for t in labels),
+            spec.number_format, bool(line), bool(spec.data_labels), spec.muted)
+
+
+_VALUE_POINT = '                <c:pt idx="%d">\n                  <c:v>%s</c:v>\n                </c:pt>\n'
+
+
+def _mark(kind: str, number: int) -> str:
+    """A text that stands for a spec's text in a template (private-use characters, never escaped)."""
+    return f"\ue000{kind}{number}\ue001"
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A chart's XML as constant pieces around slots. The slots' fills, in one list, are the texts
+    (title, categories, series names, the reference line's name; escaped), then each value's
+    whole c:pt (empty for None: python-pptx leaves the point out), then each data label's whole
+    c:dLbl (empty for no text: no label); `order` holds which fill each slot takes."""
+
+    constants: tuple[str, ...]  # one more than the slots
+    order: tuple[int, ...]
+    points: tuple[tuple[str, str], ...]  # each value's c:pt before and after the number
+    labels: tuple[tuple[str, str], ...]  # each label's c:dLbl before and after its text
+
+    def filled(self, texts: list[str], values: list, labels: list) -> bytes:
+        fills = [escape(text) for text in texts]
+        fills += ["" if value is None else f"{before}{value}{after}" for value, (before, after) in zip(values, self.points)]
+        fills += [f"{before}{escape(text)}{after}" if text else "" for text, (before, after) in zip(labels, self.labels)]
+        pieces = [""] * (2 * len(self.order) + 1)
+        pieces[::2] = self.constants
+        pieces[1::2] = [fills[number] for number in self.order]
+        return "".join(pieces).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=256)
+def _template(shape: tuple) -> _Template | None:
+    """The chart XML of `shape`, from the trees' path run once on a spec whose texts and numbers
+    are marks. None if the marks do not come out one to one (the trees' path is then used)."""
+    count, lengths, label_lengths, number_format, line, data_labels, muted = shape
+    texts = [_mark("t", n) for n in range(1 + count + len(lengths) + line)]  # title, categories, names, line
+    values = [-1e9 - n - 0.125 for n in range(sum(lengths) + line)]  # the line's value last
+    labels = [_mark("l", n) for n in range(sum(label_lengths))]
+    series, start = [], 0
+    for number, length in enumerate(lengths):
+        series.append((texts[1 + count + number], tuple(values[start:start + length])))
+        start += length
+    given, start = [], 0
+    for length in label_lengths:
+        given.append(tuple(labels[start:start + length]))
+        start += length
+    spec = ChartSpec(texts[0], tuple(texts[1:1 + count]), tuple(series), number_format,
+                     (texts[-1], values[-1]) if line else None, labels=tuple(given), data_labels=data_labels,
+                     muted=muted)
+    xml = _tree_xml(spec).decode("utf-8")
+    slots = []  # (start, end, fill number)
+    for number, text in enumerate(texts):
+        at = xml.find(text)
+        if at < 0:
+            return None
+        while at >= 0:
+            slots.append((at, at + len(text), number))
+            at = xml.find(text, at + 1)
+    points = []
+    for index, value in ((index, value) for _, vs in _all_series(spec) for index, value in enumerate(vs)):
+        point = _VALUE_POINT % (index, value)
+        at = xml.find(point)
+        if at < 0 or xml.find(point, at + 1) >= 0:
+            return None
+        slots.append((at, at + len(point), len(texts) + len(points)))
+        before, after = point.split(f"<c:v>{value}</c:v>")
+        points.append((before + "<c:v>", "</c:v>" + after))
+    label_affixes = []
+    for text in labels:
+        at = xml.find(text)
+        if at < 0 or xml.find(text, at + 1) >= 0:
+            return None
+        first, last = xml.rfind("<c:dLbl>", 0, at), xml.find("</c:dLbl>", at) + len("</c:dLbl>")
+        slots.append((first, last, len(texts) + len(points) + len(label_affixes)))
+        label_affixes.append((xml[first:at], xml[at + len(text):last]))
+    slots.sort()
+    constants, end = [], 0
+    for first, last, _ in slots:
+        if first < end:
+            return None
+        constants.append(xml[end:first])
+        end = last
+    constants.append(xml[end:])
+    if any("\ue000" in text for text in (*constants, *(text for pair in points + label_affixes for text in pair))):
+        return None
+    return _Template(tuple(constants), tuple(number for *_, number in slots), tuple(points), tuple(label_affixes))
+
+
+def fast_chart_xml(spec: ChartSpec) -> bytes | None:
+    """The chart XML of `spec` filled into its shape's template: the bytes of the trees' path.
+    None where the spec's text or numbers are not plain or its shape has no template."""
+    shape = _shape(spec)
+    template = _template(shape) if shape is not None else None
+    if template is None:
+        return None
+    series = _all_series(spec)
+    labels = [text for number in range(len(spec.series)) if spec.data_labels and number < len(spec.labels)
+              for text in spec.labels[number]]
+    return template.filled([spec.title, *spec.categories, *(name for name, _ in series)],
+                           [value for _, values in series for value in values], labels)
 
 
 _SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
@@ -259,9 +417,11 @@ def _workbook_skeleton(number_format: str) -> tuple[list[Member], str, str, str]
 def _fast_workbook(categories: tuple, series: list, number_format: str) -> bytes | None:
     """The same bytes as XlsxWriter's workbook for a one-level category chart, written directly:
     only the sheet and its shared strings differ from chart to chart. None where the data holds
-    anything but plain text and numbers (XlsxWriter's own path handles that)."""
+    anything but plain text and numbers or a series' values do not match the categories one to one
+    (XlsxWriter's own path handles that)."""
     names = [name for name, _ in series]
     if number_format == "General" or not categories or not series \
+            or any(len(values) != len(categories) for _, values in series) \
             or not all(_plain(text) for text in (*categories, *names)) \
             or not all(v is None or (type(v) in (float, int) and math.isfinite(v)) for _, values in series for v in values):
         return None
@@ -283,7 +443,7 @@ def _fast_workbook(categories: tuple, series: list, number_format: str) -> bytes
         row = offset + 2
         cells = [category]
         for column, (_, values) in zip(columns[1:], series):
-            value = values[offset] if offset < len(values) else None
+            value = values[offset]
             cells.append(f'<c r="{column}{row}" s="2"/>' if value is None
                          else f'<c r="{column}{row}" s="2"><v>{value:.16G}</v></c>')
         rows.append(f'<row r="{row}" spans="{spans}">{"".join(cells)}</row>')
