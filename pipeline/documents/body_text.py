@@ -84,15 +84,19 @@ class TextBody:
             if not run.sole:
                 raise Unexpected("a fill-in field beside other content")
             return Markup(dressed(run.properties, run.placeholder))
-        return Markup(run.head + str(escape(value)).replace("\n", _BREAK) + run.tail)
+        text = value if type(value) is Markup else escape(value)
+        if "\n" in text:
+            text = str.replace(text, "\n", _BREAK)  # (Markup's own replace would escape _BREAK)
+        return Markup("".join((run.head, text, run.tail)))
 
-    def render(self, values: dict, resolve_listing) -> bytes:
-        """document.xml for `values` (prepared by render.prepared); `resolve_listing` is docxtpl's
-        listing step, for the tabs, paragraph and page breaks a value may hold."""
+    def render(self, values: dict, resolve_listing, controls: bool = True) -> bytes:
+        """document.xml for `values` (prepared by render.Prepared); `resolve_listing` is docxtpl's
+        listing step, for the tabs, paragraph and page breaks a value may hold; `controls`: whether
+        any value holds a control character (the template's text holds none)."""
         text = self.template.render(values)
         if "{_" in text or "_}" in text:  # docxtpl's escaped braces
             text = text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if _CONTROL.search(text):
+        if controls and _CONTROL.search(text):
             if _LISTING.search(text):
                 text = resolve_listing(text)
             if _NOT_XML.search(text):  # e.g. in an attribute: the parsed way drops it, as lxml's parser does
@@ -107,6 +111,7 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
     """`source` (the template's body as docxtpl prepares it) compiled to render as text inside
     `document` (the serialized document part with an empty `<w:body/>`); None where it cannot be."""
     if any(marker in source for marker in _NOT_COVERED) or document.count("<w:body/>") != 1 \
+            or _CONTROL.search(source) \
             or any(set(tag) & set("<>&") for tag in _JINJA.findall(source)):
         return None  # (lxml would write a tag's < > & as references: no longer Jinja)
     try:

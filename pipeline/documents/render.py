@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable, NamedTuple
 
 import jinja2
@@ -94,21 +93,41 @@ def _text_runs(text: str) -> str:
                                       for line in text.split("\n"))
 
 
-def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None, text_body: bool = False):
-    """`value` with every string made XML-safe and inert to docxtpl's tag post-processing,
-    every ChartSpec made a chart that `place` adds to the document, and every fill-in field a
-    content control whose tag is signed with `key` (for a body_text.TextBody with `text_body`)."""
-    if isinstance(value, (fields.Field, fields.Fields)):
-        return _Control(value, key, text_body)
-    if isinstance(value, str):
-        return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
-    if isinstance(value, ChartSpec):
-        return _Chart(place, value)
-    if isinstance(value, dict):
-        return {name: prepared(item, place, key, text_body) for name, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [prepared(item, place, key, text_body) for item in value]
-    return value
+class Prepared:
+    """Makes a context ready for Jinja (`prepared(context)`): every string XML-safe and inert to
+    docxtpl's tag post-processing, every ChartSpec a chart that `place` adds to the document,
+    and every fill-in field a content control whose tag is signed with `key` (for a
+    body_text.TextBody with `text_body`). `controls` says whether a string held a control
+    character (a tab, a line break, …)."""
+
+    def __init__(self, place: Callable[[ChartSpec], str], key: bytes | None = None, text_body: bool = False):
+        self.place, self.key, self.text_body = place, key, text_body
+        self.controls = False
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            if not self.controls and _CONTROL.search(value):
+                self.controls = True
+            # One Markup made (escape's own would be a second): & < > " ' as markupsafe escapes them.
+            return Markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                          .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
+        if isinstance(value, dict):
+            return {name: self(item) for name, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self(item) for item in value]
+        if isinstance(value, (fields.Field, fields.Fields)):
+            return _Control(value, self.key, self.text_body)
+        if isinstance(value, ChartSpec):
+            return _Chart(self.place, value)
+        return value
+
+
+def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None):
+    """`value` made ready for Jinja by Prepared."""
+    return Prepared(place, key)(value)
+
+
+_CONTROL = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Environment(jinja2.Environment):
@@ -303,8 +322,15 @@ class _Compiled:
                     self.headers[part.partname] = source
         core = docx.docx.core_properties
         self.properties = None  # the core-properties element when a property holds a tag
-        if any(_TAG.search(getattr(core, name) or "") for name in _PROPERTIES):
+        self.tagged = [name for name in _PROPERTIES if _TAG.search(getattr(core, name) or "")]
+        if self.tagged:
+            # The others rendered now, as docxtpl renders every one (in its order: elements it
+            # makes are appended), and only the tagged ones per document.
             self.properties = copy.deepcopy(core._element)
+            properties = CoreProperties(self.properties)
+            for name in _PROPERTIES:
+                if name not in self.tagged:
+                    setattr(properties, name, _ENVIRONMENT.from_string(getattr(properties, name)).render({}))
         self.layouts: dict[int, _Layout] = {}
         self.text_body = body_text.compile_body(self.body, serialize_part_xml(self.skeleton).decode("utf-8"),
                                                 _ENVIRONMENT)
@@ -335,9 +361,10 @@ class _Compiled:
             return wordchart.chart_run(parts.number, parts.rid, spec.width_cm or CHART_WIDTH_CM, spec.height_cm,
                                        description(spec))
 
-        values = prepared(context, place, key, text_body)
+        prepare = Prepared(place, key, text_body)
+        values = prepare(context)
         if text_body:
-            content = {"document": self.text_body.render(values, self.engine.resolve_listing)}
+            content = {"document": self.text_body.render(values, self.engine.resolve_listing, prepare.controls)}
         else:
             content = {"document": self._document(values)}
         for partname, source in self.headers.items():
@@ -367,8 +394,9 @@ class _Compiled:
 
     def _properties(self, values: dict) -> bytes:
         element = copy.deepcopy(self.properties)
-        holder = SimpleNamespace(docx=SimpleNamespace(core_properties=CoreProperties(element)))
-        DocxTemplate.render_properties(holder, values, _ENVIRONMENT)
+        properties = CoreProperties(element)
+        for name in self.tagged:  # DocxTemplate.render_properties' step
+            setattr(properties, name, _ENVIRONMENT.from_string(getattr(properties, name)).render(values))
         return serialize_part_xml(element)
 
     def layout(self, charts: int) -> _Layout:
