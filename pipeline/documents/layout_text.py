@@ -146,8 +146,22 @@ def _pieces(fragment: str, starts: list[int]) -> list[str]:
 
 def _keep_paragraphs(fragment: str) -> str:
     """keep_with_next on every paragraph in `fragment`."""
-    pieces = _pieces(fragment, _starts(fragment, "<w:p"))
-    return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
+    if "<w:p " in fragment or "<w:pStyle" in fragment:  # paragraphs with attributes or styles: one by one
+        pieces = _pieces(fragment, _starts(fragment, "<w:p"))
+        return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
+    # Paragraphs as the compiled templates write them (`<w:p>`, properties first, no style), in
+    # bulk: the text after each `<w:p>` begins with its properties, if any.
+    pieces = fragment.replace("<w:p/>", "<w:p>" + _KEEP_PROPERTIES + "</w:p>").split("<w:p>")
+    for number in range(1, len(pieces)):
+        piece = pieces[number]
+        if piece.startswith("<w:pPr>"):
+            if piece.find("<w:keepNext", 7, piece.find("</w:pPr>")) < 0:
+                pieces[number] = "<w:pPr><w:keepNext/>" + piece[7:]
+        elif piece.startswith("<w:pPr/>"):
+            pieces[number] = _KEEP_PROPERTIES + piece[8:]
+        else:
+            pieces[number] = _KEEP_PROPERTIES + piece
+    return "<w:p>".join(pieces)
 
 
 def _paragraphs(cell: str) -> list[str]:
@@ -177,15 +191,16 @@ def _lines(cell: str) -> int:
     """layout._lines: the lines a cell needs, from its width and text."""
     width = _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
     per_line = max(1, int(width.group(1) or 0) // CHAR_TWIPS) if width else 1
+    paragraphs = [cell] if cell.count("<w:p>") + cell.count("<w:p ") + cell.count("<w:p/>") == 1 else _paragraphs(cell)
     return sum(-(-max(1, _text_length(paragraph)) // per_line) + len(_BREAK.findall(paragraph))
-               for paragraph in _paragraphs(cell))
+               for paragraph in paragraphs)
 
 
 def _hold_short_row(row: str) -> str:
     """layout._hold_short_row: w:cantSplit on a row that may break but is short."""
     if _cant_split(row):
         return row
-    if max((_lines(cell) for cell in _pieces(row, _starts(row, "<w:tc"))[1:]), default=0) > SHORT_ROW_LINES:
+    if any(_lines(cell) > SHORT_ROW_LINES for cell in _pieces(row, _starts(row, "<w:tc"))[1:]):
         return row
     start, end = _row_properties(row)
     if start < 0:
@@ -207,7 +222,7 @@ def _table(table: str) -> str:
     rows[-1], tail = _split_after(rows[-1], "</w:tr>")
     whole = len(rows) <= KEEP_WHOLE and all(_cant_split(row) for row in rows)
     if whole:
-        rows[:-1] = [_keep_paragraphs(row) for row in rows[:-1]]
+        return _keep_paragraphs(head + "".join(rows[:-1])) + rows[-1] + tail
     else:
         rows = [_hold_short_row(row) for row in rows]
         if len(rows) > 2:
