@@ -44,8 +44,11 @@ class Identity:
         return (self.month, self.level, self.unit, self.kind)
 
 
+_SPECIAL = re.compile(r"[%|\x00-\x1f\x7f]")
+
+
 def _escaped(part: str) -> str:
-    return re.sub(r"[%|\x00-\x1f\x7f]", lambda m: f"%{ord(m.group()):02X}", part)
+    return _SPECIAL.sub(lambda m: f"%{ord(m.group()):02X}", part) if _SPECIAL.search(part) else part
 
 
 def _unescaped(part: str) -> str:

@@ -58,9 +58,13 @@ def figure(value, metric: Metric) -> str:
     return count(value, metric.unit)
 
 
+_NUMBER = re.compile(r"[-\u2212]?[\d.]+")
+_UNSIGNED = re.compile(r"[+\-\u2212]?([\d.]+)")
+
+
 def signed(text: str) -> str:
     """`text` of a formatted figure with its sign: `+` above zero, the minus sign `−` below."""
-    number = re.match(r"[-\u2212]?[\d.]+", text)
+    number = _NUMBER.match(text)
     if number is None or float(number.group().lstrip("-\u2212")) == 0:
         return text
     return _minus(text) if text[0] in "-\u2212" else "+" + text
@@ -73,10 +77,11 @@ def labelled(label: str, figure_text: str) -> str:
 
 def is_zero(text: str) -> bool:
     """Whether a formatted figure or change reads as zero (`0万元`, `0个百分点`)."""
-    number = re.match(r"[+\-\u2212]?([\d.]+)", text)
+    number = _UNSIGNED.match(text)
     return number is not None and float(number.group(1)) == 0
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def change(value, metric: Metric) -> str:
     """A difference of two figures of `metric` with its sign; rates in percentage points."""
     if is_missing(value):
