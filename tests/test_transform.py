@@ -2,7 +2,11 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pipeline import numbers
+from pipeline.compute import transform
 from pipeline.compute.org import Org
 from pipeline.compute.transform import achievement, data_warnings, status, unit_metrics
 from pipeline.inputs.catalog import Catalog, Metric
@@ -138,3 +142,13 @@ def test_inputs_are_not_mutated():
     unit_metrics(targets, actuals, ORG, "2025-10", CATALOG)
     for frame, copy in zip((targets, actuals, ORG.frame), before):
         pd.testing.assert_frame_equal(frame, copy)
+
+
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(math.nan),
+                          st.integers(-3000, 3000).map(lambda k: k / 1000 + 0.0005),  # ties at 0.05 point
+                          st.integers(-3000, 3000).map(lambda k: k / 2000)), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_rates_shown_in_bulk_round_as_each_figure_is_printed(rates):
+    bulk = transform.as_shown(pd.Series(rates, dtype=float)).tolist()
+    one_by_one = [numbers.as_shown(rate) for rate in rates]
+    assert [None if math.isnan(x) else x for x in bulk] == [None if math.isnan(x) else x for x in one_by_one]

@@ -113,6 +113,22 @@ def achievement(actual: pd.Series, target: pd.Series, direction: pd.Series) -> p
     return pd.Series(ratio, index=actual.index).where(usable)
 
 
+def as_shown(rate: pd.Series) -> pd.Series:
+    """numbers.as_shown of every rate (half-up to 0.1 percentage point), in bulk: a float
+    rounds the same way wherever it is not within a hair of a tie, and those few (and any
+    value too large for a float to round) go through numbers.as_shown itself."""
+    values = rate.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        scaled = values * 1000
+        result = np.floor(scaled + 0.5) / 1000
+        fraction = scaled - np.floor(scaled)
+        exact = np.isfinite(values) & ~(np.abs(fraction - 0.5) < 1e-6) & (np.abs(scaled) < 2 ** 40)
+    slow = ~exact & ~np.isnan(values)
+    if slow.any():
+        result[slow] = [numbers.as_shown(value) for value in values[slow]]
+    return pd.Series(result, index=rate.index)
+
+
 def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.Series,
            complete: pd.Series | None = None) -> pd.Series:
     """met (≥ 100%), near (≥ 90%), missed, no_target (missing or 0), no_actual, or incomplete
@@ -121,7 +137,7 @@ def status(actual: pd.Series, target: pd.Series, rate: pd.Series, direction: pd.
     The thresholds apply to the achievement as the documents show it (half-up to 0.1 point),
     so 89.96% is shown `90%` and is near.
     """
-    shown = rate.map(numbers.as_shown)
+    shown = as_shown(rate)
     incomplete = pd.Series(False, index=actual.index) if complete is None else ~complete
     lower_at_zero = (direction == "lower") & (actual == 0) & (target > 0)
     return pd.Series(np.select(
@@ -200,7 +216,7 @@ def with_achievement(current: pd.DataFrame, previous: pd.DataFrame, catalog: Cat
     frame = frame.assign(
         variance=frame["actual"] - frame["target"],
         achievement=rate,
-        achievement_shown=rate.map(numbers.as_shown),  # what the documents print, for thresholds
+        achievement_shown=as_shown(rate),  # what the documents print, for thresholds
         status=status(frame["actual"], frame["target"], rate, direction, _complete(frame)),
         mom_change=frame["actual"] - frame["prev_actual"],
         prev_achievement=prev_rate,
