@@ -151,3 +151,12 @@ def test_any_chart_has_the_reference_outcome(spec):
     assert outcome(chart_xml, spec) == reference
     xml = fast_chart_xml(spec)
     assert xml is None or (isinstance(reference, tuple) and xml == reference[0])
+
+
+@pytest.mark.parametrize("unit", ["件&套", "<单>", '"箱"'])
+def test_a_counting_word_with_markup_characters_draws_a_chart_that_names_it(unit):
+    number_format = f'0"{unit}"'
+    spec = ChartSpec("完成数", ("甲", "乙"), (("实际", (3.0, 5.0)),), number_format)
+    assert_same_bytes(spec)
+    xml, _ = chart_xml(spec)
+    assert etree.fromstring(xml).find(".//c:formatCode", C).text == number_format

@@ -170,9 +170,11 @@ def _all_series(spec: ChartSpec) -> list:
     return series
 
 
-def _chart_data(spec: ChartSpec) -> tuple[CategoryChartData, list]:
-    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series)."""
-    data = CategoryChartData(number_format=spec.number_format)
+def _chart_data(spec: ChartSpec, xml: bool = False) -> tuple[CategoryChartData, list]:
+    """python-pptx's chart data of `spec`, and its series (the reference line last, as a series).
+    `xml`: for the chart XML, where python-pptx writes the number format as it is (a unit such as
+    `件&套` must be escaped there; the workbook's writer escapes it itself)."""
+    data = CategoryChartData(number_format=escape(spec.number_format) if xml else spec.number_format)
     data.categories = list(spec.categories)
     series = _all_series(spec)
     for name, values in series:
@@ -212,7 +214,7 @@ def reference_chart_xml(spec: ChartSpec) -> tuple[bytes, bytes]:
 
 def _tree_xml(spec: ChartSpec) -> bytes:
     """The chart part's XML: python-pptx's chart parsed, dressed as lxml trees, serialized."""
-    data, _ = _chart_data(spec)
+    data, _ = _chart_data(spec, xml=True)
     root = etree.fromstring(ChartXmlWriter(XL_CHART_TYPE.COLUMN_CLUSTERED, data).xml.encode("utf-8"))
 
     chart = root.find("c:chart", NS)
