@@ -36,20 +36,25 @@ from pipeline.documents.layout_text import Unexpected
 _NOT_COVERED = ("txbxContent", "<w:sdt", "pPrChange", "<w:customXml", "<w:altChunk", "<w:subDoc", "\n")
 _TAG_ONLY = re.compile(r"\{\{((?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}", re.S)
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-_LISTING = re.compile("[\t\a\n\f]")
+LISTING = re.compile("[\t\a\n\f]")  # what docxtpl's listing step turns into runs, breaks, paragraphs
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # either of the two above
 _DOC_PR = re.compile(r'(<wp:docPr\s(?:[^>]*?\s)?id=")[^"]*(")')
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'  # docxtpl's listing step for "\n"
 _CALL = "_salesreport_run"
 _SPLIT = "\ue000"  # a private-use character marking where a run's value goes
-_TC_PR_ORDER = [qn(f"w:{tag}") for tag in (
+# Schema order of <w:tcPr> children; docxtpl's {% cellbg %} puts <w:shd> first, which Word
+# may refuse as a damaged file.
+_TC_PR_RANK = {qn(f"w:{tag}"): rank for rank, tag in enumerate((
     "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
-    "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange")]
-_TC_PR_RANK = {tag: rank for rank, tag in enumerate(_TC_PR_ORDER)}
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange"))}
 _P, _R, _T, _RPR, _PPR, _TBL, _TR, _TC = (qn(f"w:{tag}") for tag in ("p", "r", "t", "rPr", "pPr", "tbl", "tr", "tc"))
-_NOT_IN_PLACEHOLDER = (qn("w:rStyle"), qn("w:color"))
+NOT_IN_PLACEHOLDER = (qn("w:rStyle"), qn("w:color"))  # a field's placeholder keeps its own style and colour
+
+
+def cell_property_rank(child) -> int:
+    """Where a child of w:tcPr goes in schema order (one the schema does not know, last)."""
+    return _TC_PR_RANK.get(child.tag, len(_TC_PR_RANK))
 _DECLARATION = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
 
 
@@ -97,7 +102,7 @@ class TextBody:
         if "{_" in text or "_}" in text:  # docxtpl's escaped braces
             text = text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if controls and _CONTROL.search(text):
-            if _LISTING.search(text):
+            if LISTING.search(text):
                 text = resolve_listing(text)
             if _NOT_XML.search(text):  # e.g. in an attribute: the parsed way drops it, as lxml's parser does
                 raise Unexpected("a character XML cannot hold")
@@ -150,12 +155,12 @@ def _table_fix_changes_nothing(table) -> bool:
 def _cell_properties_in_order(properties) -> bool:
     """Puts a cell's properties in schema order (render._order_cell_properties) where no tag stands
     between them; False where tags do and the order is not already right in every rendering."""
-    ranks = [_TC_PR_RANK.get(child.tag, len(_TC_PR_ORDER)) for child in properties]
+    ranks = [cell_property_rank(child) for child in properties]
     if ranks == sorted(ranks):
         return True
     if "{" in (properties.text or "") + "".join(child.tail or "" for child in properties):
         return False
-    for child in sorted(properties, key=lambda child: _TC_PR_RANK.get(child.tag, len(_TC_PR_ORDER))):
+    for child in sorted(properties, key=cell_property_rank):
         properties.append(child)
     return True
 
@@ -185,7 +190,7 @@ def _compile_run(run, runs: list[_Run]) -> None:
                      _without_declarations(etree.tostring(look, encoding="unicode", with_tail=False))
                      if look is not None else None,
                      "".join(_without_declarations(etree.tostring(child, encoding="unicode", with_tail=False))
-                             for child in (look if look is not None else ()) if child.tag not in _NOT_IN_PLACEHOLDER)))
+                             for child in (look if look is not None else ()) if child.tag not in NOT_IN_PLACEHOLDER)))
     call = "{{ (%s)|%s(%d) }}" % (match.group(1), _CALL, len(runs) - 1)
     _replace_with_text(run, call)
 

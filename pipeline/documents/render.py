@@ -26,7 +26,7 @@ from docx.oxml.parser import parse_xml
 from jinja2 import meta
 from docxtpl import DocxTemplate
 from lxml import etree
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pipeline.documents import body_text, fields, layout, wordchart
 from pipeline.documents.layout_text import Unexpected
@@ -265,7 +265,7 @@ class _Engine(DocxTemplate):
 
     def resolve_listing(self, xml):
         # It only turns \t \a \n \f inside text into runs, breaks and paragraphs.
-        return super().resolve_listing(xml) if _LISTING.search(xml) else xml
+        return super().resolve_listing(xml) if body_text.LISTING.search(xml) else xml
 
     def fix_tables(self, xml):
         # docxtpl's fix widens or narrows a table's grid to its rows' cell count (after {%tc%}
@@ -283,9 +283,6 @@ class _Engine(DocxTemplate):
 
 _TBL, _TBL_GRID, _TR, _TC, _GRID_COL = (qn(f"w:{tag}") for tag in ("tbl", "tblGrid", "tr", "tc", "gridCol"))
 _NESTED, _SPANS = f".//{_TBL}", f".//{qn('w:gridSpan')}"
-
-
-_LISTING = re.compile("[\t\a\n\f]")
 
 
 @functools.lru_cache(maxsize=64)
@@ -440,28 +437,17 @@ class _Compiled:
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
-# Schema order of <w:tcPr> children; docxtpl's {% cellbg %} puts <w:shd> first, which Word
-# may refuse as a damaged file.
-_TC_PR_ORDER = [qn(f"w:{tag}") for tag in (
-    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
-    "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange")]
-
-
-_TC_PR_RANK = {tag: rank for rank, tag in enumerate(_TC_PR_ORDER)}
-
-
 def _order_cell_properties(body) -> None:
     for properties in body.iter(qn("w:tcPr")):
         if len(properties) < 2:  # one child is in order (most cells: the width only)
             continue
-        children = sorted(properties, key=lambda child: _TC_PR_RANK.get(child.tag, len(_TC_PR_ORDER)))
+        children = sorted(properties, key=body_text.cell_property_rank)
         for child in children:
             properties.append(child)
 
 
 _P, _R, _T, _RPR, _SDT = (qn(f"w:{tag}") for tag in ("p", "r", "t", "rPr", "sdt"))
 _PLACEHOLDER_RPR = f"{_SDT}/{qn('w:sdtContent')}/{_R}/{_RPR}"
-_NOT_COPIED = (qn("w:rStyle"), qn("w:color"))
 
 
 def _dress_controls(body) -> None:
@@ -482,7 +468,7 @@ def _dress_controls(body) -> None:
         if source is None:
             continue
         for placeholder in paragraph.iterfind(_PLACEHOLDER_RPR):
-            placeholder.extend(copy.deepcopy(child) for child in source if child.tag not in _NOT_COPIED)
+            placeholder.extend(copy.deepcopy(child) for child in source if child.tag not in body_text.NOT_IN_PLACEHOLDER)
 
 
 # The header row each kind of document must keep, as the original document's tables.
