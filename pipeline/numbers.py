@@ -40,6 +40,7 @@ def plain_number(value: float | Decimal, decimals: int) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a unit's trend is read for several sentences of its documents
 def as_shown(value) -> float:
     """A fraction as `percent` shows it, half-up to 0.1 percentage point: 0.89996 → 0.9.
 
