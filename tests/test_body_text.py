@@ -111,3 +111,18 @@ def test_layout_as_text_sets_what_the_parsed_layout_sets(children):
     layout.hold_layout(parsed)
     as_text = layout_text.hold_layout(body)
     assert etree.tostring(etree.fromstring(as_text), method="c14n") == etree.tostring(parsed, method="c14n")
+
+
+def one_paragraph_template(folder, text: str):
+    document = Document()
+    document.add_paragraph(text)
+    template = folder / "own.docx"
+    document.save(template)
+    return template
+
+
+@pytest.mark.parametrize("tag", ["{{- count }}", "{{+ count }}", "{{ count -}}", "{{- count -}}"])
+def test_a_tag_with_whitespace_control_prints_its_value(tmp_path, tag):
+    template = one_paragraph_template(tmp_path, tag)
+    data = assert_same_document(template, {"count": 5})
+    assert Document(io.BytesIO(data)).paragraphs[0].text == "5"  # not −5, nor a syntax error

@@ -35,6 +35,7 @@ from pipeline.documents.layout_text import Unexpected
 # Word features the text reading of a body does not cover: the template is rendered the parsed way.
 _NOT_COVERED = ("txbxContent", "<w:sdt", "pPrChange", "<w:customXml", "<w:altChunk", "<w:subDoc", "\n")
 _TAG_ONLY = re.compile(r"\{\{((?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}", re.S)
+_WHITESPACE_CONTROL = re.compile(r"\A[-+]|-\Z")  # `{{-`, `{{+`, `-}}`: Jinja's, not the expression's
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 LISTING = re.compile("[\t\a\n\f]")  # what docxtpl's listing step turns into runs, breaks, paragraphs
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -173,8 +174,8 @@ def _compile_run(run, runs: list[_Run]) -> None:
     if len(texts) != 1 or len(children) != len(texts) + len(properties) or (run.text or "").strip():
         return
     match = _TAG_ONLY.fullmatch(texts[0].text or "")
-    if match is None or any(child.tail for child in children):
-        return
+    if match is None or any(child.tail for child in children) or _WHITESPACE_CONTROL.search(match.group(1)):
+        return  # (`{{- x }}` is not the call `(- x)`: left to Jinja)
     texts[0].text = _SPLIT
     whole = _without_declarations(etree.tostring(run, encoding="unicode", with_tail=False))
     head, tail = whole.split(_SPLIT)
