@@ -126,3 +126,22 @@ def test_a_tag_with_whitespace_control_prints_its_value(tmp_path, tag):
     template = one_paragraph_template(tmp_path, tag)
     data = assert_same_document(template, {"count": 5})
     assert Document(io.BytesIO(data)).paragraphs[0].text == "5"  # not −5, nor a syntax error
+
+
+class _Note:
+    """A value the context preparation does not know: Jinja prints it with str()."""
+
+    def __str__(self):
+        return "甲\t乙"
+
+
+@pytest.mark.parametrize("text, context", [
+    ("前{{ note|wordwrap(5) }}", {"note": "aaaa bbbb cccc"}),  # a filter writing line breaks
+    ("{{ 'a\\tb' }}", {}),  # a tab in the template's own string
+    ("{{ 'a' ~ '\\a' ~ 'b' }}", {}),  # a paragraph break there
+    ("{{ note }}", {"note": _Note()}),
+])
+def test_tabs_and_breaks_a_template_writes_itself_render_as_docxtpl_renders_them(tmp_path, text, context):
+    data = assert_same_document(one_paragraph_template(tmp_path, text), context)
+    document = Document(io.BytesIO(data))
+    assert not any(character in p.text for p in document.paragraphs for character in "\a\f")

@@ -95,14 +95,14 @@ class TextBody:
             text = str.replace(text, "\n", _BREAK)  # (Markup's own replace would escape _BREAK)
         return Markup("".join((run.head, text, run.tail)))
 
-    def render(self, values: dict, resolve_listing, controls: bool = True) -> bytes:
+    def render(self, values: dict, resolve_listing) -> bytes:
         """document.xml for `values` (prepared by render.Prepared); `resolve_listing` is docxtpl's
-        listing step, for the tabs, paragraph and page breaks a value may hold; `controls`: whether
-        any value holds a control character (the template's text holds none)."""
+        listing step, for the tabs, paragraph and page breaks the text may hold (the template's
+        text holds none, but a value, a filter such as wordwrap or a string in a tag may)."""
         text = self.template.render(values)
         if "{_" in text or "_}" in text:  # docxtpl's escaped braces
             text = text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if controls and _CONTROL.search(text):
+        if _CONTROL.search(text):
             if LISTING.search(text):
                 text = resolve_listing(text)
             if _NOT_XML.search(text):  # e.g. in an attribute: the parsed way drops it, as lxml's parser does
