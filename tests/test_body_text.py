@@ -145,3 +145,29 @@ def test_tabs_and_breaks_a_template_writes_itself_render_as_docxtpl_renders_them
     data = assert_same_document(one_paragraph_template(tmp_path, text), context)
     document = Document(io.BytesIO(data))
     assert not any(character in p.text for p in document.paragraphs for character in "\a\f")
+
+
+def bold_cell_template(folder):
+    """A table cell whose only content is a bold run holding one tag: a field there takes its look."""
+    document = Document()
+    document.add_table(rows=1, cols=1).cell(0, 0).paragraphs[0].add_run("{{ reason }}").bold = True
+    template = folder / "own.docx"
+    document.save(template)
+    return template
+
+
+@pytest.mark.parametrize("reason", [
+    Fields(("客户\t推迟", field("主观", "主观："))),  # a tab in a person's line beside a field
+    Fields((field("主观", "主观：\t"),)),  # in a label
+    Fields((field("主观", "主观："), "其他：\a另起一段")),
+    Field(Identity("2025-10", "team", "一组", "summary", "sales", "next_step"), "标题", "提示\f分页"),
+])
+def test_tabs_and_breaks_beside_a_fill_in_field_render_as_the_parsed_way_renders_them(tmp_path, reason):
+    data = assert_same_document(bold_cell_template(tmp_path), {"reason": reason})
+    assert Document(io.BytesIO(data)).tables[0].cell(0, 0).text.count("主观") <= 1
+
+
+@pytest.mark.parametrize("lines", [("已说明的原因",), ("第一条", "", "第二条"), ()])
+def test_a_cells_lines_without_a_field_render_as_plain_runs(tmp_path, lines):
+    data = assert_same_document(bold_cell_template(tmp_path), {"reason": Fields(lines)})
+    assert Document(io.BytesIO(data)).tables[0].cell(0, 0).text == "\n".join(lines)

@@ -10,8 +10,10 @@ template is compiled, or done on the text:
   template, where no tag stands between them.
 - Fill-in fields (render._dress_controls): a run holding one tag and nothing else is compiled to
   a call that writes the run, or — for a fill-in field, when the run is its paragraph's only
-  content — the field's runs dressed in the run's look. A field anywhere else, or anything this
-  reading does not cover, raises `Unexpected`: that document is rendered the parsed way.
+  content — the field's runs dressed in the run's look. A field anywhere else, lines without a
+  field, a control character in a field's text (the listing step would split runs dressed
+  already), or anything this reading does not cover, raises `Unexpected`: that document is
+  rendered the parsed way.
 - Line breaks in values become w:br in those runs, as docxtpl's listing step writes them.
 - Drawing ids numbered as docxtpl numbers them; keep-with-next by layout_text.
 
@@ -89,7 +91,12 @@ class TextBody:
         if dressed is not None:
             if not run.sole:
                 raise Unexpected("a fill-in field beside other content")
-            return Markup(dressed(run.properties, run.placeholder))
+            xml = dressed(run.properties, run.placeholder)
+            if "<w:sdt>" not in xml:  # lines without a field: the parsed way leaves their runs undressed
+                raise Unexpected("no fill-in field among the lines")
+            if _CONTROL.search(xml):  # the listing step would split the runs dressed here; the parsed way dresses after it
+                raise Unexpected("a control character beside a fill-in field")
+            return Markup(xml)
         text = value if type(value) is Markup else escape(value)
         if "\n" in text:
             text = str.replace(text, "\n", _BREAK)  # (Markup's own replace would escape _BREAK)
