@@ -6,6 +6,7 @@ import pytest
 from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.documents import body_text, layout, layout_text, render
@@ -171,3 +172,17 @@ def test_tabs_and_breaks_beside_a_fill_in_field_render_as_the_parsed_way_renders
 def test_a_cells_lines_without_a_field_render_as_plain_runs(tmp_path, lines):
     data = assert_same_document(bold_cell_template(tmp_path), {"reason": Fields(lines)})
     assert Document(io.BytesIO(data)).tables[0].cell(0, 0).text == "\n".join(lines)
+
+
+@pytest.mark.parametrize("wrapper", ["w:hyperlink", "w:ins", "w:smartTag"])
+@pytest.mark.parametrize("value", ["上段\a下段", "上页\f下页"])
+def test_a_paragraph_or_page_break_in_a_run_inside_a_hyperlink_or_tracked_insertion(tmp_path, wrapper, value):
+    document = Document()
+    paragraph = document.add_paragraph("单位：")
+    run = paragraph.add_run("{{ unit }}")._r
+    outer = run.makeelement(qn(wrapper), {qn("w:id"): "1", qn("w:author"): "甲"} if wrapper == "w:ins" else {})
+    run.addprevious(outer)
+    outer.append(run)
+    template = tmp_path / "own.docx"
+    document.save(template)
+    assert_same_document(template, {"unit": value})  # (the text way wrote a document.xml not well-formed)

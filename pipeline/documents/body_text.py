@@ -40,6 +40,7 @@ _TAG_ONLY = re.compile(r"\{\{((?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}", re.S)
 _WHITESPACE_CONTROL = re.compile(r"\A[-+]|-\Z")  # `{{-`, `{{+`, `-}}`: Jinja's, not the expression's
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 LISTING = re.compile("[\t\a\n\f]")  # what docxtpl's listing step turns into runs, breaks, paragraphs
+_NEW_PARAGRAPH = re.compile("[\a\f]")  # what it makes new paragraphs of
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # either of the two above
 _DOC_PR = re.compile(r'(<wp:docPr\s(?:[^>]*?\s)?id=")[^"]*(")')
@@ -76,8 +77,13 @@ class _Run:
 class TextBody:
     """A body compiled by `compile_body`: `render(values)` gives the document part's XML."""
 
-    def __init__(self, source: str, runs: list[_Run], environment: jinja2.Environment, head: str, tail: str):
+    def __init__(self, source: str, runs: list[_Run], environment: jinja2.Environment, head: str, tail: str,
+                 runs_in_paragraphs: bool = True):
         self.runs = runs
+        # Whether every run is its paragraph's child (none in a hyperlink, a tracked insertion, …):
+        # only then does docxtpl's listing step close and open paragraphs (\a, \f) around it
+        # well-formed; elsewhere the parsed way's recovering parser mends what it makes of them.
+        self.runs_in_paragraphs = runs_in_paragraphs
         # A filter, called directly by the compiled template (a global function would be called
         # through Jinja's context), in an overlay so that each template has its own.
         overlay = environment.overlay()
@@ -111,6 +117,8 @@ class TextBody:
             text = text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if _CONTROL.search(text):
             if LISTING.search(text):
+                if not self.runs_in_paragraphs and _NEW_PARAGRAPH.search(text):
+                    raise Unexpected("a paragraph or page break in a run outside a paragraph's children")
                 text = resolve_listing(text)
             if _NOT_XML.search(text):  # e.g. in an attribute: the parsed way drops it, as lxml's parser does
                 raise Unexpected("a character XML cannot hold")
@@ -135,6 +143,7 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
         return None
     if not all(_cell_properties_in_order(properties) for properties in body.iter(qn("w:tcPr"))):
         return None
+    runs_in_paragraphs = all(run.getparent().tag == _P for run in body.iter(_R))
     runs: list[_Run] = []
     for run in list(body.iter(_R)):
         _compile_run(run, runs)
@@ -143,7 +152,7 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
     if set(body.nsmap.items()) <= set(root.nsmap.items()):
         text = "<w:body>" + text[text.index(">") + 1:]  # the document's root declares them
     head, tail = document.split("<w:body/>")
-    return TextBody(text, runs, environment, head, tail)
+    return TextBody(text, runs, environment, head, tail, runs_in_paragraphs)
 
 
 def _table_fix_changes_nothing(table) -> bool:
