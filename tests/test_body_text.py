@@ -186,3 +186,12 @@ def test_a_paragraph_or_page_break_in_a_run_inside_a_hyperlink_or_tracked_insert
     template = tmp_path / "own.docx"
     document.save(template)
     assert_same_document(template, {"unit": value})  # (the text way wrote a document.xml not well-formed)
+
+
+def test_the_plain_filter_in_the_body_renders_as_the_parsed_way_renders_it(tmp_path):
+    # `|plain` (meant for a core property, which python-docx escapes) writes & and < unescaped:
+    # the parsed way's recovering parser mends the body; written as text, it was not XML at all.
+    template = one_paragraph_template(tmp_path, "单位：{{ unit|plain }}")
+    assert_same_document(template, {"unit": "A&B <组>"})
+    data = assert_same_document(template, {"unit": "甲>乙"})
+    assert Document(io.BytesIO(data)).paragraphs[0].text == "单位：甲>乙"

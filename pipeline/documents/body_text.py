@@ -88,6 +88,8 @@ class TextBody:
         # through Jinja's context), in an overlay so that each template has its own.
         overlay = environment.overlay()
         overlay.filters = {**environment.filters, _CALL: self._run}  # (overlay() shares the dict)
+        if "plain" in overlay.filters:  # render's filter for a core property, which writes & < unescaped
+            overlay.filters["plain"] = _escaped_or_unexpected(overlay.filters["plain"])
         self.template = overlay.from_string(source)
         self.head, self.tail = head, tail
 
@@ -126,6 +128,17 @@ class TextBody:
             ids = itertools.count(1001)
             text = _DOC_PR.sub(lambda match: f"{match.group(1)}{next(ids)}{match.group(2)}", text)
         return (self.head + layout_text.hold_layout(text) + self.tail).encode("utf-8")
+
+
+def _escaped_or_unexpected(text_filter):
+    """`text_filter` for the body: an & or < it writes unescaped raises `Unexpected` (the parsed
+    way's recovering parser makes something of them; as text they are not XML)."""
+    def checked(*args, **kwargs):
+        text = text_filter(*args, **kwargs)
+        if "&" in text or "<" in text:
+            raise Unexpected("markup left unescaped by a filter")
+        return text
+    return checked
 
 
 def compile_body(source: str, document: str, environment: jinja2.Environment) -> TextBody | None:
