@@ -195,3 +195,18 @@ def test_the_plain_filter_in_the_body_renders_as_the_parsed_way_renders_it(tmp_p
     assert_same_document(template, {"unit": "A&B <组>"})
     data = assert_same_document(template, {"unit": "甲>乙"})
     assert Document(io.BytesIO(data)).paragraphs[0].text == "单位：甲>乙"
+
+
+def test_a_tagged_run_whose_look_declares_its_own_namespace_renders_as_the_parsed_way(tmp_path):
+    # A property in a namespace the document's root does not declare (declared on the element
+    # itself, as a template built with python-docx may hold it) kept its declaration.
+    from docx.oxml import parse_xml
+    w15 = '<w15:mark xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml" w15:val="1"/>'
+    document = Document()
+    document.add_paragraph().add_run("{{ unit }}")._r.get_or_add_rPr().append(parse_xml(w15))
+    document.add_table(rows=1, cols=1).cell(0, 0).paragraphs[0].add_run("{{ reason }}")._r.get_or_add_rPr().append(
+        parse_xml(w15))
+    template = tmp_path / "own.docx"
+    document.save(template)
+    data = assert_same_document(template, {"unit": "一组", "reason": field("主观", "主观：")})
+    assert Document(io.BytesIO(data)).paragraphs[0].text == "一组"

@@ -205,6 +205,9 @@ def _compile_run(run, runs: list[_Run]) -> None:
     match = _TAG_ONLY.fullmatch(texts[0].text or "")
     if match is None or any(child.tail for child in children) or _WHITESPACE_CONTROL.search(match.group(1)):
         return  # (`{{- x }}` is not the call `(- x)`: left to Jinja)
+    scope = run.getparent().nsmap
+    if any(element.nsmap != scope for element in run.iter()):
+        return  # a namespace declared inside the run: its text written without declarations would lose it
     texts[0].text = _SPLIT
     whole = _without_declarations(etree.tostring(run, encoding="unicode", with_tail=False))
     head, tail = whole.split(_SPLIT)
