@@ -1,19 +1,23 @@
 """The compiled render writes a body as text, never parsed: the same document as the parsed way,
 for the sample's templates always, for anything it does not cover by falling back."""
 import io
+import zipfile
 
 import pytest
 from docx import Document
+from docx.oxml import parse_xml
+from docx.oxml.ns import qn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.documents import body_text, layout, layout_text, render
+from pipeline.documents.charts import NO_CHART, ChartSpec
 from pipeline.documents.fields import Field, Fields, Identity
+from pipeline.documents.layout_text import Unexpected
 
 from .conftest import TEMPLATES
-from .test_fast_render import assert_same_document, sample_contexts  # noqa: F401 (a fixture)
+from .test_fast_render import assert_same_document, canonical, sample_contexts  # noqa: F401 (a fixture)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -200,7 +204,6 @@ def test_the_plain_filter_in_the_body_renders_as_the_parsed_way_renders_it(tmp_p
 def test_a_tagged_run_whose_look_declares_its_own_namespace_renders_as_the_parsed_way(tmp_path):
     # A property in a namespace the document's root does not declare (declared on the element
     # itself, as a template built with python-docx may hold it) kept its declaration.
-    from docx.oxml import parse_xml
     w15 = '<w15:mark xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml" w15:val="1"/>'
     document = Document()
     document.add_paragraph().add_run("{{ unit }}")._r.get_or_add_rPr().append(parse_xml(w15))
@@ -210,3 +213,71 @@ def test_a_tagged_run_whose_look_declares_its_own_namespace_renders_as_the_parse
     document.save(template)
     data = assert_same_document(template, {"unit": "一组", "reason": field("主观", "主观：")})
     assert Document(io.BytesIO(data)).paragraphs[0].text == "一组"
+
+
+# Contexts of every kind a value may take, rendered both ways into a template with a tag in
+# every place the shipped templates put one: alone in a run (a paragraph, a cell of a looped
+# row), beside text, after a heading and before a caption and table, a chart alone in its paragraph.
+_PLAIN = list("销售额 A&<>\"'{}%_#]") + ["&amp;", "{_{", "}_}", "]]>", "x" * 40]
+_VALUE = st.lists(st.sampled_from(_PLAIN * 8 + ["\n", "\t", "\a", "\f", "\r", "\x85", "\u2028", "\x01", "\ufffe"]),
+                  max_size=30).map("".join)
+_FIELD_TEXT = st.lists(st.sampled_from(_PLAIN + ["\n"]), max_size=20).map("".join)
+
+
+@st.composite
+def _fill_ins(draw):
+    def one():
+        return Field(Identity("2025-10", "team", "一组", "summary", "sales", "next_step"),
+                     draw(_FIELD_TEXT), draw(_FIELD_TEXT), draw(st.sampled_from(["", "主观：", "客观："])))
+    kind = draw(st.sampled_from(["text", "field", "fields"]))
+    if kind == "text":
+        return draw(_VALUE)
+    if kind == "field":
+        return one()
+    lines = [one() if draw(st.booleans()) else draw(_FIELD_TEXT) for _ in range(draw(st.integers(0, 3)))]
+    lines.insert(draw(st.integers(0, len(lines))), one())  # (lines without a field are rendered the parsed way)
+    return Fields(tuple(lines))
+
+
+@pytest.fixture(scope="module")
+def tagged_template(tmp_path_factory):
+    document = Document()
+    document.add_paragraph("{{ title }}", style="Title")
+    document.add_paragraph("单位：{{ unit }}，说明：{{ note }}")
+    document.add_paragraph("二、目标达成", style="Heading 1")
+    document.add_paragraph().add_run("{{ lead }}").italic = True
+    document.add_paragraph("{{ chart }}")
+    document.add_paragraph("表2：{{ caption }}", style="Caption")
+    table = document.add_table(rows=3, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["指标", "原因", "措施"]):
+        cell.text = text
+    table.cell(1, 0).text = "{%tr for row in rows %}"
+    for cell, key in zip(table.rows[2].cells, ["metric", "reason", "step"]):
+        cell.paragraphs[0].add_run("{{ row.%s }}" % key).bold = True
+    table.add_row().cells[0].text = "{%tr endfor %}"
+    document.add_paragraph().add_run("{{ closing }}").bold = True
+    template = tmp_path_factory.mktemp("tagged") / "tagged.docx"
+    document.save(template)
+    return template
+
+
+@given(st.fixed_dictionaries({
+    "title": _VALUE, "unit": _VALUE, "note": _VALUE, "lead": _VALUE, "caption": _VALUE, "closing": _fill_ins(),
+    "chart": st.sampled_from([None, "chart"]),
+    "rows": st.lists(st.fixed_dictionaries({"metric": _VALUE, "reason": _fill_ins(), "step": _fill_ins()}),
+                     max_size=16)}))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_context_written_as_text_is_the_document_the_parsed_way_writes(tagged_template, context):
+    template = tagged_template
+    context["chart"] = ChartSpec("达成率", ("甲", "乙"), (("实际", (0.5, 1.2)),)) if context["chart"] else NO_CHART
+    compiled = render._compiled(template.resolve(), template.stat().st_mtime_ns)
+    assert compiled.text_body is not None
+    try:
+        as_text = compiled._render(context, None, text_body=True)
+    except Unexpected:
+        return  # rendered the parsed way
+    parsed = compiled._render(context, None, text_body=False)
+    text_zip, parsed_zip = zipfile.ZipFile(io.BytesIO(as_text)), zipfile.ZipFile(io.BytesIO(parsed))
+    assert text_zip.namelist() == parsed_zip.namelist()
+    for name in parsed_zip.namelist():
+        assert canonical(text_zip.read(name)) == canonical(parsed_zip.read(name)), name

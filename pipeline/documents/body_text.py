@@ -43,6 +43,7 @@ LISTING = re.compile("[\t\a\n\f]")  # what docxtpl's listing step turns into run
 _NEW_PARAGRAPH = re.compile("[\a\f]")  # what it makes new paragraphs of
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # either of the two above
+_SPLITS_RUNS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # _CONTROL but a line break
 _DOC_PR = re.compile(r'(<wp:docPr\s(?:[^>]*?\s)?id=")[^"]*(")')
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'  # docxtpl's listing step for "\n"
 _CALL = "_salesreport_run"
@@ -102,7 +103,7 @@ class TextBody:
             xml = dressed(run.properties, run.placeholder)
             if "<w:sdt>" not in xml:  # lines without a field: the parsed way leaves their runs undressed
                 raise Unexpected("no fill-in field among the lines")
-            if _CONTROL.search(xml):  # the listing step would split the runs dressed here; the parsed way dresses after it
+            if _SPLITS_RUNS.search(xml):  # the listing step would split the runs dressed here; the parsed way dresses after it
                 raise Unexpected("a control character beside a fill-in field")
             return Markup(xml)
         text = value if type(value) is Markup else escape(value)
