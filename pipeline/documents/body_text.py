@@ -10,8 +10,10 @@ template is compiled, or done on the text:
   template, where no tag stands between them.
 - Fill-in fields (render._dress_controls): a run holding one tag and nothing else is compiled to
   a call that writes the run, or — for a fill-in field, when the run is its paragraph's only
-  content — the field's runs dressed in the run's look. A field anywhere else, or anything this
-  reading does not cover, raises `Unexpected`: that document is rendered the parsed way.
+  content — the field's runs dressed in the run's look. A field anywhere else, lines without a
+  field, a control character in a field's text (the listing step would split runs dressed
+  already), or anything this reading does not cover, raises `Unexpected`: that document is
+  rendered the parsed way.
 - Line breaks in values become w:br in those runs, as docxtpl's listing step writes them.
 - Drawing ids numbered as docxtpl numbers them; keep-with-next by layout_text.
 
@@ -35,10 +37,13 @@ from pipeline.documents.layout_text import Unexpected
 # Word features the text reading of a body does not cover: the template is rendered the parsed way.
 _NOT_COVERED = ("txbxContent", "<w:sdt", "pPrChange", "<w:customXml", "<w:altChunk", "<w:subDoc", "\n")
 _TAG_ONLY = re.compile(r"\{\{((?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}", re.S)
+_WHITESPACE_CONTROL = re.compile(r"\A[-+]|-\Z")  # `{{-`, `{{+`, `-}}`: Jinja's, not the expression's
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 LISTING = re.compile("[\t\a\n\f]")  # what docxtpl's listing step turns into runs, breaks, paragraphs
+_NEW_PARAGRAPH = re.compile("[\a\f]")  # what it makes new paragraphs of
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # either of the two above
+_SPLITS_RUNS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # _CONTROL but a line break
 _DOC_PR = re.compile(r'(<wp:docPr\s(?:[^>]*?\s)?id=")[^"]*(")')
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'  # docxtpl's listing step for "\n"
 _CALL = "_salesreport_run"
@@ -73,12 +78,19 @@ class _Run:
 class TextBody:
     """A body compiled by `compile_body`: `render(values)` gives the document part's XML."""
 
-    def __init__(self, source: str, runs: list[_Run], environment: jinja2.Environment, head: str, tail: str):
+    def __init__(self, source: str, runs: list[_Run], environment: jinja2.Environment, head: str, tail: str,
+                 runs_in_paragraphs: bool = True):
         self.runs = runs
+        # Whether every run is its paragraph's child (none in a hyperlink, a tracked insertion, …):
+        # only then does docxtpl's listing step close and open paragraphs (\a, \f) around it
+        # well-formed; elsewhere the parsed way's recovering parser mends what it makes of them.
+        self.runs_in_paragraphs = runs_in_paragraphs
         # A filter, called directly by the compiled template (a global function would be called
         # through Jinja's context), in an overlay so that each template has its own.
         overlay = environment.overlay()
         overlay.filters = {**environment.filters, _CALL: self._run}  # (overlay() shares the dict)
+        if "plain" in overlay.filters:  # render's filter for a core property, which writes & < unescaped
+            overlay.filters["plain"] = _escaped_or_unexpected(overlay.filters["plain"])
         self.template = overlay.from_string(source)
         self.head, self.tail = head, tail
 
@@ -88,21 +100,28 @@ class TextBody:
         if dressed is not None:
             if not run.sole:
                 raise Unexpected("a fill-in field beside other content")
-            return Markup(dressed(run.properties, run.placeholder))
+            xml = dressed(run.properties, run.placeholder)
+            if "<w:sdt>" not in xml:  # lines without a field: the parsed way leaves their runs undressed
+                raise Unexpected("no fill-in field among the lines")
+            if _SPLITS_RUNS.search(xml):  # the listing step would split the runs dressed here; the parsed way dresses after it
+                raise Unexpected("a control character beside a fill-in field")
+            return Markup(xml)
         text = value if type(value) is Markup else escape(value)
         if "\n" in text:
             text = str.replace(text, "\n", _BREAK)  # (Markup's own replace would escape _BREAK)
         return Markup("".join((run.head, text, run.tail)))
 
-    def render(self, values: dict, resolve_listing, controls: bool = True) -> bytes:
+    def render(self, values: dict, resolve_listing) -> bytes:
         """document.xml for `values` (prepared by render.Prepared); `resolve_listing` is docxtpl's
-        listing step, for the tabs, paragraph and page breaks a value may hold; `controls`: whether
-        any value holds a control character (the template's text holds none)."""
+        listing step, for the tabs, paragraph and page breaks the text may hold (the template's
+        text holds none, but a value, a filter such as wordwrap or a string in a tag may)."""
         text = self.template.render(values)
         if "{_" in text or "_}" in text:  # docxtpl's escaped braces
             text = text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if controls and _CONTROL.search(text):
+        if _CONTROL.search(text):
             if LISTING.search(text):
+                if not self.runs_in_paragraphs and _NEW_PARAGRAPH.search(text):
+                    raise Unexpected("a paragraph or page break in a run outside a paragraph's children")
                 text = resolve_listing(text)
             if _NOT_XML.search(text):  # e.g. in an attribute: the parsed way drops it, as lxml's parser does
                 raise Unexpected("a character XML cannot hold")
@@ -110,6 +129,17 @@ class TextBody:
             ids = itertools.count(1001)
             text = _DOC_PR.sub(lambda match: f"{match.group(1)}{next(ids)}{match.group(2)}", text)
         return (self.head + layout_text.hold_layout(text) + self.tail).encode("utf-8")
+
+
+def _escaped_or_unexpected(text_filter):
+    """`text_filter` for the body: an & or < it writes unescaped raises `Unexpected` (the parsed
+    way's recovering parser makes something of them; as text they are not XML)."""
+    def checked(*args, **kwargs):
+        text = text_filter(*args, **kwargs)
+        if "&" in text or "<" in text:
+            raise Unexpected("markup left unescaped by a filter")
+        return text
+    return checked
 
 
 def compile_body(source: str, document: str, environment: jinja2.Environment) -> TextBody | None:
@@ -127,6 +157,7 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
         return None
     if not all(_cell_properties_in_order(properties) for properties in body.iter(qn("w:tcPr"))):
         return None
+    runs_in_paragraphs = all(run.getparent().tag == _P for run in body.iter(_R))
     runs: list[_Run] = []
     for run in list(body.iter(_R)):
         _compile_run(run, runs)
@@ -135,7 +166,7 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
     if set(body.nsmap.items()) <= set(root.nsmap.items()):
         text = "<w:body>" + text[text.index(">") + 1:]  # the document's root declares them
     head, tail = document.split("<w:body/>")
-    return TextBody(text, runs, environment, head, tail)
+    return TextBody(text, runs, environment, head, tail, runs_in_paragraphs)
 
 
 def _table_fix_changes_nothing(table) -> bool:
@@ -173,8 +204,11 @@ def _compile_run(run, runs: list[_Run]) -> None:
     if len(texts) != 1 or len(children) != len(texts) + len(properties) or (run.text or "").strip():
         return
     match = _TAG_ONLY.fullmatch(texts[0].text or "")
-    if match is None or any(child.tail for child in children):
-        return
+    if match is None or any(child.tail for child in children) or _WHITESPACE_CONTROL.search(match.group(1)):
+        return  # (`{{- x }}` is not the call `(- x)`: left to Jinja)
+    scope = run.getparent().nsmap
+    if any(element.nsmap != scope for element in run.iter()):
+        return  # a namespace declared inside the run: its text written without declarations would lose it
     texts[0].text = _SPLIT
     whole = _without_declarations(etree.tostring(run, encoding="unicode", with_tail=False))
     head, tail = whole.split(_SPLIT)

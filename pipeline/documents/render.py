@@ -97,17 +97,13 @@ class Prepared:
     """Makes a context ready for Jinja (`prepared(context)`): every string XML-safe and inert to
     docxtpl's tag post-processing, every ChartSpec a chart that `place` adds to the document,
     and every fill-in field a content control whose tag is signed with `key` (for a
-    body_text.TextBody with `text_body`). `controls` says whether a string held a control
-    character (a tab, a line break, …)."""
+    body_text.TextBody with `text_body`)."""
 
     def __init__(self, place: Callable[[ChartSpec], str], key: bytes | None = None, text_body: bool = False):
         self.place, self.key, self.text_body = place, key, text_body
-        self.controls = False
 
     def __call__(self, value):
         if isinstance(value, str):
-            if not self.controls and _CONTROL.search(value):
-                self.controls = True
             # One Markup made (escape's own would be a second): & < > " ' as markupsafe escapes them.
             return Markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                           .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
@@ -125,9 +121,6 @@ class Prepared:
 def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None):
     """`value` made ready for Jinja by Prepared."""
     return Prepared(place, key)(value)
-
-
-_CONTROL = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Environment(jinja2.Environment):
@@ -361,7 +354,7 @@ class _Compiled:
         prepare = Prepared(place, key, text_body)
         values = prepare(context)
         if text_body:
-            content = {"document": self.text_body.render(values, self.engine.resolve_listing, prepare.controls)}
+            content = {"document": self.text_body.render(values, self.engine.resolve_listing)}
         else:
             content = {"document": self._document(values)}
         for partname, source in self.headers.items():
