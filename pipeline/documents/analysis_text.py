@@ -300,16 +300,9 @@ def facts(row, mine: list, labels: dict[str, str], metric: Metric, history: Hist
     return found
 
 
-def highlight(row, mine: list, labels: dict[str, str], metric: Metric, history: History, segments: list = ()) -> str:
-    """Table 2's 成功经验/亮点 of the metric: the good facts (`facts`), else ''."""
-    found = facts(row, mine, labels, metric, history, True, segments)
-    return MARK + "；".join(found) + "。" if found else ""
-
-
-def problem(row, mine: list, labels: dict[str, str], metric: Metric, history: History, segments: list = ()) -> str:
-    """Table 2's 存在问题与挑战 of the metric: the bad facts (`facts`), else '' (the shortfall itself
-    is in the row already)."""
-    found = facts(row, mine, labels, metric, history, False, segments)
+def sentence(found: list[str]) -> str:
+    """Table 2's 成功经验/亮点 (the good `facts`) or 存在问题与挑战 (the bad ones) of a metric as
+    one sentence, else '' (the shortfall itself is in the row already)."""
     return MARK + "；".join(found) + "。" if found else ""
 
 
@@ -326,17 +319,17 @@ def _head(row, metric: Metric) -> str:
     return metric.name
 
 
-def section_items(rows: list, members: dict[str, list], labels: dict[str, str], catalog: Catalog,
-                  history: History, good: bool, segments: dict[str, list] | None = None) -> list[str]:
-    """Items for 成功经验 (`good`) or 存在问题 across the unit's metrics, one per metric at most.
+def section_items(rows: list, found_by_metric: dict[str, list[str]], labels: dict[str, str], catalog: Catalog,
+                  good: bool) -> list[str]:
+    """Items for 成功经验 (`good`) or 存在问题 across the unit's metrics, one per metric at most,
+    from each metric's good or bad `facts` (`found_by_metric`, found once for Table 2 and here).
     成功经验: the metrics with good facts. 存在问题: every metric missed or near (its own shortfall
     and its members' in one item) and every metric whose members fall short; the near ones
     without more to say make one item after the rest (`【数据】接近但未达目标：…、…。`)."""
     items, near = [], []
     for row in rows:
         metric = catalog[row.metric]
-        found = facts(row, members.get(row.metric, []), labels, metric, history, good,
-                      (segments or {}).get(row.metric, []))
+        found = list(found_by_metric.get(row.metric, []))
         if good:
             items += [f"{MARK}{metric.name}{'；'.join(found)}。"] if found else []
             continue

@@ -285,9 +285,13 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
         return (*given, *other, *([generated] if generated else []))
 
+    # what the data says of each metric, good (成功经验) and bad (存在问题), for Table 2 and section 三
+    found = {good: {r.metric: analysis.facts(r, members_by_metric.get(r.metric, []), labels, catalog[r.metric],
+                                             history, good, segments.get(r.metric, [])) for r in rows}
+             for good in (True, False)}
     figures, table2 = [], []
     for r in rows:
-        metric, mine = catalog[r.metric], members_by_metric.get(r.metric, [])
+        metric = catalog[r.metric]
         shown = {
             "metric": metric.name,
             "target": formats.figure(r.target, metric),
@@ -304,10 +308,8 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         table2.append({**shown, "key": r.metric,
                        "reason": reason(r),
                        "reason_asks": reason_asks(r),
-                       "highlight": beside(written(r, "highlight"), analysis.highlight(r, mine, labels, metric, history,
-                                                                                       segments.get(r.metric, []))),
-                       "problem": beside(written(r, "problem"), analysis.problem(r, mine, labels, metric, history,
-                                                                                 segments.get(r.metric, []))),
+                       "highlight": beside(written(r, "highlight"), analysis.sentence(found[True][r.metric])),
+                       "problem": beside(written(r, "problem"), analysis.sentence(found[False][r.metric])),
                        "next_step": "\n".join(written(r, "next_step"))})
 
     main = [r.metric for r in rows[:analysis.RANKED_METRICS]]
@@ -331,9 +333,9 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
         "ranking_metrics": [catalog[key].name for key in main] + [formats.MISSING] * (analysis.RANKED_METRICS - len(main)),
         # a person's items first, then the data's; empty where neither has anything to say
         "highlights": (_notes(data, unit, "highlight") or members_said(data, unit, "highlight"))
-                      + analysis.section_items(rows, members_by_metric, labels, catalog, history, True, segments),
+                      + analysis.section_items(rows, found[True], labels, catalog, True),
         "problems": (_notes(data, unit, "problem") or members_said(data, unit, "problem"))
-                    + analysis.section_items(rows, members_by_metric, labels, catalog, history, False, segments),
+                    + analysis.section_items(rows, found[False], labels, catalog, False),
         "next_steps": (_notes(data, unit, "next_step") or members_said(data, unit, "next_step")
                                     or metric_lines(catalog, [r.metric for r in rows],
                                                     lambda key: _notes(data, unit, "next_step", key),
