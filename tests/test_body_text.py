@@ -281,3 +281,17 @@ def test_any_context_written_as_text_is_the_document_the_parsed_way_writes(tagge
     assert text_zip.namelist() == parsed_zip.namelist()
     for name in parsed_zip.namelist():
         assert canonical(text_zip.read(name)) == canonical(parsed_zip.read(name)), name
+
+
+def test_a_tag_jinja_cannot_read_is_named_as_the_parsed_way_names_it(tmp_path):
+    document = Document()
+    document.add_paragraph("标题：{{ title }}")
+    document.add_paragraph("{% for x in items %}{{ x }")  # an unclosed tag
+    template = tmp_path / "broken.docx"
+    document.save(template)
+    with pytest.raises(render.TemplateError) as fast:
+        render.render_bytes(template, {"title": "T", "items": []})
+    with pytest.raises(render.TemplateError) as reference:
+        render.render_bytes_reference(template, {"title": "T", "items": []})
+    assert str(fast.value) == str(reference.value)
+    assert "broken.docx" in str(fast.value)

@@ -179,7 +179,10 @@ def compile_body(source: str, document: str, environment: jinja2.Environment) ->
     if set(body.nsmap.items()) <= set(root.nsmap.items()):
         text = "<w:body>" + text[text.index(">") + 1:]  # the document's root declares them
     head, tail = document.split("<w:body/>")
-    return TextBody(text, runs, environment, head, tail, runs_in_paragraphs)
+    try:
+        return TextBody(text, runs, environment, head, tail, runs_in_paragraphs)
+    except jinja2.TemplateSyntaxError:
+        return None  # the parsed way raises it, with docxtpl's words and the text near it
 
 
 def _table_fix_changes_nothing(table) -> bool:

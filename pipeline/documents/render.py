@@ -280,11 +280,15 @@ _NESTED, _SPANS = f".//{_TBL}", f".//{qn('w:gridSpan')}"
 
 @functools.lru_cache(maxsize=64)
 def _prepared_part(src_xml: str, jinja_env) -> "jinja2.Template | None":
-    """The Jinja template of a part's source without line breaks (None for one with them, or
-    without an environment: docxtpl's own steps then)."""
+    """The Jinja template of a part's source without line breaks (None for one with them, one
+    Jinja cannot read, or without an environment: docxtpl's own steps then, which name the error
+    with the text near it)."""
     if jinja_env is None or "\n" in src_xml:
         return None
-    return jinja_env.from_string(src_xml)
+    try:
+        return jinja_env.from_string(src_xml)
+    except jinja2.TemplateSyntaxError:
+        return None
 
 
 class _Compiled:
