@@ -32,7 +32,7 @@ from pipeline.documents import body_text, fields, layout, wordchart
 from pipeline.documents.layout_text import Unexpected
 from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
-from pipeline.documents.stablezip import Member, deflated, stable_zip, write_zip
+from pipeline.documents.stablezip import Member, deflated, stable_zip, stored, write_zip
 
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
 # zlib level of the parts each document fills (body, charts, …): 3 deflates XML ≈3× faster than
@@ -226,6 +226,14 @@ class _Slot(NamedTuple):
     name: str
 
 
+def _packed(slot: _Slot, content: bytes) -> Member:
+    """A filled part as its zip member: a chart's workbook (a zip itself) stored as it is, since
+    deflating it again takes longer than anything else in the document and saves nothing."""
+    if isinstance(slot.key, tuple) and slot.key[0] == "book":
+        return stored(slot.name, content)
+    return deflated(slot.name, content, PART_LEVEL)
+
+
 @dataclass
 class _Layout:
     """The members of a document holding `len(charts)` charts, in python-docx's save order:
@@ -370,7 +378,7 @@ class _Compiled:
         for number, (spec, parts) in enumerate(zip(charts, layout.charts)):
             xml, content[("book", number)] = wordchart.chart_xml(spec)
             content[("chart", number)] = wordchart.with_workbook_link(xml, parts.book_rid)
-        return write_zip(member if isinstance(member, Member) else deflated(member.name, content[member.key], PART_LEVEL)
+        return write_zip(member if isinstance(member, Member) else _packed(member, content[member.key])
                          for member in layout.members)
 
     def _document(self, values: dict) -> bytes:

@@ -3,6 +3,7 @@
 `write_zip` lays out members that are already compressed: a part that is the same in every
 document is deflated once and its compressed bytes copied into each archive. The layout is
 exactly what `zipfile` writes for the same entries (a test holds the two side by side).
+Content that is compressed already is stored as it is.
 """
 from __future__ import annotations
 
@@ -26,18 +27,25 @@ _END = struct.Struct(zipfile.structEndArchive)
 
 @dataclass(frozen=True)
 class Member:
-    """One zip entry, its content already deflated."""
+    """One zip entry, its content already compressed by `method` (deflated, or stored as it is)."""
 
     name: str
     crc: int
     size: int
     data: bytes
+    method: int = zipfile.ZIP_DEFLATED
 
 
 def deflated(name: str, content: bytes, level: int = zlib.Z_DEFAULT_COMPRESSION) -> Member:
     """`content` deflated as zipfile does (zlib's default level unless `level`, raw stream)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return Member(name, zlib.crc32(content), len(content), compressor.compress(content) + compressor.flush())
+
+
+def stored(name: str, content: bytes) -> Member:
+    """`content` stored uncompressed: for content compressed already (a workbook inside a
+    document), which deflating again costs time and saves nothing."""
+    return Member(name, zlib.crc32(content), len(content), content, zipfile.ZIP_STORED)
 
 
 def _encoded(name: str) -> tuple[bytes, int]:
@@ -53,7 +61,7 @@ def write_zip(members: Iterable[Member]) -> bytes:
     count = 0
     for member in members:
         name, flags = _encoded(member.name)
-        fields = (flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, member.crc, len(member.data), member.size)
+        fields = (flags, member.method, _DOS_TIME, _DOS_DATE, member.crc, len(member.data), member.size)
         directory += _CENTRAL.pack(zipfile.stringCentralDir, _VERSION, _SYSTEM, _VERSION, 0, *fields,
                                    len(name), 0, 0, 0, 0, _ATTRIBUTES, len(body)) + name
         body += _LOCAL.pack(zipfile.stringFileHeader, _VERSION, 0, *fields, len(name), 0) + name + member.data
