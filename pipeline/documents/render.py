@@ -32,12 +32,9 @@ from pipeline.documents import body_text, fields, layout, wordchart
 from pipeline.documents.layout_text import Unexpected
 from pipeline.documents.charts import ChartSpec, description
 from pipeline.errors import TemplateError
-from pipeline.documents.stablezip import Member, deflated, stable_zip, stored, write_zip
+from pipeline.documents.stablezip import Member, deflated, quickly_deflated, stable_zip, stored, write_zip
 
 TEMPLATE_FILES = {"plan": "plan.docx", "summary": "summary.docx"}
-# zlib level of the parts each document fills (body, charts, …): 3 deflates XML ≈3× faster than
-# the default 6 for ≈12% more bytes; the parts every document shares keep the default.
-PART_LEVEL = 3
 CHART_WIDTH_CM = 16.0
 
 
@@ -194,7 +191,7 @@ def render_bytes(template: Path, context: dict, key: bytes | None = None) -> byt
     fields signed with `key` (pipeline.outputs.fields_key).
 
     The same document as `render_bytes_reference` (every part the same bytes), from the template
-    compiled once per process; the parts it fills deflated at PART_LEVEL.
+    compiled once per process; the parts it fills deflated by stablezip.quickly_deflated.
     """
     with _template_errors(template):
         compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
@@ -231,7 +228,7 @@ def _packed(slot: _Slot, content: bytes) -> Member:
     deflating it again takes longer than anything else in the document and saves nothing."""
     if isinstance(slot.key, tuple) and slot.key[0] == "book":
         return stored(slot.name, content)
-    return deflated(slot.name, content, PART_LEVEL)
+    return quickly_deflated(slot.name, content)
 
 
 @dataclass
