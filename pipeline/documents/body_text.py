@@ -93,6 +93,9 @@ class TextBody:
         if "plain" in overlay.filters:  # render's filter for a core property, which writes & < unescaped
             overlay.filters["plain"] = _escaped_or_unexpected(overlay.filters["plain"])
         self.template = overlay.from_string(source)
+        # Every `{{ }}` in the body writes a Markup (a run, a prepared value), which markupsafe's
+        # escape copies; the compiled template's own name for it is pointed at one that does not.
+        self.template.root_render_func.__globals__["escape"] = _escaped
         self.head, self.tail = head.encode("utf-8"), tail.encode("utf-8")
 
     def _run(self, value, number: int) -> Markup:
@@ -106,11 +109,11 @@ class TextBody:
                 raise Unexpected("no fill-in field among the lines")
             if _SPLITS_RUNS.search(xml):  # the listing step would split the runs dressed here; the parsed way dresses after it
                 raise Unexpected("a control character beside a fill-in field")
-            return Markup(xml)
+            return markup(xml)
         text = value if type(value) is Markup else escape(value)
         if "\n" in text:
             text = str.replace(text, "\n", _BREAK)  # (Markup's own replace would escape _BREAK)
-        return Markup("".join((run.head, text, run.tail)))
+        return markup("".join((run.head, text, run.tail)))
 
     def render(self, values: dict, resolve_listing) -> bytes:
         """document.xml for `values` (prepared by render.Prepared); `resolve_listing` is docxtpl's
@@ -142,6 +145,17 @@ class TextBody:
             return layout_text.hold_layout(text).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: the parsed way drops it, as lxml's parser does
             raise Unexpected("a character XML cannot hold") from None
+
+
+def markup(text: str) -> Markup:
+    """`text` (XML already) as Markup, made directly: Markup's constructor is Python code that
+    looks for an `__html__` a str does not have."""
+    return str.__new__(Markup, text)
+
+
+def _escaped(value) -> Markup:
+    """markupsafe's escape, except that a Markup is itself (not a copy of itself)."""
+    return value if type(value) is Markup else escape(value)
 
 
 def _escaped_or_unexpected(text_filter):

@@ -102,7 +102,7 @@ class Prepared:
     def __call__(self, value):
         if isinstance(value, str):
             # One Markup made (escape's own would be a second): & < > " ' as markupsafe escapes them.
-            return Markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return body_text.markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                           .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
         if isinstance(value, dict):
             return {name: self(item) for name, item in value.items()}
