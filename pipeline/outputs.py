@@ -63,20 +63,28 @@ def pipeline_rows(data: MonthData) -> pd.DataFrame:
 
 def _raw(value) -> str:
     """A raw figure for metrics.csv: empty when undefined, no float noise, no `.0`."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):  # NaN
         return ""
-    number = round(float(value), 10)
+    number = float(value)
+    if not number.is_integer():  # (a whole number is its own rounding: most figures are)
+        number = round(number, 10)
     return str(int(number)) if number.is_integer() else repr(number)
 
 
 def write_metrics_csv(path: Path, rows: pd.DataFrame, columns: list[str] = METRICS_COLUMNS) -> None:
     """`rows` (the contract's columns, or `columns`) as UTF-8 with BOM, so Excel opens it directly."""
+    cells = [_text_cells(rows[c].tolist()) if c in _TEXT_COLUMNS else [_raw(v) for v in rows[c].tolist()]
+             for c in columns]  # column by column: a whole month's rows are many
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for record in rows[columns].to_dict("records"):
-            writer.writerow([formula_guarded(str(record[c])) if c in _TEXT_COLUMNS else _raw(record[c])
-                             for c in columns])
+        writer.writerows(zip(*cells))
+
+
+def _text_cells(values: list) -> list[str]:
+    """Text cells, formula-guarded; each distinct value guarded once (a column repeats a few)."""
+    guarded = {}
+    return [guarded[v] if v in guarded else guarded.setdefault(v, formula_guarded(str(v))) for v in values]
 
 
 def read_metrics_csv(path: Path) -> list[dict[str, str]]:
