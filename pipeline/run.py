@@ -88,7 +88,7 @@ class _Job:
     """What every worker needs to write documents; it reaches them by fork."""
 
     data: MonthData
-    templates: dict[str, Path]
+    templates: dict[str, render.Renderer]  # by kind, compiled
     staging: Path
     key: bytes  # signs the fill-in fields (outputs.fields_key)
 
@@ -107,7 +107,7 @@ def _write_units(job: _Job, task: list[tuple[Unit, dict[str, str]]]) -> tuple[li
         spent["contexts"] += time.process_time() - started
         for kind, path in paths.items():
             started = time.process_time()
-            content = render.render_bytes(job.templates[kind], shown[kind], job.key)
+            content = job.templates[kind](shown[kind], job.key)
             rendered = time.process_time()
             (job.staging / path).write_bytes(content)
             spent["render"] += rendered - started
@@ -127,14 +127,13 @@ def _tasks(month: str, units: list[Unit], kinds=tuple(KIND_NAMES)) -> list[list[
     return [planned[i:i + UNITS_PER_TASK] for i in range(0, len(planned), UNITS_PER_TASK)]
 
 
-def _templates(templates_dir: Path) -> dict[str, Path]:
+def _templates(templates_dir: Path) -> dict[str, render.Renderer]:
     """The plan and summary templates, each compiled once here, before the workers fork."""
     templates = {kind: templates_dir / name for kind, name in render.TEMPLATE_FILES.items()}
     for path in templates.values():
         if not path.is_file():
             raise TemplateError(f"找不到模板文件 {path}")
-        render.compile_template(path)
-    return templates
+    return {kind: render.compile_template(path) for kind, path in templates.items()}
 
 
 def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress) -> tuple[list[dict], dict[str, float]]:

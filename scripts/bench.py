@@ -37,7 +37,7 @@ from pipeline.documents.context import contexts
 from pipeline.inputs.load import read_inputs
 from pipeline.compute.model import MonthData
 from pipeline.run import check, write_report
-from pipeline.documents.stablezip import Member, deflated, write_zip
+from pipeline.documents.stablezip import Member, deflated, quickly_deflated, write_zip
 from pipeline.inputs.validate import validate_inputs
 from pipeline.workers import default_workers
 
@@ -170,13 +170,12 @@ def compare(checked: MonthData, documents: int) -> None:
     chosen = units[::max(1, len(units) * 2 // documents)][: documents // 2]
     jobs = [(TEMPLATES / render.TEMPLATE_FILES[kind], context)
             for unit in chosen for kind, context in contexts(checked, unit).items()]
-    for template in {t for t, _ in jobs}:
-        render.compile_template(template)
+    renderers = {template: render.compile_template(template) for template, _ in jobs}
     reference = _per_document([lambda t=t, c=c: render.render_bytes_reference(t, c) for t, c in jobs])
-    compiled = _per_document([lambda t=t, c=c: render.render_bytes(t, c) for t, c in jobs])
+    compiled = _per_document([lambda t=t, c=c: renderers[t](c) for t, c in jobs])
     specs = [spec for _, context in jobs for spec in context.values() if isinstance(spec, ChartSpec) and spec]
     charts = _per_document([lambda spec=spec: wordchart.chart_xml(spec) for spec in specs]) * len(specs) / len(jobs)
-    floor = _per_document([lambda members=members: write_zip(m if isinstance(m, Member) else deflated(*m)
+    floor = _per_document([lambda members=members: write_zip(m if isinstance(m, Member) else quickly_deflated(*m)
                                                              for m in members)
                            for members in _floor_members(jobs)])
     print(f"same {len(jobs)} documents, one process, in memory, CPU time:")

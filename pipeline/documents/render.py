@@ -190,21 +190,30 @@ def render_bytes(template: Path, context: dict, key: bytes | None = None) -> byt
     """The .docx rendered from `template` with `context`, as deterministic bytes; its fill-in
     fields signed with `key` (pipeline.outputs.fields_key).
 
-    The same document as `render_bytes_reference` (every part the same bytes), from the template
-    compiled once per process; the parts it fills deflated by stablezip.quickly_deflated.
+    The same document as `render_bytes_reference` (every part the same once inflated), from
+    the template compiled once per process; the parts it fills deflated by
+    stablezip.quickly_deflated.
     """
+    return compile_template(template)(context, key)
+
+
+Renderer = Callable[[dict, "bytes | None"], bytes]  # (context, key) → the document's bytes
+
+
+def compile_template(template: Path) -> Renderer:
+    """`template` prepared now (before worker processes fork, which then share it): what renders
+    a context with it as `render_bytes` does, without looking at the file again. A TemplateError
+    if it cannot be opened."""
     with _template_errors(template):
         compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
+    return functools.partial(_rendered, template, compiled)
+
+
+def _rendered(template: Path, compiled: "_Compiled | None", context: dict, key: bytes | None = None) -> bytes:
+    with _template_errors(template):
         if compiled is None:  # a template the compiled path does not cover
             return render_bytes_reference(template, context, key)
         return compiled.render(context, key)
-
-
-def compile_template(template: Path) -> None:
-    """Prepares `template` now (before worker processes fork, which then share it); a
-    TemplateError if it cannot be opened."""
-    with _template_errors(template):
-        _compiled(template.resolve(), template.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)
