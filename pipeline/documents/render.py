@@ -101,9 +101,7 @@ class Prepared:
 
     def __call__(self, value):
         if isinstance(value, str):
-            # One Markup made (escape's own would be a second): & < > " ' as markupsafe escapes them.
-            return body_text.markup(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                          .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
+            return _escaped(value)
         if isinstance(value, dict):
             return {name: self(item) for name, item in value.items()}
         if isinstance(value, (list, tuple)):
@@ -113,6 +111,13 @@ class Prepared:
         if isinstance(value, ChartSpec):
             return _Chart(self.place, value)
         return value
+
+
+@functools.lru_cache(maxsize=8192)  # most strings of a context recur from document to document (labels, names)
+def _escaped(text: str) -> Markup:
+    """`text` as Markup: & < > " ' as markupsafe escapes them, braces inert to docxtpl's tag steps."""
+    return body_text.markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                            .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def prepared(value, place: Callable[[ChartSpec], str], key: bytes | None = None):
