@@ -14,6 +14,7 @@ here). Pure: no files here (the key is read and created by pipeline.outputs).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -58,10 +59,11 @@ def text_xml(value: str) -> str:
     return _text(value)
 
 
-def _text(value: str, entities: dict[str, str] | None = None) -> str:
+@functools.lru_cache(maxsize=4096)  # titles, hints and labels recur in every document
+def _text(value: str, entities: tuple[tuple[str, str], ...] = ()) -> str:
     """XML text inert to docxtpl's tag post-processing (braces as character references)."""
-    return escape(value, entities or {}).replace("{", "&#123;").replace("}", "&#125;")
+    return escape(value, dict(entities)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _attribute(value: str) -> str:
-    return '"' + _text(value, {'"': "&quot;"}) + '"'
+    return '"' + _text(value, (('"', "&quot;"),)) + '"'
