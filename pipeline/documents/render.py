@@ -133,6 +133,20 @@ class _Environment(jinja2.Environment):
     def from_string(self, source, globals=None, template_class=None):
         return super().from_string(source, globals, template_class)
 
+    def getattr(self, obj, attribute):
+        # `row.name` on a context's dict: Jinja looks for an attribute first, raising and catching
+        # an AttributeError every time; a plain dict has no attribute but its methods', so its
+        # key is what Jinja finds, looked up first here.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 
 # StrictUndefined: a misspelt variable in a user's template is an error, not a blank.
 _ENVIRONMENT = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
