@@ -1,6 +1,7 @@
 """Reading generated documents as a reader would: tables as lists of cell texts, XML parts."""
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -98,3 +99,10 @@ def written(value):
     if isinstance(value, Fields):
         return "\n".join(item for item in value.items if isinstance(item, str))
     return "" if isinstance(value, Field) else value
+
+
+def workbook_parts(workbook: bytes) -> list[tuple[str, bytes]]:
+    """An embedded workbook's parts in order, each as it reads once inflated (what Excel reads;
+    how each is compressed aside)."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        return [(name, archive.read(name)) for name in archive.namelist()]
