@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
+from markupsafe import Markup
 
 from pipeline.documents.charts import NO_CHART, ChartSpec
 from pipeline.documents.context import contexts
@@ -137,3 +140,24 @@ def test_template_errors_name_the_template_and_the_text_near_the_tag(sample_cont
         render_bytes_reference(TEMPLATES / "plan.docx", context)
     assert str(fast.value) == str(reference.value)
     assert "plan.docx" in str(fast.value) and "scope" in str(fast.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab &<>\"'\r\n\t{}%#销售😀") + ["\ue000", "\x01", "\x0b", "\uffff"]),
+               max_size=20), st.booleans(), st.integers(0, 250))
+def test_a_tagged_core_property_reads_as_python_docx_writes_it(text, escaped, padding):
+    # the properties are written as text into the part serialized once; python-docx sets them
+    # on the element (and refuses what it refuses) — the same bytes, the same error
+    from pipeline.documents.render import _compiled
+    template = TEMPLATES / "plan.docx"
+    compiled = _compiled(template.resolve(), template.stat().st_mtime_ns)
+    title = "x" * padding + text
+    values = {"title": Markup(title) if escaped else title}
+
+    def outcome(write):
+        try:
+            return write()
+        except Exception as error:
+            return type(error).__name__
+    assert outcome(lambda: compiled._properties(values)) == \
+        outcome(lambda: compiled._properties_set([t.render(values) for t in compiled.property_templates]))

@@ -151,6 +151,8 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 # StrictUndefined: a misspelt variable in a user's template is an error, not a blank.
 _ENVIRONMENT = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff\ue000]")  # lxml refuses, escapes (\r) or we mark
+_MARK = "\ue000"  # a private-use character: where a tagged property's text goes
 
 
 PROPERTY_LIMIT = 255  # characters a core property may hold (python-docx refuses more)
@@ -358,6 +360,15 @@ class _Compiled:
             for name in _PROPERTIES:
                 if name not in self.tagged:
                     setattr(properties, name, _ENVIRONMENT.from_string(getattr(properties, name)).render({}))
+            # The part serialized once with a mark where each tagged property's text goes: per
+            # document the texts go in as lxml writes text, without copying and serializing it.
+            self.property_templates = [_ENVIRONMENT.from_string(getattr(properties, name)) for name in self.tagged]
+            marked = copy.deepcopy(self.properties)
+            for number, name in enumerate(self.tagged):
+                setattr(CoreProperties(marked), name, f"{_MARK}{number}{_MARK}")
+            self.property_pieces = serialize_part_xml(marked).decode("utf-8").split(_MARK)
+            if len(self.property_pieces) != 2 * len(self.tagged) + 1:  # the mark in the template's own text
+                self.property_pieces = None
         self.layouts: dict[int, _Layout] = {}
         self.text_body = body_text.compile_body(self.body, serialize_part_xml(self.skeleton).decode("utf-8"),
                                                 _ENVIRONMENT)
@@ -420,10 +431,20 @@ class _Compiled:
         return serialize_part_xml(root)
 
     def _properties(self, values: dict) -> bytes:
+        texts = [template.render(values) for template in self.property_templates]
+        if self.property_pieces is None or any(len(text) > PROPERTY_LIMIT or _NOT_TEXT.search(text) for text in texts):
+            return self._properties_set(texts)  # python-docx refuses them, as it would
+        pieces = self.property_pieces.copy()  # [before, "0", between, "1", …, after]
+        for number, text in enumerate(texts):
+            pieces[2 * number + 1] = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return "".join(pieces).encode("utf-8")
+
+    def _properties_set(self, texts: list[str]) -> bytes:
+        """The core properties with `texts` set by python-docx (DocxTemplate.render_properties' step)."""
         element = copy.deepcopy(self.properties)
         properties = CoreProperties(element)
-        for name in self.tagged:  # DocxTemplate.render_properties' step
-            setattr(properties, name, _ENVIRONMENT.from_string(getattr(properties, name)).render(values))
+        for name, text in zip(self.tagged, texts):
+            setattr(properties, name, text)
         return serialize_part_xml(element)
 
     def layout(self, charts: int) -> _Layout:
