@@ -201,6 +201,15 @@ def test_the_plain_filter_in_the_body_renders_as_the_parsed_way_renders_it(tmp_p
     assert Document(io.BytesIO(data)).paragraphs[0].text == "单位：甲>乙"
 
 
+@pytest.mark.parametrize("text", ["{{ unit|upper }}", "单位：{{ unit|upper }}", "{{ unit[:3] }}", "前{{ unit[1:] }}",
+                                  "{{ unit|replace('&amp;', '&') }}", "{{ '<w:r/>'|safe }}", "x{{ '\"'|safe }}"])
+def test_markup_a_filter_or_an_expression_makes_renders_as_the_parsed_way(tmp_path, text):
+    # `|upper` on an escaped `&` (`&AMP;`), a slice through an entity, markup or a quote a tag
+    # writes: not XML as text, so that document goes the parsed way (whose recovering parser
+    # mends it) — never a damaged document
+    assert_same_document(one_paragraph_template(tmp_path, text), {"unit": "A&B <组>"})
+
+
 def test_a_tagged_run_whose_look_declares_its_own_namespace_renders_as_the_parsed_way(tmp_path):
     # A property in a namespace the document's root does not declare (declared on the element
     # itself, as a template built with python-docx may hold it) kept its declaration.

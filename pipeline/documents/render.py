@@ -326,6 +326,21 @@ def _prepared_part(src_xml: str, jinja_env) -> "jinja2.Template | None":
         return None
 
 
+_VALUE_TAG = re.compile(r"\{\{\s*[\w.]+\s*\}\}")  # a name or attribute, no filter (`|upper` would break an entity)
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"  # as python-docx serializes a part
+
+
+def _values_in_text(source: str) -> bool:
+    """Whether a part's tags are all `{{ value }}` in text between elements (no filters, no blocks):
+    Jinja then writes it well-formed, its values escaped."""
+    if "{%" in source or "{#" in source:
+        return False
+    for tag in _VALUE_TAG.finditer(source):
+        if source.rfind("<", 0, tag.start()) > source.rfind(">", 0, tag.start()):
+            return False  # inside an element's tag
+    return not _TAG.search(_VALUE_TAG.sub("", source))
+
+
 class _Compiled:
     """A template prepared once per process: docxtpl's tag clean-up done, the parts that
     never change (styles, theme, untagged headers, …) compressed once, and per document only
@@ -349,6 +364,7 @@ class _Compiled:
                 source = docx.patch_xml(docx.get_part_xml(part))
                 if _TAG.search(source):
                     self.headers[part.partname] = source
+        self.text_headers = {source for source in self.headers.values() if _values_in_text(source)}
         core = docx.docx.core_properties
         self.properties = None  # the core-properties element when a property holds a tag
         self.tagged = [name for name in _PROPERTIES if _TAG.search(getattr(core, name) or "")]
@@ -406,8 +422,7 @@ class _Compiled:
         else:
             content = {"document": self._document(values)}
         for partname, source in self.headers.items():
-            rendered = self.engine.render_xml_part(source, None, values, _ENVIRONMENT)
-            content[partname] = serialize_part_xml(parse_xml(rendered.encode("utf-8")))
+            content[partname] = self._header(source, values)
         if self.properties is not None:
             content["core"] = self._properties(values)
         layout = self.layout(len(charts))
@@ -429,6 +444,19 @@ class _Compiled:
         root = copy.deepcopy(self.skeleton)
         root.replace(root.find(qn("w:body")), tree)
         return serialize_part_xml(root)
+
+    def _header(self, source: str, values: dict) -> bytes:
+        """A tagged header or footer: as Jinja writes it where its tags are plain values in text
+        (escaped, so well-formed), else parsed and serialized as docxtpl saves it."""
+        rendered = self.engine.render_xml_part(source, None, values, _ENVIRONMENT)
+        if source in self.text_headers:
+            try:
+                data = rendered.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: lxml's way below
+                data = None
+            if data is not None and not body_text.holds_control(data, rendered):
+                return _DECLARATION + data
+        return serialize_part_xml(parse_xml(rendered.encode("utf-8")))
 
     def _properties(self, values: dict) -> bytes:
         texts = [template.render(values) for template in self.property_templates]
