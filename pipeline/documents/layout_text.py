@@ -144,8 +144,17 @@ def _pieces(fragment: str, starts: list[int]) -> list[str]:
     return [fragment[begin:end] for begin, end in zip(bounds, bounds[1:])]
 
 
+# A paragraph that _keep_paragraphs cannot give keep-with-next by one replacement: one with
+# attributes, an empty one, one without its properties first, a style, a keep-with-next already set.
+_NOT_PLAIN_PARAGRAPH = re.compile(r"<w:p(?:[ /]|>(?!<w:pPr>)|Style)|<w:keepNext")
+
+
 def _keep_paragraphs(fragment: str) -> str:
     """keep_with_next on every paragraph in `fragment`."""
+    if not _NOT_PLAIN_PARAGRAPH.search(fragment):
+        # Each paragraph begins `<w:p><w:pPr>` and its properties lack a style and a keep-with-next
+        # (so keepNext goes first): all of them at once.
+        return fragment.replace("<w:p><w:pPr>", "<w:p><w:pPr><w:keepNext/>")
     if "<w:p " in fragment or "<w:pStyle" in fragment:  # paragraphs with attributes or styles: one by one
         pieces = _pieces(fragment, _starts(fragment, "<w:p"))
         return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
