@@ -45,7 +45,7 @@ def hold_layout(body: str) -> str:
             elif index and _is_paragraph(children[index - 1]) and _style(children[index - 1]).startswith("Heading") \
                     and _text_length(element) <= LEAD_IN and _kept(after):
                 children[index] = keep_with_next(element)
-    return body[:start] + "".join(children) + body[end:]
+    return "".join([body[:start], *children, body[end:]])
 
 
 def _children(body: str, start: int, end: int) -> list[str]:
@@ -54,9 +54,9 @@ def _children(body: str, start: int, end: int) -> list[str]:
     position = start
     while position < end:
         if body.startswith("<w:tbl>", position):
-            close = body.find("</w:tbl>", position)
-            if close < 0 or body.find("<w:tbl>", position + 7, close) >= 0:
-                raise Unexpected("nested table")
+            close = body.find("</w:tbl>", position)  # a table inside it: _table raises
+            if close < 0:
+                raise Unexpected("table not closed")
             stop = close + len("</w:tbl>")
         elif body.startswith("<w:p", position) and body[position + 4] in " >/":
             tag_end = body.index(">", position)
@@ -179,21 +179,22 @@ def _paragraphs(cell: str) -> list[str]:
             for piece in _pieces(cell, _starts(cell, "<w:p"))[1:]]
 
 
-def _row_properties(row: str) -> tuple[int, int]:
-    """Where the row's w:trPr starts and ends in `row` ((-1, -1) without one)."""
-    cells = row.find("<w:tc")
-    head = row if cells < 0 else row[:cells]
-    start = head.find("<w:trPr")
+def _row_properties(text: str, row: int, row_end: int) -> tuple[int, int]:
+    """Where the w:trPr of the row text[row:row_end] starts and ends in `text` ((-1, -1) without one)."""
+    cells = text.find("<w:tc", row, row_end)
+    head_end = row_end if cells < 0 else cells
+    start = text.find("<w:trPr", row, head_end)
     if start < 0:
         return -1, -1
-    if head.startswith("<w:trPr/>", start):
+    if text.startswith("<w:trPr/>", start, head_end):
         return start, start + len("<w:trPr/>")
-    return start, head.index("</w:trPr>", start) + len("</w:trPr>")
+    return start, text.index("</w:trPr>", start, head_end) + len("</w:trPr>")
 
 
-def _cant_split(row: str) -> bool:
-    start, end = _row_properties(row)
-    return start >= 0 and _CANT_SPLIT.search(row, start, end) is not None
+def _cant_split(text: str, row: int, row_end: int) -> bool:
+    """Whether the row text[row:row_end] has w:cantSplit in its properties."""
+    start, end = _row_properties(text, row, row_end)
+    return start >= 0 and _CANT_SPLIT.search(text, start, end) is not None
 
 
 def _lines(cell: str) -> int:
@@ -205,13 +206,34 @@ def _lines(cell: str) -> int:
                for paragraph in paragraphs)
 
 
+# A cell or a paragraph with attributes, or an empty one.
+_NOT_PLAIN_CELL = re.compile(r"<w:(?:tc|p)[ /]")
+
+
+def _short(row: str) -> bool:
+    """Whether no cell of `row` needs more than SHORT_ROW_LINES lines (_lines)."""
+    if _NOT_PLAIN_CELL.search(row):
+        return all(_lines(cell) <= SHORT_ROW_LINES for cell in _pieces(row, _starts(row, "<w:tc"))[1:])
+    breaks = "<w:br" in row
+    # each cell without its `<w:tc>`, which _lines does not read
+    return all(_plain_cell_lines(cell, breaks) <= SHORT_ROW_LINES for cell in row.split("<w:tc>")[1:])
+
+
+def _plain_cell_lines(cell: str, breaks: bool) -> int:
+    """_lines of a cell whose paragraphs all begin `<w:p>`, with fewer searches when it has one
+    (`breaks`: whether it may hold a break)."""
+    if cell.count("<w:p>") != 1:
+        return _lines(cell)
+    width = _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
+    per_line = max(1, int(width.group(1) or 0) // CHAR_TWIPS) if width else 1
+    return -(-max(1, _text_length(cell)) // per_line) + (len(_BREAK.findall(cell)) if breaks else 0)
+
+
 def _hold_short_row(row: str) -> str:
     """layout._hold_short_row: w:cantSplit on a row that may break but is short."""
-    if _cant_split(row):
+    if _cant_split(row, 0, len(row)) or not _short(row):
         return row
-    if any(_lines(cell) > SHORT_ROW_LINES for cell in _pieces(row, _starts(row, "<w:tc"))[1:]):
-        return row
-    start, end = _row_properties(row)
+    start, end = _row_properties(row, 0, len(row))
     if start < 0:
         at = row.index(">") + 1
         return row[:at] + "<w:trPr><w:cantSplit/></w:trPr>" + row[at:]
@@ -222,23 +244,29 @@ def _hold_short_row(row: str) -> str:
     return row[:at] + "<w:cantSplit/>" + row[at:]
 
 
+_ROW_OR_TABLE = re.compile(r"<w:(?:tr[ >/]|tbl>)")
+
+
+def _row_starts(table: str) -> list[int]:
+    """Where the rows of the table `table` begin (raises Unexpected for a table inside it)."""
+    starts = []
+    for match in _ROW_OR_TABLE.finditer(table, len("<w:tbl>")):
+        if table.startswith("<w:tbl>", match.start()):
+            raise Unexpected("nested table")
+        starts.append(match.start())
+    return starts
+
+
 def _table(table: str) -> str:
     """layout._table on a table's text."""
-    starts = _starts(table, "<w:tr")
+    starts = _row_starts(table)
     if not starts:
         raise Unexpected("table without rows")  # docxtpl's table fix then rewrites its grid
-    head, *rows = _pieces(table, starts)
-    rows[-1], tail = _split_after(rows[-1], "</w:tr>")
-    whole = len(rows) <= KEEP_WHOLE and all(_cant_split(row) for row in rows)
-    if whole:
-        return _keep_paragraphs(head + "".join(rows[:-1])) + rows[-1] + tail
-    else:
-        rows = [_hold_short_row(row) for row in rows]
-        if len(rows) > 2:
-            rows[0], rows[-2] = _keep_paragraphs(rows[0]), _keep_paragraphs(rows[-2])
-    return head + "".join(rows) + tail
-
-
-def _split_after(text: str, end: str) -> tuple[str, str]:
-    at = text.rindex(end) + len(end)
-    return text[:at], text[at:]
+    bounds = [*starts, table.rindex("</w:tr>", starts[-1]) + len("</w:tr>")]  # each row to the next, the last to its end
+    rows = list(zip(bounds, bounds[1:]))
+    if len(rows) <= KEEP_WHOLE and all(_cant_split(table, start, end) for start, end in rows):
+        return _keep_paragraphs(table[:starts[-1]]) + table[starts[-1]:]
+    held = [_hold_short_row(table[start:end]) for start, end in rows]
+    if len(held) > 2:
+        held[0], held[-2] = _keep_paragraphs(held[0]), _keep_paragraphs(held[-2])
+    return table[:starts[0]] + "".join(held) + table[bounds[-1]:]
