@@ -34,16 +34,15 @@ def hold_layout(body: str) -> str:
     start = body.index(">") + 1
     end = body.rindex("</w:body>")
     children = _children(body, start, end)
+    last = len(children) - 1
     for index, element in enumerate(children):
-        after = children[index + 1] if index + 1 < len(children) else None
         if element.startswith("<w:tbl>"):
             children[index] = _table(element)
-        elif _is_paragraph(element) and after is not None:
-            before_chart = _is_paragraph(after) and _DRAWING.search(after) is not None
-            if after.startswith("<w:tbl>") or before_chart:
+        elif index < last and _is_paragraph(element):
+            after = children[index + 1]
+            if after.startswith("<w:tbl>") or (_is_paragraph(after) and _has_drawing(after)):
                 children[index] = keep_with_next(element)
-            elif index and _is_paragraph(children[index - 1]) and _style(children[index - 1]).startswith("Heading") \
-                    and _text_length(element) <= LEAD_IN and _kept(after):
+            elif index and _is_heading(children[index - 1]) and _text_length(element) <= LEAD_IN and _kept(after):
                 children[index] = keep_with_next(element)
     return "".join([body[:start], *children, body[end:]])
 
@@ -74,6 +73,16 @@ def _is_paragraph(element: str) -> bool:
     return element.startswith("<w:p") and element[4] in " >/"
 
 
+def _has_drawing(paragraph: str) -> bool:
+    """Whether the paragraph holds a drawing (the plain search first: most do not)."""
+    return "<w:drawing" in paragraph and _DRAWING.search(paragraph) is not None
+
+
+def _is_heading(element: str) -> bool:
+    """Whether `element` is a paragraph of a Heading style (the plain search first: most are not)."""
+    return _is_paragraph(element) and '<w:pStyle w:val="Heading' in element and _style(element).startswith("Heading")
+
+
 def _properties(paragraph: str) -> str:
     """The paragraph's w:pPr as text ('' when it has none)."""
     start = paragraph.find(">") + 1
@@ -83,7 +92,11 @@ def _properties(paragraph: str) -> str:
 
 
 def _style(paragraph: str) -> str:
-    style = _STYLE.search(_properties(paragraph))
+    """The style named in the paragraph's w:pPr ('' without one)."""
+    start = paragraph.find(">") + 1
+    if not paragraph.startswith("<w:pPr>", start):
+        return ""
+    style = _STYLE.search(paragraph, start, paragraph.index("</w:pPr>", start))
     return style.group(1) if style else ""
 
 
@@ -219,19 +232,25 @@ def _short(row: str) -> bool:
     return all(_plain_cell_lines(cell, breaks) <= SHORT_ROW_LINES for cell in row.split("<w:tc>")[1:])
 
 
+# A cell's width first in its properties, as the templates write it (the cell after its `<w:tc>`).
+_LEADING_WIDTH = re.compile(r'<w:tcPr><w:tcW\s[^>]*?w:w="([^"]*)"')
+
+
 def _plain_cell_lines(cell: str, breaks: bool) -> int:
-    """_lines of a cell whose paragraphs all begin `<w:p>`, with fewer searches when it has one
-    (`breaks`: whether it may hold a break)."""
+    """_lines of a cell (after its `<w:tc>`) whose paragraphs all begin `<w:p>`, with fewer
+    searches when it has one (`breaks`: whether it may hold a break)."""
     if cell.count("<w:p>") != 1:
         return _lines(cell)
-    width = _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
+    width = _LEADING_WIDTH.match(cell) or _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
     per_line = max(1, int(width.group(1) or 0) // CHAR_TWIPS) if width else 1
-    return -(-max(1, _text_length(cell)) // per_line) + (len(_BREAK.findall(cell)) if breaks else 0)
+    text = "".join(_TEXT.findall(cell))
+    length = len(html.unescape(text) if "&" in text else text)
+    return -(-max(1, length) // per_line) + (len(_BREAK.findall(cell)) if breaks else 0)
 
 
 def _hold_short_row(row: str) -> str:
-    """layout._hold_short_row: w:cantSplit on a row that may break but is short."""
-    if _cant_split(row, 0, len(row)) or not _short(row):
+    """layout._hold_short_row on a row without w:cantSplit: w:cantSplit if it is short."""
+    if not _short(row):
         return row
     start, end = _row_properties(row, 0, len(row))
     if start < 0:
@@ -262,11 +281,14 @@ def _table(table: str) -> str:
     starts = _row_starts(table)
     if not starts:
         raise Unexpected("table without rows")  # docxtpl's table fix then rewrites its grid
-    bounds = [*starts, table.rindex("</w:tr>", starts[-1]) + len("</w:tr>")]  # each row to the next, the last to its end
+    # each row up to the next, the last up to its end
+    bounds = [*starts, table.rindex("</w:tr>", starts[-1]) + len("</w:tr>")]
     rows = list(zip(bounds, bounds[1:]))
-    if len(rows) <= KEEP_WHOLE and all(_cant_split(table, start, end) for start, end in rows):
+    unbreakable = [_cant_split(table, start, end) for start, end in rows]
+    if len(rows) <= KEEP_WHOLE and all(unbreakable):
         return _keep_paragraphs(table[:starts[-1]]) + table[starts[-1]:]
-    held = [_hold_short_row(table[start:end]) for start, end in rows]
+    held = [table[start:end] if kept else _hold_short_row(table[start:end])
+            for (start, end), kept in zip(rows, unbreakable)]
     if len(held) > 2:
         held[0], held[-2] = _keep_paragraphs(held[0]), _keep_paragraphs(held[-2])
     return table[:starts[0]] + "".join(held) + table[bounds[-1]:]
