@@ -118,6 +118,18 @@ def test_layout_as_text_sets_what_the_parsed_layout_sets(children):
     assert etree.tostring(etree.fromstring(as_text), method="c14n") == etree.tostring(parsed, method="c14n")
 
 
+_ROW = "<w:tr><w:tc><w:p/></w:tc></w:tr>"
+
+
+@pytest.mark.parametrize("table", [
+    f"<w:tbl><w:tblGrid/><w:tr><w:tc><w:tbl><w:tblGrid/>{_ROW}</w:tbl><w:p/></w:tc></w:tr></w:tbl>",
+    f"<w:tbl><w:tblGrid/>{_ROW}<w:tr><w:tc><w:tbl><w:tblGrid/>{_ROW}</w:tbl><w:p/></w:tc></w:tr></w:tbl>",
+    f"<w:tbl><w:tblGrid/>{_ROW}"])
+def test_a_table_in_a_table_or_one_not_closed_is_left_to_the_parsed_layout(table):
+    with pytest.raises(Unexpected):
+        layout_text.hold_layout(f'<w:body xmlns:w="{W}"><w:p/>{table}<w:p/><w:sectPr/></w:body>')
+
+
 def one_paragraph_template(folder, text: str):
     document = Document()
     document.add_paragraph(text)

@@ -34,18 +34,17 @@ def hold_layout(body: str) -> str:
     start = body.index(">") + 1
     end = body.rindex("</w:body>")
     children = _children(body, start, end)
+    last = len(children) - 1
     for index, element in enumerate(children):
-        after = children[index + 1] if index + 1 < len(children) else None
         if element.startswith("<w:tbl>"):
             children[index] = _table(element)
-        elif _is_paragraph(element) and after is not None:
-            before_chart = _is_paragraph(after) and _DRAWING.search(after) is not None
-            if after.startswith("<w:tbl>") or before_chart:
+        elif index < last and _is_paragraph(element):
+            after = children[index + 1]
+            if after.startswith("<w:tbl>") or (_is_paragraph(after) and _has_drawing(after)):
                 children[index] = keep_with_next(element)
-            elif index and _is_paragraph(children[index - 1]) and _style(children[index - 1]).startswith("Heading") \
-                    and _text_length(element) <= LEAD_IN and _kept(after):
+            elif index and _is_heading(children[index - 1]) and _text_length(element) <= LEAD_IN and _kept(after):
                 children[index] = keep_with_next(element)
-    return body[:start] + "".join(children) + body[end:]
+    return "".join([body[:start], *children, body[end:]])
 
 
 def _children(body: str, start: int, end: int) -> list[str]:
@@ -54,9 +53,9 @@ def _children(body: str, start: int, end: int) -> list[str]:
     position = start
     while position < end:
         if body.startswith("<w:tbl>", position):
-            close = body.find("</w:tbl>", position)
-            if close < 0 or body.find("<w:tbl>", position + 7, close) >= 0:
-                raise Unexpected("nested table")
+            close = body.find("</w:tbl>", position)  # a table inside it: _table raises
+            if close < 0:
+                raise Unexpected("table not closed")
             stop = close + len("</w:tbl>")
         elif body.startswith("<w:p", position) and body[position + 4] in " >/":
             tag_end = body.index(">", position)
@@ -74,6 +73,16 @@ def _is_paragraph(element: str) -> bool:
     return element.startswith("<w:p") and element[4] in " >/"
 
 
+def _has_drawing(paragraph: str) -> bool:
+    """Whether the paragraph holds a drawing (the plain search first: most do not)."""
+    return "<w:drawing" in paragraph and _DRAWING.search(paragraph) is not None
+
+
+def _is_heading(element: str) -> bool:
+    """Whether `element` is a paragraph of a Heading style (the plain search first: most are not)."""
+    return _is_paragraph(element) and '<w:pStyle w:val="Heading' in element and _style(element).startswith("Heading")
+
+
 def _properties(paragraph: str) -> str:
     """The paragraph's w:pPr as text ('' when it has none)."""
     start = paragraph.find(">") + 1
@@ -83,7 +92,11 @@ def _properties(paragraph: str) -> str:
 
 
 def _style(paragraph: str) -> str:
-    style = _STYLE.search(_properties(paragraph))
+    """The style named in the paragraph's w:pPr ('' without one)."""
+    start = paragraph.find(">") + 1
+    if not paragraph.startswith("<w:pPr>", start):
+        return ""
+    style = _STYLE.search(paragraph, start, paragraph.index("</w:pPr>", start))
     return style.group(1) if style else ""
 
 
@@ -144,8 +157,17 @@ def _pieces(fragment: str, starts: list[int]) -> list[str]:
     return [fragment[begin:end] for begin, end in zip(bounds, bounds[1:])]
 
 
+# A paragraph that _keep_paragraphs cannot give keep-with-next by one replacement: one with
+# attributes, an empty one, one without its properties first, a style, a keep-with-next already set.
+_NOT_PLAIN_PARAGRAPH = re.compile(r"<w:p(?:[ /]|>(?!<w:pPr>)|Style)|<w:keepNext")
+
+
 def _keep_paragraphs(fragment: str) -> str:
     """keep_with_next on every paragraph in `fragment`."""
+    if not _NOT_PLAIN_PARAGRAPH.search(fragment):
+        # Each paragraph begins `<w:p><w:pPr>` and its properties lack a style and a keep-with-next
+        # (so keepNext goes first): all of them at once.
+        return fragment.replace("<w:p><w:pPr>", "<w:p><w:pPr><w:keepNext/>")
     if "<w:p " in fragment or "<w:pStyle" in fragment:  # paragraphs with attributes or styles: one by one
         pieces = _pieces(fragment, _starts(fragment, "<w:p"))
         return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
@@ -170,21 +192,22 @@ def _paragraphs(cell: str) -> list[str]:
             for piece in _pieces(cell, _starts(cell, "<w:p"))[1:]]
 
 
-def _row_properties(row: str) -> tuple[int, int]:
-    """Where the row's w:trPr starts and ends in `row` ((-1, -1) without one)."""
-    cells = row.find("<w:tc")
-    head = row if cells < 0 else row[:cells]
-    start = head.find("<w:trPr")
+def _row_properties(text: str, row: int, row_end: int) -> tuple[int, int]:
+    """Where the w:trPr of the row text[row:row_end] starts and ends in `text` ((-1, -1) without one)."""
+    cells = text.find("<w:tc", row, row_end)
+    head_end = row_end if cells < 0 else cells
+    start = text.find("<w:trPr", row, head_end)
     if start < 0:
         return -1, -1
-    if head.startswith("<w:trPr/>", start):
+    if text.startswith("<w:trPr/>", start, head_end):
         return start, start + len("<w:trPr/>")
-    return start, head.index("</w:trPr>", start) + len("</w:trPr>")
+    return start, text.index("</w:trPr>", start, head_end) + len("</w:trPr>")
 
 
-def _cant_split(row: str) -> bool:
-    start, end = _row_properties(row)
-    return start >= 0 and _CANT_SPLIT.search(row, start, end) is not None
+def _cant_split(text: str, row: int, row_end: int) -> bool:
+    """Whether the row text[row:row_end] has w:cantSplit in its properties."""
+    start, end = _row_properties(text, row, row_end)
+    return start >= 0 and _CANT_SPLIT.search(text, start, end) is not None
 
 
 def _lines(cell: str) -> int:
@@ -196,13 +219,40 @@ def _lines(cell: str) -> int:
                for paragraph in paragraphs)
 
 
+# A cell or a paragraph with attributes, or an empty one.
+_NOT_PLAIN_CELL = re.compile(r"<w:(?:tc|p)[ /]")
+
+
+def _short(row: str) -> bool:
+    """Whether no cell of `row` needs more than SHORT_ROW_LINES lines (_lines)."""
+    if _NOT_PLAIN_CELL.search(row):
+        return all(_lines(cell) <= SHORT_ROW_LINES for cell in _pieces(row, _starts(row, "<w:tc"))[1:])
+    breaks = "<w:br" in row
+    # each cell without its `<w:tc>`, which _lines does not read
+    return all(_plain_cell_lines(cell, breaks) <= SHORT_ROW_LINES for cell in row.split("<w:tc>")[1:])
+
+
+# A cell's width first in its properties, as the templates write it (the cell after its `<w:tc>`).
+_LEADING_WIDTH = re.compile(r'<w:tcPr><w:tcW\s[^>]*?w:w="([^"]*)"')
+
+
+def _plain_cell_lines(cell: str, breaks: bool) -> int:
+    """_lines of a cell (after its `<w:tc>`) whose paragraphs all begin `<w:p>`, with fewer
+    searches when it has one (`breaks`: whether it may hold a break)."""
+    if cell.count("<w:p>") != 1:
+        return _lines(cell)
+    width = _LEADING_WIDTH.match(cell) or _WIDTH.search(cell, 0, cell.find("</w:tcPr>"))
+    per_line = max(1, int(width.group(1) or 0) // CHAR_TWIPS) if width else 1
+    text = "".join(_TEXT.findall(cell))
+    length = len(html.unescape(text) if "&" in text else text)
+    return -(-max(1, length) // per_line) + (len(_BREAK.findall(cell)) if breaks else 0)
+
+
 def _hold_short_row(row: str) -> str:
-    """layout._hold_short_row: w:cantSplit on a row that may break but is short."""
-    if _cant_split(row):
+    """layout._hold_short_row on a row without w:cantSplit: w:cantSplit if it is short."""
+    if not _short(row):
         return row
-    if any(_lines(cell) > SHORT_ROW_LINES for cell in _pieces(row, _starts(row, "<w:tc"))[1:]):
-        return row
-    start, end = _row_properties(row)
+    start, end = _row_properties(row, 0, len(row))
     if start < 0:
         at = row.index(">") + 1
         return row[:at] + "<w:trPr><w:cantSplit/></w:trPr>" + row[at:]
@@ -213,23 +263,32 @@ def _hold_short_row(row: str) -> str:
     return row[:at] + "<w:cantSplit/>" + row[at:]
 
 
+_ROW_OR_TABLE = re.compile(r"<w:(?:tr[ >/]|tbl>)")
+
+
+def _row_starts(table: str) -> list[int]:
+    """Where the rows of the table `table` begin (raises Unexpected for a table inside it)."""
+    starts = []
+    for match in _ROW_OR_TABLE.finditer(table, len("<w:tbl>")):
+        if table.startswith("<w:tbl>", match.start()):
+            raise Unexpected("nested table")
+        starts.append(match.start())
+    return starts
+
+
 def _table(table: str) -> str:
     """layout._table on a table's text."""
-    starts = _starts(table, "<w:tr")
+    starts = _row_starts(table)
     if not starts:
         raise Unexpected("table without rows")  # docxtpl's table fix then rewrites its grid
-    head, *rows = _pieces(table, starts)
-    rows[-1], tail = _split_after(rows[-1], "</w:tr>")
-    whole = len(rows) <= KEEP_WHOLE and all(_cant_split(row) for row in rows)
-    if whole:
-        return _keep_paragraphs(head + "".join(rows[:-1])) + rows[-1] + tail
-    else:
-        rows = [_hold_short_row(row) for row in rows]
-        if len(rows) > 2:
-            rows[0], rows[-2] = _keep_paragraphs(rows[0]), _keep_paragraphs(rows[-2])
-    return head + "".join(rows) + tail
-
-
-def _split_after(text: str, end: str) -> tuple[str, str]:
-    at = text.rindex(end) + len(end)
-    return text[:at], text[at:]
+    # each row up to the next, the last up to its end
+    bounds = [*starts, table.rindex("</w:tr>", starts[-1]) + len("</w:tr>")]
+    rows = list(zip(bounds, bounds[1:]))
+    unbreakable = [_cant_split(table, start, end) for start, end in rows]
+    if len(rows) <= KEEP_WHOLE and all(unbreakable):
+        return _keep_paragraphs(table[:starts[-1]]) + table[starts[-1]:]
+    held = [table[start:end] if kept else _hold_short_row(table[start:end])
+            for (start, end), kept in zip(rows, unbreakable)]
+    if len(held) > 2:
+        held[0], held[-2] = _keep_paragraphs(held[0]), _keep_paragraphs(held[-2])
+    return table[:starts[0]] + "".join(held) + table[bounds[-1]:]
