@@ -6,6 +6,7 @@ that the Word template renders. All figures are formatted here (contract §3).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 
 from pipeline.documents import analysis_text as analysis
@@ -47,18 +48,25 @@ def _scope(unit: Unit, org: Org) -> str:
     return f"{prefix}（{org.teams(unit.level, unit.unit)}个团队，{len(reps)}名销售代表）"
 
 
+@functools.lru_cache(maxsize=64)  # the same for every unit's documents of the month
+def _month_labels(month: str) -> tuple[str, str, str]:
+    """`2025年10月` of `month`, of the month before it and of the one after it."""
+    return Month(month).label, Month(month).previous.label, Month(month).next.label
+
+
 def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
+    label, prev_label, next_label = _month_labels(month)
     return {
         "month": month,
-        "month_label": Month(month).label,
-        "prev_month_label": Month(month).previous.label,
-        "next_month_label": Month(month).next.label,
+        "month_label": label,
+        "prev_month_label": prev_label,
+        "next_month_label": next_label,
         "level": unit.level,
         "level_name": LEVEL_NAMES[unit.level],
         "unit": unit.unit,
         "unit_label": unit.label,
         "scope": _scope(unit, org),
-        "title": f"{unit.label} {Month(month).label} {kind_name}",
+        "title": f"{unit.label} {label} {kind_name}",
     }
 
 
@@ -66,6 +74,7 @@ def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[
     return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
+@functools.lru_cache(maxsize=1 << 10)  # tasks share deadlines, units share the month
 def _week(due: dt.date, month: str) -> int | None:
     """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
     if not Month(month).holds(due):
@@ -73,6 +82,7 @@ def _week(due: dt.date, month: str) -> int | None:
     return next(number for number, (first, last) in enumerate(WEEKS, start=1) if first <= due.day <= last)
 
 
+@functools.lru_cache(maxsize=64)
 def _week_label(number: int, month: str) -> str:
     first, last = WEEKS[number - 1]
     month_number, last = Month(month).number, min(last, Month(month).days)

@@ -4,6 +4,7 @@ its target split by member. Pure, like context.py.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
@@ -178,40 +179,47 @@ WEEK_ENDS = tuple(last for _, last in WEEKS[:-1])  # the last day of weeks 1–3
 UPCOMING_SHOWN = 3
 
 
+@functools.lru_cache(maxsize=64)  # the same for every unit's plan of the month
 def _days(month: str) -> int:
     return Month(month).days
 
 
-def _pace(data: MonthData, unit: Unit, progress: float) -> str:
+def _pace(held: list[str], summed: list[tuple], progress: float) -> str:
     """Where the unit should stand after `progress` of the month: a `sum` metric's target pro rata
     (`累计应完成销售额7.68万元`; a whole-number count to whole units, left out while 0), a rate's target
-    to hold (`老客户复购率不低于35%`); a metric where lower is better says 不超过 / 不高于."""
-    catalog, parts = data.inputs.catalog, {"累计应完成": [], "累计不超过": [], "": []}
-    for r in data.of(unit).plan_rows:
-        metric = catalog[r.metric]
-        if formats.is_missing(r.target):
-            continue
-        higher = metric.direction == "higher"
-        if metric.kind != "sum":
-            parts[""].append(f"{metric.name}{'不低于' if higher else '不高于'}{formats.figure(r.target, metric)}")
-            continue
-        share = r.target * progress
+    to hold (`老客户复购率不低于35%`: `held`, the same every week); a metric where lower is better says
+    不超过 / 不高于. `summed`: the (metric, target) of the `sum` metrics with a target."""
+    parts = {"累计应完成": [], "累计不超过": []}
+    for metric, target in summed:
+        share = target * progress
         if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most
             text = formats.plain_number(share / 10000, 1) + metric.unit
         else:  # 家, 场, 次: whole ones
             share = math.floor(share + 0.5)
             text = formats.figure(share, metric)
         if share > 0 and not formats.is_zero(text):
-            parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{text}")
-    return "；".join(word + "、".join(items) for word, items in parts.items() if items)
+            parts["累计应完成" if metric.direction == "higher" else "累计不超过"].append(f"{metric.name}{text}")
+    return "；".join(word + "、".join(items) for word, items in [*parts.items(), ("", held)] if items)
 
 
-def _progress(data: MonthData, unit: Unit, week: int) -> str:
-    """`进度要求：截至10月14日（时间进度45.2%）累计应完成…。`, '' without targets."""
-    number, days = int(data.month.split("-")[1]), _days(data.month)
-    end = _week_end(data.month, week)
-    pace = _pace(data, unit, end / days)
-    return f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）{pace}。" if pace else ""
+@functools.lru_cache(maxsize=64)
+def _week_progress(month: str) -> tuple[tuple[float, str], ...]:
+    """Per week 1–4 of `month`: the share of the month gone by its end and the words saying so
+    (`进度要求：截至10月14日（时间进度45.2%）`), the same for every unit's plan."""
+    number, days = Month(month).number, _days(month)
+    ends = [_week_end(month, week) for week in range(1, len(WEEK_ENDS) + 2)]
+    return tuple((end / days, f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）") for end in ends)
+
+
+def _progress(data: MonthData, unit: Unit) -> list[str]:
+    """Per week 1–4: `进度要求：截至10月14日（时间进度45.2%）累计应完成…。`, '' without targets."""
+    catalog = data.inputs.catalog
+    targets = [(catalog[r.metric], r.target) for r in data.of(unit).plan_rows if not formats.is_missing(r.target)]
+    held = [f"{metric.name}{'不低于' if metric.direction == 'higher' else '不高于'}{formats.figure(target, metric)}"
+            for metric, target in targets if metric.kind != "sum"]
+    summed = [(metric, target) for metric, target in targets if metric.kind == "sum"]
+    paces = [(head, _pace(held, summed, progress)) for progress, head in _week_progress(data.month)]
+    return [f"{head}{pace}。" if pace else "" for head, pace in paces]
 
 
 def _week_end(month: str, week: int) -> int:
@@ -231,11 +239,11 @@ def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
     """`weeks` 1–4 each with where the unit should stand by the week's end (the targets pro rata
     to the calendar) after its tasks; a week without a deadline also names the tasks due the week
     after it, instead of a placeholder."""
-    filled = []
+    filled, paces = [], _progress(data, unit)
     for number, week in enumerate(weeks, start=1):
         if number <= len(WEEK_ENDS) + 1:
             empty = week["tasks"] == [NO_TASK_THIS_WEEK]
-            progress = [line for line in [_progress(data, unit, number)] if line]
+            progress = [line for line in [paces[number - 1]] if line]
             added = progress + _coming(data, unit, number) if empty else week["tasks"] + progress
             week = {**week, "tasks": added or week["tasks"]}
         filled.append(week)
