@@ -273,32 +273,32 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     def beside(notes: list[str], generated: str) -> str:  # a person's words first, the data's after
         return "\n".join([*notes, *([generated] if generated else [])])
 
-    def reason(row) -> str:
+    def reason(row) -> tuple[str, tuple]:
+        """The 差异原因 cell of `row` (a person's causes, then the data's sentence) and what it asks
+        (reason_asks); the data's sentence is found once for both."""
         causes = data.causes.get((unit.level, unit.unit, row.metric), [])
-        return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
-                                        "\n".join(analysis.causes_text(causes)))
+        note = "\n".join(analysis.causes_text(causes))
+        generated = analysis.data_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric], note)
+        return analysis.noted(note, generated), reason_asks(row, causes, generated)
 
-    def reason_asks(row) -> tuple:
+    def reason_asks(row, causes: list, generated: str) -> tuple:
         """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
         asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
         (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 (untagged notes,
-        labelled so beside the others) and the data's sentence. () where nothing is asked."""
+        labelled so beside the others) and the data's sentence (`generated`). () where nothing is asked."""
         if row.status not in (STATUS_MISSED, STATUS_NEAR):
             return ()
-        causes = data.causes.get((unit.level, unit.unit, row.metric), [])
         groups = analysis.cause_groups(causes)
         if all(cause in groups for cause in CAUSES.values()):
             return ()
-        generated = analysis.data_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
-                                         "\n".join(analysis.causes_text(causes)))
         given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
         other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
         return (*given, *other, *([generated] if generated else []))
 
     # what the data says of each metric, good (成功经验) and bad (存在问题), for Table 2 and section 三
-    found = {good: {r.metric: analysis.facts(r, members_by_metric.get(r.metric, []), labels, catalog[r.metric],
-                                             history, good, segments.get(r.metric, [])) for r in rows}
-             for good in (True, False)}
+    facts = {r.metric: analysis.facts(r, members_by_metric.get(r.metric, []), labels, catalog[r.metric],
+                                      history, segments.get(r.metric, [])) for r in rows}
+    found = {good: {key: both[good] for key, both in facts.items()} for good in (True, False)}
     figures, table2 = [], []
     for r in rows:
         metric = catalog[r.metric]
@@ -315,9 +315,10 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
+        cell, asks = reason(r)
         table2.append({**shown, "key": r.metric,
-                       "reason": reason(r),
-                       "reason_asks": reason_asks(r),
+                       "reason": cell,
+                       "reason_asks": asks,
                        "highlight": beside(written(r, "highlight"), analysis.sentence(found[True][r.metric])),
                        "problem": beside(written(r, "problem"), analysis.sentence(found[False][r.metric])),
                        "next_step": "\n".join(written(r, "next_step"))})
