@@ -250,10 +250,10 @@ def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
     return filled
 
 
-def _carriers(data: MonthData, unit: Unit, key: str) -> list[tuple[Unit, float]]:
-    """The members of `unit` with a plan target for metric `key`, and that target, in org order."""
+def _carriers(data: MonthData, members: list[Unit], key: str) -> list[tuple[Unit, float]]:
+    """The `members` (of a unit, in org order) with a plan target for metric `key`, and that target."""
     found = []
-    for member in _members(data, unit):
+    for member in members:
         target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
         if target is not None and not formats.is_missing(target):
             found.append((member, target))
@@ -278,6 +278,7 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
     of the row stay as they were."""
     month = data.month
     number = int(month.split("-")[1])
+    members = _members(data, unit)  # found once for all of Table 1's rows
     filled = []
     for row in rows:
         key = row.get("key")
@@ -286,7 +287,7 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
             continue
         noted = [_marked(source, text) for section in FLOWING_SECTIONS
                  for source, text, _ in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
-        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, unit, key)]
+        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, members, key)]
         filled.append({**row, "task": "\n".join(noted), "owner": "\n".join(owners) or formats.MISSING,
                        "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING
