@@ -32,7 +32,12 @@ def _settled(value: float) -> Decimal:
 @functools.lru_cache(maxsize=1 << 12, typed=True)  # typed: Decimal(1.005) is not the float 1.005
 def plain_number(value: float | Decimal, decimals: int) -> str:
     """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
-    number = value if isinstance(value, Decimal) else decimal(value)
+    return rounded_text(value if isinstance(value, Decimal) else decimal(value), decimals)
+
+
+def rounded_text(number: Decimal, decimals: int) -> str:
+    """plain_number of a Decimal, not remembered: for a caller that remembers its own texts
+    (documents.formats), where a new figure would only miss plain_number's cache."""
     rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=WIDE)
     text = f"{rounded:f}"
     if "." in text:

@@ -11,6 +11,7 @@ import re
 from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
 from pipeline.numbers import as_shown, is_missing, plain_number  # noqa: F401 (the rounding core, used here)
 from pipeline.numbers import decimal as _decimal
+from pipeline.numbers import rounded_text as _rounded  # the texts are remembered here, below
 
 MISSING = "—"
 # A signed figure's minus is the minus sign U+2212, not the hyphen "-": a line may break after a
@@ -30,7 +31,7 @@ def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
+    return _minus(_rounded(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -38,7 +39,7 @@ def percent(value) -> str:
     """Fraction → `92.5%`, `80%`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) * 100, 1)) + "%"
+    return _minus(_rounded(_decimal(value) * 100, 1)) + "%"
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -87,7 +88,7 @@ def change(value, metric: Metric) -> str:
     if is_missing(value):
         return MISSING
     if metric.is_rate:
-        return signed(plain_number(_decimal(value) * 100, 1)) + "个百分点"
+        return signed(_rounded(_decimal(value) * 100, 1)) + "个百分点"
     return signed(figure(value, metric))
 
 
