@@ -156,8 +156,9 @@ def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
     for key in keys:
         name = catalog[key].name if key else ""
         written = own(key)
-        found += [f"{name}：{text}" if name else text for text in written]
-        if not written:
+        if written:
+            found += [f"{name}：{text}" if name else text for text in written]
+        else:
             found += [(f"{name}（{source}）：" if name else f"{source}：") + text for source, text, _ in members(key)]
     return found
 

@@ -32,11 +32,10 @@ def _keys(data: MonthData) -> list[str]:
 def notes_of(data: MonthData, unit: Unit, section: str) -> list[tuple[str, str, str, str]]:
     """(source, metric name, text, response) of the unit's plan notes of `section`: its own,
     then those flowed down from the units above it, the general ones before each metric's."""
-    catalog, found = data.inputs.catalog, []
+    catalog, notes, found = data.inputs.catalog, data.plan_notes, []
     for key in _keys(data):
-        name = catalog[key].name if key else ""
-        found += [(source, name, text, response)
-                  for source, text, response in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+        for source, text, response in notes.get((unit.level, unit.unit, section, key), ()):  # mostly none
+            found.append((source, catalog[key].name if key else "", text, response))
     return found
 
 
