@@ -191,12 +191,13 @@ def _pace(held: list[str], summed: list[tuple], progress: float) -> str:
     parts = {"累计应完成": [], "累计不超过": []}
     for metric, target in summed:
         share = target * progress
-        if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most
-            text = formats.plain_number(share / 10000, 1) + metric.unit
-        else:  # 家, 场, 次: whole ones
+        if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most, left out while it shows 0
+            number = formats.plain_number(share / 10000, 1)
+            text = number + metric.unit if share > 0 and number != "0" else ""
+        else:  # 家, 场, 次: whole ones, from 1
             share = math.floor(share + 0.5)
-            text = formats.figure(share, metric)
-        if share > 0 and not formats.is_zero(text):
+            text = formats.figure(share, metric) if share > 0 else ""
+        if text:
             parts["累计应完成" if metric.direction == "higher" else "累计不超过"].append(f"{metric.name}{text}")
     return "；".join(word + "、".join(items) for word, items in [*parts.items(), ("", held)] if items)
 
