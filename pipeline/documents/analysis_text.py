@@ -118,13 +118,13 @@ def _shortfall(row, metric: Metric) -> str:
 
 def _against_target(variance: float, rate: float, metric: Metric) -> str:
     """`较目标差15万元（达成92.5%）`, `较目标超出1场（…）` or `与目标持平（…）`."""
-    gap = _behind(variance, metric)
+    gap, size = _behind(variance, metric), _size(variance, metric)
     if round(float(gap), 9) == 0:
         text = "与目标持平"
-    elif _size(variance, metric) == _size(0, metric):  # too small to show: `较目标差0万元` says nothing
+    elif size == _size(0, metric):  # too small to show: `较目标差0万元` says nothing
         text = f"较目标略{'差' if gap > 0 else '超出'}"
     else:
-        text = f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
+        text = f"较目标{'差' if gap > 0 else '超出'}{size}"
     return text + (f"（达成{formats.achievement(rate)}）" if not formats.is_missing(rate) else "")
 
 
