@@ -368,6 +368,8 @@ def cause_groups(causes: list[tuple[str, str, str]], labelled: bool = False) -> 
     """causes_text's lines by group, 主观, 客观 and 其他 in this order (a group nobody gave is left
     out); where none is tagged, all under 其他, one plain line per cause — or, `labelled` (a cell
     that asks for 主观 and 客观 beside them), one `其他：…` line as where some are tagged."""
+    if not causes:  # (most units and metrics)
+        return {}
     if not labelled and not any(cause for _, _, cause in causes):
         lines = [f"{source}：{text}" if source else text for source, text, _ in causes]
         return {OTHER_CAUSE: lines} if lines else {}
