@@ -158,8 +158,9 @@ def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
         written = own(key)
         if written:
             found += [f"{name}：{text}" if name else text for text in written]
-        else:
-            found += [(f"{name}（{source}）：" if name else f"{source}：") + text for source, text, _ in members(key)]
+            continue
+        for source, text, _ in members(key):  # (a loop, not a comprehension: mostly there are none)
+            found.append((f"{name}（{source}）：" if name else f"{source}：") + text)
     return found
 
 
