@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import os
 import re
 from typing import Iterable, Mapping
@@ -74,6 +75,7 @@ class Month(str):
         return dt.date(self.year, self.number, 1)
 
     @property
+    @functools.lru_cache(maxsize=256)  # each document asks a few months their calendar again and again
     def days(self) -> int:
         """How many days the month has (28 … 31)."""
         return calendar.monthrange(self.year, self.number)[1]
@@ -82,6 +84,7 @@ class Month(str):
         """Whether `day` falls in this month."""
         return (day.year, day.month) == (self.year, self.number)
 
+    @functools.lru_cache(maxsize=256)
     def shift(self, by: int) -> "Month":
         """The month `by` months after this one (negative for earlier)."""
         index = self.year * 12 + self.number - 1 + by
@@ -96,6 +99,7 @@ class Month(str):
         return self.shift(1)
 
     @property
+    @functools.lru_cache(maxsize=256)
     def label(self) -> str:
         """`2025年10月`, as the documents and mails name it."""
         return f"{self.year}年{self.number}月"

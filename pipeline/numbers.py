@@ -22,18 +22,28 @@ def decimal(value: float) -> Decimal:
     return _settled(float(value) + 0.0)
 
 
+_SETTLED = Decimal("1e-10")
+_STEPS = tuple(Decimal(1).scaleb(-decimals) for decimals in range(11))  # 1, 0.1, 0.01 …: made once, used per figure
+
+
 @functools.lru_cache(maxsize=1 << 12)  # a company's documents print the same figures many times
 def _settled(value: float) -> Decimal:
     # Float noise (1.0049999999999999 for 1.005) must not decide a half-up tie, so the
     # value is first settled at 10 decimals, far below anything a document shows.
-    return Decimal(repr(value)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP, context=WIDE)
+    return Decimal(repr(value)).quantize(_SETTLED, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 @functools.lru_cache(maxsize=1 << 12, typed=True)  # typed: Decimal(1.005) is not the float 1.005
 def plain_number(value: float | Decimal, decimals: int) -> str:
     """`value` rounded half-up to at most `decimals` places, trailing zeros dropped."""
-    number = value if isinstance(value, Decimal) else decimal(value)
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=WIDE)
+    return rounded_text(value if isinstance(value, Decimal) else decimal(value), decimals)
+
+
+def rounded_text(number: Decimal, decimals: int) -> str:
+    """plain_number of a Decimal, not remembered: for a caller that remembers its own texts
+    (documents.formats), where a new figure would only miss plain_number's cache."""
+    step = _STEPS[decimals] if 0 <= decimals < len(_STEPS) else Decimal(1).scaleb(-decimals)
+    rounded = number.quantize(step, rounding=ROUND_HALF_UP, context=WIDE)
     text = f"{rounded:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

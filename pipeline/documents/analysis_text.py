@@ -118,13 +118,13 @@ def _shortfall(row, metric: Metric) -> str:
 
 def _against_target(variance: float, rate: float, metric: Metric) -> str:
     """`较目标差15万元（达成92.5%）`, `较目标超出1场（…）` or `与目标持平（…）`."""
-    gap = _behind(variance, metric)
+    gap, size = _behind(variance, metric), _size(variance, metric)
     if round(float(gap), 9) == 0:
         text = "与目标持平"
-    elif _size(variance, metric) == _size(0, metric):  # too small to show: `较目标差0万元` says nothing
+    elif size == _size(0, metric):  # too small to show: `较目标差0万元` says nothing
         text = f"较目标略{'差' if gap > 0 else '超出'}"
     else:
-        text = f"较目标{'差' if gap > 0 else '超出'}{_size(variance, metric)}"
+        text = f"较目标{'差' if gap > 0 else '超出'}{size}"
     return text + (f"（达成{formats.achievement(rate)}）" if not formats.is_missing(rate) else "")
 
 
@@ -160,7 +160,11 @@ def variance_reason(row, mine: list, labels: dict[str, str], metric: Metric, not
     For an incomplete roll-up the gap is the like-for-like one, over the members with both figures,
     and who lacks a figure is named; with a note that states less than the gap, the rest is named.
     """
-    data = data_reason(row, mine, labels, metric, note)
+    return noted(note, data_reason(row, mine, labels, metric, note))
+
+
+def noted(note: str, data: str) -> str:
+    """A person's `note` (if any) and, on the line after it, what the `data` says."""
     return f"{note}\n{data}" if note else data
 
 
@@ -221,20 +225,22 @@ def _attribution(mine: list, labels: dict[str, str], metric: Metric, behind: boo
     return (f"{shortfall}：{named(worst)}。" if worst else "") + (f"{surplus}：{named(best)}。" if best else "")
 
 
-def _trend_facts(row, metric: Metric, history: History, good: bool) -> list[str]:
-    """`连续3个月达成`, `为近12个月最高` (good) or `连续2个月未达成`, `为近12个月最低`; nothing for a
-    month whose figures do not compare like with like (a gap in the data is no streak)."""
+def _trend_facts(row, metric: Metric, history: History) -> dict[bool, list[str]]:
+    """By good (True) or not: `连续3个月达成`, `为近12个月最高` (good) or `连续2个月未达成`,
+    `为近12个月最低`; nothing for a month whose figures do not compare like with like (a gap in
+    the data is no streak). Both at once: the trend is read once for 成功经验 and 存在问题."""
+    facts: dict[bool, list[str]] = {True: [], False: []}
     found = history(row.level, row.unit, metric.key) if row.status in COMPARABLE else None
     if found is None:
-        return []
+        return facts
     actuals, rates = found
-    facts = []
     run = streak(rates)
-    if abs(run) >= MIN_STREAK and (run > 0) == good:
-        facts.append(f"连续{abs(run)}个月{'达成' if run > 0 else '未达成'}")
+    if abs(run) >= MIN_STREAK:
+        facts[run > 0].append(f"连续{abs(run)}个月{'达成' if run > 0 else '未达成'}")
     best = record(actuals)
-    if best is not None and (best.highest == (metric.direction == "higher")) == good:
-        facts.append(f"为近{best.months}个月{'最高' if best.highest else '最低'}")
+    if best is not None:
+        good = best.highest == (metric.direction == "higher")
+        facts[good].append(f"为近{best.months}个月{'最高' if best.highest else '最低'}")
     return facts
 
 
@@ -286,17 +292,20 @@ def _members_missed(mine: list, labels: dict[str, str], metric: Metric, named: s
     return [f"{labels.get(r.unit, r.unit)}{_shortfall(r, metric)}" for r in missed[:TOP + 1]]
 
 
-def facts(row, mine: list, labels: dict[str, str], metric: Metric, history: History, good: bool,
-          segments: list = ()) -> list[str]:
-    """What the data says of a unit's metric beyond its row of the table: streaks, records, a
-    notable change against last year, the member (or the segment: `segments`, its rows of the
-    metric by segment) carrying most of the gap or surplus — and for a problem, the members short
-    of their own target and who lacks data. Nothing for a bare result."""
-    found = _trend_facts(row, metric, history, good) + _yoy_fact(row, metric, good)
-    shares, named = _share_fact(row, mine, labels, metric, good, segments)
-    found += shares
-    if not good:
-        found += _members_missed(mine, labels, metric, named) + data_gaps(row, labels)
+def facts(row, mine: list, labels: dict[str, str], metric: Metric, history: History,
+          segments: list = ()) -> dict[bool, list[str]]:
+    """What the data says of a unit's metric beyond its row of the table, good (True: 成功经验)
+    and bad (False: 存在问题): streaks, records, a notable change against last year, the member
+    (or the segment: `segments`, its rows of the metric by segment) carrying most of the gap or
+    surplus — and for a problem, the members short of their own target and who lacks data.
+    Nothing for a bare result."""
+    found = _trend_facts(row, metric, history)
+    for good in (True, False):
+        found[good] += _yoy_fact(row, metric, good)
+        shares, named = _share_fact(row, mine, labels, metric, good, segments)
+        found[good] += shares
+        if not good:
+            found[good] += _members_missed(mine, labels, metric, named) + data_gaps(row, labels)
     return found
 
 
@@ -359,6 +368,8 @@ def cause_groups(causes: list[tuple[str, str, str]], labelled: bool = False) -> 
     """causes_text's lines by group, 主观, 客观 and 其他 in this order (a group nobody gave is left
     out); where none is tagged, all under 其他, one plain line per cause — or, `labelled` (a cell
     that asks for 主观 and 客观 beside them), one `其他：…` line as where some are tagged."""
+    if not causes:  # (most units and metrics)
+        return {}
     if not labelled and not any(cause for _, _, cause in causes):
         lines = [f"{source}：{text}" if source else text for source, text, _ in causes]
         return {OTHER_CAUSE: lines} if lines else {}

@@ -6,6 +6,7 @@ that the Word template renders. All figures are formatted here (contract §3).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 
 from pipeline.documents import analysis_text as analysis
@@ -47,18 +48,25 @@ def _scope(unit: Unit, org: Org) -> str:
     return f"{prefix}（{org.teams(unit.level, unit.unit)}个团队，{len(reps)}名销售代表）"
 
 
+@functools.lru_cache(maxsize=64)  # the same for every unit's documents of the month
+def _month_labels(month: str) -> tuple[str, str, str]:
+    """`2025年10月` of `month`, of the month before it and of the one after it."""
+    return Month(month).label, Month(month).previous.label, Month(month).next.label
+
+
 def _header(unit: Unit, org: Org, month: str, kind_name: str) -> dict:
+    label, prev_label, next_label = _month_labels(month)
     return {
         "month": month,
-        "month_label": Month(month).label,
-        "prev_month_label": Month(month).previous.label,
-        "next_month_label": Month(month).next.label,
+        "month_label": label,
+        "prev_month_label": prev_label,
+        "next_month_label": next_label,
         "level": unit.level,
         "level_name": LEVEL_NAMES[unit.level],
         "unit": unit.unit,
         "unit_label": unit.label,
         "scope": _scope(unit, org),
-        "title": f"{unit.label} {Month(month).label} {kind_name}",
+        "title": f"{unit.label} {label} {kind_name}",
     }
 
 
@@ -66,6 +74,7 @@ def _notes(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[
     return data.inputs.note_texts.get((data.month, unit.level, unit.unit, section, metric), [])
 
 
+@functools.lru_cache(maxsize=1 << 10)  # tasks share deadlines, units share the month
 def _week(due: dt.date, month: str) -> int | None:
     """1–4 for a deadline inside `month` (days 22 to the end are week 4), else None."""
     if not Month(month).holds(due):
@@ -73,6 +82,7 @@ def _week(due: dt.date, month: str) -> int | None:
     return next(number for number, (first, last) in enumerate(WEEKS, start=1) if first <= due.day <= last)
 
 
+@functools.lru_cache(maxsize=64)
 def _week_label(number: int, month: str) -> str:
     first, last = WEEKS[number - 1]
     month_number, last = Month(month).number, min(last, Month(month).days)
@@ -146,9 +156,11 @@ def metric_lines(catalog: Catalog, keys: list[str], own, members) -> list[str]:
     for key in keys:
         name = catalog[key].name if key else ""
         written = own(key)
-        found += [f"{name}：{text}" if name else text for text in written]
-        if not written:
-            found += [(f"{name}（{source}）：" if name else f"{source}：") + text for source, text, _ in members(key)]
+        if written:
+            found += [f"{name}：{text}" if name else text for text in written]
+            continue
+        for source, text, _ in members(key):  # (a loop, not a comprehension: mostly there are none)
+            found.append((f"{name}（{source}）：" if name else f"{source}：") + text)
     return found
 
 
@@ -263,32 +275,32 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
     def beside(notes: list[str], generated: str) -> str:  # a person's words first, the data's after
         return "\n".join([*notes, *([generated] if generated else [])])
 
-    def reason(row) -> str:
+    def reason(row) -> tuple[str, tuple]:
+        """The 差异原因 cell of `row` (a person's causes, then the data's sentence) and what it asks
+        (reason_asks); the data's sentence is found once for both."""
         causes = data.causes.get((unit.level, unit.unit, row.metric), [])
-        return analysis.variance_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
-                                        "\n".join(analysis.causes_text(causes)))
+        note = "\n".join(analysis.causes_text(causes))
+        generated = analysis.data_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric], note)
+        return analysis.noted(note, generated), reason_asks(row, causes, generated)
 
-    def reason_asks(row) -> tuple:
+    def reason_asks(row, causes: list, generated: str) -> tuple:
         """For a metric short of target whose reasons leave out a cause (主观, 客观), as the original
         asks 未达目标 to tell them apart: the cell's lines in reading order, a field to fill
         (fill_in.Ask) in the place of each cause not given — 主观, 客观, then 其他 (untagged notes,
-        labelled so beside the others) and the data's sentence. () where nothing is asked."""
+        labelled so beside the others) and the data's sentence (`generated`). () where nothing is asked."""
         if row.status not in (STATUS_MISSED, STATUS_NEAR):
             return ()
-        causes = data.causes.get((unit.level, unit.unit, row.metric), [])
         groups = analysis.cause_groups(causes)
         if all(cause in groups for cause in CAUSES.values()):
             return ()
-        generated = analysis.data_reason(row, members_by_metric.get(row.metric, []), labels, catalog[row.metric],
-                                         "\n".join(analysis.causes_text(causes)))
         given = [line for cause in CAUSES.values() for line in groups.get(cause) or [fill_in.Ask(cause)]]
         other = analysis.cause_groups(causes, labelled=True).get(analysis.OTHER_CAUSE, [])  # `其他：…` beside 主观/客观
         return (*given, *other, *([generated] if generated else []))
 
     # what the data says of each metric, good (成功经验) and bad (存在问题), for Table 2 and section 三
-    found = {good: {r.metric: analysis.facts(r, members_by_metric.get(r.metric, []), labels, catalog[r.metric],
-                                             history, good, segments.get(r.metric, [])) for r in rows}
-             for good in (True, False)}
+    facts = {r.metric: analysis.facts(r, members_by_metric.get(r.metric, []), labels, catalog[r.metric],
+                                      history, segments.get(r.metric, [])) for r in rows}
+    found = {good: {key: both[good] for key, both in facts.items()} for good in (True, False)}
     figures, table2 = [], []
     for r in rows:
         metric = catalog[r.metric]
@@ -305,9 +317,10 @@ def summary_context(data: MonthData, unit: Unit) -> dict:
                         "variance": analysis.variance_text(r, metric),
                         "prev_actual": formats.figure(r.prev_actual, metric),
                         "mom_change": analysis.mom_text(r, metric)})
+        cell, asks = reason(r)
         table2.append({**shown, "key": r.metric,
-                       "reason": reason(r),
-                       "reason_asks": reason_asks(r),
+                       "reason": cell,
+                       "reason_asks": asks,
                        "highlight": beside(written(r, "highlight"), analysis.sentence(found[True][r.metric])),
                        "problem": beside(written(r, "problem"), analysis.sentence(found[False][r.metric])),
                        "next_step": "\n".join(written(r, "next_step"))})

@@ -44,9 +44,11 @@ class Ask:
 
 def is_empty(value) -> bool:
     """Whether a narrative value holds nothing a reader could use."""
+    if isinstance(value, str):  # (the most asked, first)
+        return value.strip() in EMPTY_TEXTS
     if isinstance(value, (list, tuple)):
         return all(is_empty(item) for item in value)
-    return isinstance(value, str) and value.strip() in EMPTY_TEXTS
+    return False
 
 
 def _field(context: dict, kind: str, section: str, title: str, hint: str, metric: str = "",

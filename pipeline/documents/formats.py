@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 import re
 
-from pipeline.inputs.catalog import MONEY, YUAN_PER_WAN, Metric
+from pipeline.inputs.catalog import MONEY, RATE, YUAN_PER_WAN, Metric
 from pipeline.numbers import as_shown, is_missing, plain_number  # noqa: F401 (the rounding core, used here)
 from pipeline.numbers import decimal as _decimal
+from pipeline.numbers import rounded_text as _rounded  # the texts are remembered here, below
 
 MISSING = "—"
 # A signed figure's minus is the minus sign U+2212, not the hyphen "-": a line may break after a
@@ -30,7 +31,7 @@ def money(value) -> str:
     """元 → `185万元`, `123.46万元`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
+    return _minus(_rounded(_decimal(value) / YUAN_PER_WAN, 2)) + MONEY
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -38,7 +39,7 @@ def percent(value) -> str:
     """Fraction → `92.5%`, `80%`."""
     if is_missing(value):
         return MISSING
-    return _minus(plain_number(_decimal(value) * 100, 1)) + "%"
+    return _minus(_rounded(_decimal(value) * 100, 1)) + "%"
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -51,11 +52,17 @@ def count(value, unit: str) -> str:
 
 def figure(value, metric: Metric) -> str:
     """A target or actual of `metric`, in the metric's own unit."""
-    if metric.is_money:
+    return in_unit(value, metric.unit)
+
+
+def in_unit(value, unit: str) -> str:
+    """A figure in `unit`: 万元 (money, in 元), % (a fraction) or a counting word (Metric.is_money,
+    .is_rate); by the unit's text, read once, as the documents print thousands of figures."""
+    if unit == MONEY:
         return money(value)
-    if metric.is_rate:
+    if unit == RATE:
         return percent(value)
-    return count(value, metric.unit)
+    return count(value, unit)
 
 
 _NUMBER = re.compile(r"[-\u2212]?[\d.]+")
@@ -81,14 +88,18 @@ def is_zero(text: str) -> bool:
     return number is not None and float(number.group(1)) == 0
 
 
-@functools.lru_cache(maxsize=1 << 12)
 def change(value, metric: Metric) -> str:
     """A difference of two figures of `metric` with its sign; rates in percentage points."""
+    return _change(value, metric.unit)  # remembered by the unit's text: hashing a Metric costs more
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _change(value, unit: str) -> str:
     if is_missing(value):
         return MISSING
-    if metric.is_rate:
-        return signed(plain_number(_decimal(value) * 100, 1)) + "个百分点"
-    return signed(figure(value, metric))
+    if unit == RATE:
+        return signed(_rounded(_decimal(value) * 100, 1)) + "个百分点"
+    return signed(in_unit(value, unit))
 
 
 def achievement(value) -> str:

@@ -4,6 +4,8 @@ per month. Pure; the figures come from compute.history.
 """
 from __future__ import annotations
 
+import functools
+
 from pipeline.compute.history import Trend, first_month
 from pipeline.documents import formats
 from pipeline.documents.charts import NO_CHART, ChartSpec, unit_scale
@@ -24,6 +26,7 @@ def yoy_text(row, metric: Metric) -> str:
     return f"{text}（{formats.signed(formats.percent(row.yoy_percent))}）"
 
 
+@functools.lru_cache(maxsize=256)  # most units' years to date hold the same months
 def months_text(bits: int, last: int) -> str:
     """The months of the year to date that hold an actual, from the first of them to `last`:
     `7–10月`, with the missing ones named (`7–10月，缺8月`); `—` when no month has an actual."""
@@ -101,9 +104,9 @@ def trend_rows(trend: Trend | None, keys: list[str], catalog: Catalog) -> list[d
     if trend is None or len(trend.months) < MIN_TREND_MONTHS or not keys:
         return []
     first = catalog[keys[0]]
+    figures = [trend.figures.get(key, ((None,) * len(trend.months),) * 3) for key in keys]
     rows = []
     for i, month in enumerate(trend.months):
-        figures = [trend.figures.get(key, ((None,) * len(trend.months),) * 3) for key in keys]
         rates = [formats.achievement(rate[i]) for _, _, rate in figures]
         rows.append({"month": Month(month).label,
                      "target": formats.figure(figures[0][0][i], first),

@@ -4,6 +4,7 @@ its target split by member. Pure, like context.py.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from pipeline.compute.notes import FLOWING as FLOWING_SECTIONS
@@ -31,11 +32,10 @@ def _keys(data: MonthData) -> list[str]:
 def notes_of(data: MonthData, unit: Unit, section: str) -> list[tuple[str, str, str, str]]:
     """(source, metric name, text, response) of the unit's plan notes of `section`: its own,
     then those flowed down from the units above it, the general ones before each metric's."""
-    catalog, found = data.inputs.catalog, []
+    catalog, notes, found = data.inputs.catalog, data.plan_notes, []
     for key in _keys(data):
-        name = catalog[key].name if key else ""
-        found += [(source, name, text, response)
-                  for source, text, response in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
+        for source, text, response in notes.get((unit.level, unit.unit, section, key), ()):  # mostly none
+            found.append((source, catalog[key].name if key else "", text, response))
     return found
 
 
@@ -178,40 +178,48 @@ WEEK_ENDS = tuple(last for _, last in WEEKS[:-1])  # the last day of weeks 1–3
 UPCOMING_SHOWN = 3
 
 
+@functools.lru_cache(maxsize=64)  # the same for every unit's plan of the month
 def _days(month: str) -> int:
     return Month(month).days
 
 
-def _pace(data: MonthData, unit: Unit, progress: float) -> str:
+def _pace(held: list[str], summed: list[tuple], progress: float) -> str:
     """Where the unit should stand after `progress` of the month: a `sum` metric's target pro rata
     (`累计应完成销售额7.68万元`; a whole-number count to whole units, left out while 0), a rate's target
-    to hold (`老客户复购率不低于35%`); a metric where lower is better says 不超过 / 不高于."""
-    catalog, parts = data.inputs.catalog, {"累计应完成": [], "累计不超过": [], "": []}
-    for r in data.of(unit).plan_rows:
-        metric = catalog[r.metric]
-        if formats.is_missing(r.target):
-            continue
-        higher = metric.direction == "higher"
-        if metric.kind != "sum":
-            parts[""].append(f"{metric.name}{'不低于' if higher else '不高于'}{formats.figure(r.target, metric)}")
-            continue
-        share = r.target * progress
-        if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most
-            text = formats.plain_number(share / 10000, 1) + metric.unit
-        else:  # 家, 场, 次: whole ones
+    to hold (`老客户复购率不低于35%`: `held`, the same every week); a metric where lower is better says
+    不超过 / 不高于. `summed`: the (metric, target) of the `sum` metrics with a target."""
+    parts = {"累计应完成": [], "累计不超过": []}
+    for metric, target in summed:
+        share = target * progress
+        if metric.is_money:  # as a manager writes a milestone: to 0.1万元 at most, left out while it shows 0
+            number = formats.plain_number(share / 10000, 1)
+            text = number + metric.unit if share > 0 and number != "0" else ""
+        else:  # 家, 场, 次: whole ones, from 1
             share = math.floor(share + 0.5)
-            text = formats.figure(share, metric)
-        if share > 0 and not formats.is_zero(text):
-            parts["累计应完成" if higher else "累计不超过"].append(f"{metric.name}{text}")
-    return "；".join(word + "、".join(items) for word, items in parts.items() if items)
+            text = formats.figure(share, metric) if share > 0 else ""
+        if text:
+            parts["累计应完成" if metric.direction == "higher" else "累计不超过"].append(f"{metric.name}{text}")
+    return "；".join(word + "、".join(items) for word, items in [*parts.items(), ("", held)] if items)
 
 
-def _progress(data: MonthData, unit: Unit, week: int) -> str:
-    """`进度要求：截至10月14日（时间进度45.2%）累计应完成…。`, '' without targets."""
-    number, days = int(data.month.split("-")[1]), _days(data.month)
-    end = _week_end(data.month, week)
-    pace = _pace(data, unit, end / days)
-    return f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）{pace}。" if pace else ""
+@functools.lru_cache(maxsize=64)
+def _week_progress(month: str) -> tuple[tuple[float, str], ...]:
+    """Per week 1–4 of `month`: the share of the month gone by its end and the words saying so
+    (`进度要求：截至10月14日（时间进度45.2%）`), the same for every unit's plan."""
+    number, days = Month(month).number, _days(month)
+    ends = [_week_end(month, week) for week in range(1, len(WEEK_ENDS) + 2)]
+    return tuple((end / days, f"进度要求：截至{number}月{end}日（时间进度{formats.percent(end / days)}）") for end in ends)
+
+
+def _progress(data: MonthData, unit: Unit) -> list[str]:
+    """Per week 1–4: `进度要求：截至10月14日（时间进度45.2%）累计应完成…。`, '' without targets."""
+    catalog = data.inputs.catalog
+    targets = [(catalog[r.metric], r.target) for r in data.of(unit).plan_rows if not formats.is_missing(r.target)]
+    held = [f"{metric.name}{'不低于' if metric.direction == 'higher' else '不高于'}{formats.figure(target, metric)}"
+            for metric, target in targets if metric.kind != "sum"]
+    summed = [(metric, target) for metric, target in targets if metric.kind == "sum"]
+    paces = [(head, _pace(held, summed, progress)) for progress, head in _week_progress(data.month)]
+    return [f"{head}{pace}。" if pace else "" for head, pace in paces]
 
 
 def _week_end(month: str, week: int) -> int:
@@ -231,21 +239,21 @@ def filled_weeks(data: MonthData, unit: Unit, weeks: list[dict]) -> list[dict]:
     """`weeks` 1–4 each with where the unit should stand by the week's end (the targets pro rata
     to the calendar) after its tasks; a week without a deadline also names the tasks due the week
     after it, instead of a placeholder."""
-    filled = []
+    filled, paces = [], _progress(data, unit)
     for number, week in enumerate(weeks, start=1):
         if number <= len(WEEK_ENDS) + 1:
             empty = week["tasks"] == [NO_TASK_THIS_WEEK]
-            progress = [line for line in [_progress(data, unit, number)] if line]
+            progress = [line for line in [paces[number - 1]] if line]
             added = progress + _coming(data, unit, number) if empty else week["tasks"] + progress
             week = {**week, "tasks": added or week["tasks"]}
         filled.append(week)
     return filled
 
 
-def _carriers(data: MonthData, unit: Unit, key: str) -> list[tuple[Unit, float]]:
-    """The members of `unit` with a plan target for metric `key`, and that target, in org order."""
+def _carriers(data: MonthData, members: list[Unit], key: str) -> list[tuple[Unit, float]]:
+    """The `members` (of a unit, in org order) with a plan target for metric `key`, and that target."""
     found = []
-    for member in _members(data, unit):
+    for member in members:
         target = next((r.target for r in data.of(member).plan_rows if r.metric == key), None)
         if target is not None and not formats.is_missing(target):
             found.append((member, target))
@@ -270,6 +278,7 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
     of the row stay as they were."""
     month = data.month
     number = int(month.split("-")[1])
+    members = _members(data, unit)  # found once for all of Table 1's rows
     filled = []
     for row in rows:
         key = row.get("key")
@@ -278,7 +287,7 @@ def filled_table1(data: MonthData, unit: Unit, rows: list[dict]) -> list[dict]:
             continue
         noted = [_marked(source, text) for section in FLOWING_SECTIONS
                  for source, text, _ in data.plan_notes.get((unit.level, unit.unit, section, key), [])]
-        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, unit, key)]
+        owners = [unit.label] if unit.level == "rep" else [member.label for member, _ in _carriers(data, members, key)]
         filled.append({**row, "task": "\n".join(noted), "owner": "\n".join(owners) or formats.MISSING,
                        "due": f"{number}月{_days(month)}日前",
                        "done_criteria": f"达到月度目标{row['target']}" if row["target"] != formats.MISSING

@@ -8,4 +8,5 @@ from pipeline.compute.model import MonthData
 
 def members_said(data: MonthData, unit: Unit, section: str, metric: str = "") -> list[str]:
     """The members' notes of `section` (and `metric`, "" for the general ones), attributed."""
-    return [f"{source}：{text}" for source, text, _ in data.member_notes.get((unit.level, unit.unit, section, metric), [])]
+    notes = data.member_notes.get((unit.level, unit.unit, section, metric))
+    return [f"{source}：{text}" for source, text, _ in notes] if notes else []  # most have none
