@@ -37,6 +37,16 @@ def test_a_tag_carries_its_identity_through_any_unit_name(unit):
     assert fields.verify(tag, KEY) == identity
 
 
+@pytest.mark.parametrize("key", [KEY, b"", b"k" * 64, b"k" * 65, os.urandom(100)])
+def test_a_signature_is_hmac_sha256_of_the_parts_so_tags_issued_before_still_verify(key):
+    # the documents out in the world were signed by hmac.new: the same digest, for any key length
+    import hashlib
+    import hmac
+    identity = fields.Identity("2025-10", "team", "甲&乙|组", "summary", "sales", "variance_reason", "主观")
+    message = "\x1f".join(("sr1", *identity.parts())).encode("utf-8")
+    assert fields.signature(identity, key) == hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
 def test_a_tag_is_short_and_readable():
     identity = fields.Identity("2025-10", "team", "华东二组", "summary", "sales", "next_step")
     tag = fields.tag(identity, KEY)
