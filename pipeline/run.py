@@ -136,8 +136,10 @@ def _templates(templates_dir: Path) -> dict[str, render.Renderer]:
     return {kind: render.compile_template(path) for kind, path in templates.items()}
 
 
-def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress) -> tuple[list[dict], dict[str, float]]:
-    """Every document written by the workers; their manifest entries (in unit order) and timings."""
+def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress,
+                     meanwhile: Callable[[], None] = lambda: None) -> tuple[list[dict], dict[str, float]]:
+    """Every document written by the workers; their manifest entries (in unit order) and timings.
+    `meanwhile` runs in this process once the workers have started."""
     total = sum(len(paths) for task in tasks for _, paths in task)
     for level in dict.fromkeys(unit.level for task in tasks for unit, _ in task):
         (job.staging / level).mkdir()
@@ -145,6 +147,7 @@ def _write_documents(job: _Job, tasks: list, workers: int, progress: Progress) -
     started = time.perf_counter()
     progress("documents", 0, total)
     with mapped(_write_units, job, tasks, workers) as results:
+        meanwhile()
         for written, spent in results:  # as each task finishes: memory stays flat
             documents += written
             timings = {stage: timings[stage] + spent[stage] for stage in timings}
@@ -184,16 +187,22 @@ def write_report(data: MonthData, outputs_dir: Path, templates_dir: Path, progre
     tasks = _tasks(month, data.org.all_units(), (PLAN,) if data.plans_only else tuple(KIND_NAMES))
     with publish.staged_month(outputs_dir, month) as staging:
         job = _Job(data, templates, staging, outputs.fields_key(outputs_dir))
-        documents, timings = _write_documents(job, tasks, workers, progress)
+        # the figures' files written while the workers render (this process waits otherwise)
+        documents, timings = _write_documents(job, tasks, workers, progress,
+                                              meanwhile=lambda: _write_figures(data, staging))
         if with_pdf:
             timings["pdf"] = _write_pdfs(documents, staging, workers, progress)
-        outputs.write_metrics_csv(staging / layout.METRICS, outputs.metrics_rows(data))
-        outputs.write_metrics_csv(staging / layout.SEGMENT_METRICS, outputs.segment_metrics_rows(data),
-                                  outputs.SEGMENT_METRICS_COLUMNS)
-        if data.pipeline is not None:  # issue 26: only with an opportunity export
-            outputs.write_metrics_csv(staging / layout.PIPELINE, outputs.pipeline_rows(data), outputs.PIPELINE_COLUMNS)
         outputs.write_json(staging / layout.MANIFEST, outputs.manifest(data, documents))
     return Report(month, outputs_dir / month, documents, data.warnings, timings)
+
+
+def _write_figures(data: MonthData, staging: Path) -> None:
+    """metrics.csv, metrics_by_segment.csv and (with an opportunity export) pipeline.csv."""
+    outputs.write_metrics_csv(staging / layout.METRICS, outputs.metrics_rows(data))
+    outputs.write_metrics_csv(staging / layout.SEGMENT_METRICS, outputs.segment_metrics_rows(data),
+                              outputs.SEGMENT_METRICS_COLUMNS)
+    if data.pipeline is not None:  # issue 26: only with an opportunity export
+        outputs.write_metrics_csv(staging / layout.PIPELINE, outputs.pipeline_rows(data), outputs.PIPELINE_COLUMNS)
 
 
 def sample_contexts(sample_inputs: Path, month: str = "2025-10") -> dict[str, dict]:
