@@ -102,10 +102,11 @@ class Prepared:
     def __call__(self, value):
         if isinstance(value, str):
             return _escaped(value)
+        # (a string inside a mapping or list is escaped without a call of this method: most values are)
         if isinstance(value, dict):
-            return {name: self(item) for name, item in value.items()}
+            return {name: _escaped(item) if type(item) is str else self(item) for name, item in value.items()}
         if isinstance(value, (list, tuple)):
-            return [self(item) for item in value]
+            return [_escaped(item) if type(item) is str else self(item) for item in value]
         if isinstance(value, (fields.Field, fields.Fields)):
             return _Control(value, self.key, self.text_body)
         if isinstance(value, ChartSpec):
