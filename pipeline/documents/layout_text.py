@@ -168,22 +168,9 @@ def _keep_paragraphs(fragment: str) -> str:
         # Each paragraph begins `<w:p><w:pPr>` and its properties lack a style and a keep-with-next
         # (so keepNext goes first): all of them at once.
         return fragment.replace("<w:p><w:pPr>", "<w:p><w:pPr><w:keepNext/>")
-    if "<w:p " in fragment or "<w:pStyle" in fragment:  # paragraphs with attributes or styles: one by one
-        pieces = _pieces(fragment, _starts(fragment, "<w:p"))
-        return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
-    # Paragraphs as the compiled templates write them (`<w:p>`, properties first, no style), in
-    # bulk: the text after each `<w:p>` begins with its properties, if any.
-    pieces = fragment.replace("<w:p/>", "<w:p>" + _KEEP_PROPERTIES + "</w:p>").split("<w:p>")
-    for number in range(1, len(pieces)):
-        piece = pieces[number]
-        if piece.startswith("<w:pPr>"):
-            if piece.find("<w:keepNext", 7, piece.find("</w:pPr>")) < 0:
-                pieces[number] = "<w:pPr><w:keepNext/>" + piece[7:]
-        elif piece.startswith("<w:pPr/>"):
-            pieces[number] = _KEEP_PROPERTIES + piece[8:]
-        else:
-            pieces[number] = _KEEP_PROPERTIES + piece
-    return "<w:p>".join(pieces)
+    # anything else (attributes, styles, empty paragraphs, keep-with-next set): one by one
+    pieces = _pieces(fragment, _starts(fragment, "<w:p"))
+    return pieces[0] + "".join(keep_with_next(piece) for piece in pieces[1:])
 
 
 def _paragraphs(cell: str) -> list[str]:
