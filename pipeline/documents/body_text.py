@@ -90,8 +90,6 @@ class TextBody:
         # through Jinja's context), in an overlay so that each template has its own.
         overlay = environment.overlay()
         overlay.filters = {**environment.filters, _CALL: self._run}  # (overlay() shares the dict)
-        if "plain" in overlay.filters:  # render's filter for a core property, which writes & < unescaped
-            overlay.filters["plain"] = _escaped_or_unexpected(overlay.filters["plain"])
         self.template = overlay.from_string(source)
         # Every `{{ }}` in the body writes a Markup (a run, a prepared value), which markupsafe's
         # escape copies; the compiled template's own name for it is pointed at one that does not.
@@ -170,7 +168,8 @@ _NOT_ESCAPED = re.compile(r"""[<"']|&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-f
 def _checked(value: Markup) -> Markup:
     """A Markup value as it is, when it is escaped text; `Unexpected` for one a filter or an
     expression made otherwise (`|upper` on `&amp;`, a slice through an entity, `|safe` on
-    markup): not XML as text, and the parsed way makes something of it."""
+    markup, render's `|plain`, which leaves & and < for python-docx to escape in a property):
+    not XML as text, and the parsed way makes something of it."""
     # (the four `in` tests first: most values hold none of these characters, and they are faster)
     if ("&" in value or "<" in value or '"' in value or "'" in value) and _NOT_ESCAPED.search(value):
         raise Unexpected("markup not escaped as text")
@@ -183,17 +182,6 @@ def _escaped(value) -> Markup:
     if kind is _RunXml:
         return value
     return _checked(value) if kind is Markup else escape(value)
-
-
-def _escaped_or_unexpected(text_filter):
-    """`text_filter` for the body: an & or < it writes unescaped raises `Unexpected` (the parsed
-    way's recovering parser makes something of them; as text they are not XML)."""
-    def checked(*args, **kwargs):
-        text = text_filter(*args, **kwargs)
-        if "&" in text or "<" in text:
-            raise Unexpected("markup left unescaped by a filter")
-        return text
-    return checked
 
 
 def compile_body(source: str, document: str, environment: jinja2.Environment) -> TextBody | None:
