@@ -101,12 +101,12 @@ class Prepared:
 
     def __call__(self, value):
         if isinstance(value, str):
-            return _escaped(value)
+            return _prepared_text(value)
         # (a string inside a mapping or list is escaped without a call of this method: most values are)
         if isinstance(value, dict):
-            return {name: _escaped(item) if type(item) is str else self(item) for name, item in value.items()}
+            return {name: _prepared_text(item) if type(item) is str else self(item) for name, item in value.items()}
         if isinstance(value, (list, tuple)):
-            return [_escaped(item) if type(item) is str else self(item) for item in value]
+            return [_prepared_text(item) if type(item) is str else self(item) for item in value]
         if isinstance(value, (fields.Field, fields.Fields)):
             return _Control(value, self.key, self.text_body)
         if isinstance(value, ChartSpec):
@@ -115,7 +115,7 @@ class Prepared:
 
 
 @functools.lru_cache(maxsize=8192)  # most strings of a context recur from document to document (labels, names)
-def _escaped(text: str) -> Markup:
+def _prepared_text(text: str) -> Markup:
     """`text` as Markup: & < > " ' as markupsafe escapes them, braces inert to docxtpl's tag steps."""
     return body_text.markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                             .replace('"', "&#34;").replace("'", "&#39;").replace("{", "&#123;").replace("}", "&#125;"))
